@@ -1,0 +1,66 @@
+"""The one application factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from app.config import INSTANCE_DIR, Config
+from app.extensions import api, csrf, db, login, migrate
+
+
+def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app; every process (web, worker, gRPC, CLI) starts here."""
+    settings = _settings(config)
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.from_mapping(settings.flask_mapping())
+    _ensure_sqlite_dir(settings)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    return app
+
+
+def _settings(config: Config | dict[str, Any] | None) -> Config:
+    if isinstance(config, Config):
+        return config
+    settings = Config.from_env()
+    for key, value in (config or {}).items():
+        setattr(settings, key, value)
+    return settings
+
+
+def _ensure_sqlite_dir(settings: Config) -> None:
+    if settings.DATABASE_URL.startswith("sqlite:///"):
+        path = settings.DATABASE_URL.removeprefix("sqlite:///")
+        if path and path != ":memory:":
+            from pathlib import Path
+
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (register the mappers before migrate looks)
+    from app.notify import init_notify
+    from app.web.auth import init_login
+    from workers.celery_app import init_celery
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
+    csrf.init_app(app)
+    init_login(app)
+    init_celery(app)
+    init_notify(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.web import init_web
+
+    init_web(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from app.cli import register_cli
+
+    register_cli(app)

@@ -1,0 +1,18 @@
+"""People, service tokens and who may act on whose data — shared by every transport."""
+
+from app.accounts.principal import Principal, subject_for_read, subject_for_write
+from app.accounts.tokens import create_token, list_tokens, revoke_token, verify_token
+from app.accounts.users import authenticate, create_user, get_user
+
+__all__ = [
+    "Principal",
+    "authenticate",
+    "create_token",
+    "create_user",
+    "get_user",
+    "list_tokens",
+    "revoke_token",
+    "subject_for_read",
+    "subject_for_write",
+    "verify_token",
+]

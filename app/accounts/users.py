@@ -1,0 +1,56 @@
+"""Creating and authenticating users (argon2id password hashes)."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+
+from app.errors import Conflict, InvalidInput
+from app.extensions import db
+from app.models import User
+from app.models.user import ROLES
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("timing-equaliser")
+
+
+def validate_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(f"unknown time zone {name!r}", fields={"timezone": ["unknown"]}) from exc
+    return name
+
+
+def create_user(email: str, password: str, role: str = "learner", timezone: str = "UTC") -> User:
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise InvalidInput("a valid email is required", fields={"email": ["invalid"]})
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}", fields={"role": ["invalid"]})
+    if len(password) < 8:
+        raise InvalidInput("password must be at least 8 characters", fields={"password": ["short"]})
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(f"a user with email {email} exists")
+    user = User(email=email, password_hash=_hasher.hash(password), role=role,
+                timezone=validate_timezone(timezone))
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user whose password matches, else None; costs the same either way."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return user
+
+
+def get_user(user_id: int) -> User | None:
+    return db.session.get(User, user_id)

@@ -1,0 +1,95 @@
+"""Reading awards: keyset-paginated history and single awards, revoked ones hidden."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, select
+
+from app.errors import InvalidInput, NotFound
+from app.extensions import db
+from app.models import Achievement
+
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Achievement]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class HistoryFilter:
+    types: Sequence[str] = ()
+    since: datetime | None = None
+    until: datetime | None = None
+    after_id: int | None = None
+
+
+def encode_cursor(award_id: int) -> str:
+    return base64.urlsafe_b64encode(f"v1:{award_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        version, value = raw.split(":", 1)
+        if version != "v1":
+            raise ValueError(version)
+        return int(value)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidInput("cursor is not valid", fields={"cursor": ["invalid"]}) from exc
+
+
+def visible(user_id: int) -> Select[tuple[Achievement]]:
+    """A learner's awards as they may see them: revoked ones are hidden."""
+    return select(Achievement).where(Achievement.user_id == user_id,
+                                     Achievement.revoked_at.is_(None))
+
+
+def list_achievements(user_id: int, filters: HistoryFilter, cursor: str | None = None,
+                      limit: int = 20) -> Page:
+    """Newest first by award id; the cursor is the last id seen, so inserts never shift pages."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be 1..{MAX_LIMIT}", fields={"limit": ["out of range"]})
+    query = _filtered(visible(user_id), filters)
+    if cursor:
+        query = query.where(Achievement.id < decode_cursor(cursor))
+    rows = list(db.session.scalars(query.order_by(Achievement.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    items = rows[:limit]
+    return Page(items, encode_cursor(items[-1].id) if more and items else None)
+
+
+def _filtered(query: Select[tuple[Achievement]], f: HistoryFilter) -> Select[tuple[Achievement]]:
+    if f.types:
+        query = query.where(Achievement.achievement_type.in_(list(f.types)))
+    if f.since is not None:
+        query = query.where(Achievement.earned_at >= f.since)
+    if f.until is not None:
+        query = query.where(Achievement.earned_at < f.until)
+    if f.after_id is not None:
+        query = query.where(Achievement.id > f.after_id)
+    return query
+
+
+def get_achievement(user_id: int, award_id: int) -> Achievement:
+    """One of the learner's awards; another learner's id is simply not found."""
+    award = db.session.scalar(visible(user_id).where(Achievement.id == award_id))
+    if award is None:
+        raise NotFound(f"no achievement {award_id}")
+    return award
+
+
+def awards_after(user_id: int | None, after_id: int, limit: int = 500) -> list[Achievement]:
+    """Live (non-silent, unrevoked) awards after ``after_id``, oldest first: the replay."""
+    query = select(Achievement).where(Achievement.id > after_id, Achievement.silent.is_(False),
+                                      Achievement.revoked_at.is_(None))
+    if user_id is not None:
+        query = query.where(Achievement.user_id == user_id)
+    return list(db.session.scalars(query.order_by(Achievement.id).limit(limit)))

@@ -1,0 +1,106 @@
+"""``flask --app wsgi …`` commands: catalog, users, tokens and the demo seed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from app.accounts import create_token, create_user, list_tokens, revoke_token
+from app.catalog import import_catalog
+from app.errors import DomainError
+from app.extensions import db
+from app.models import User
+from app.models.user import ROLES, SCOPES
+
+DEMO_CATALOG = Path(__file__).parent / "catalog" / "demo_catalog.json"
+DEMO_EMAIL = "learner@example.com"
+DEMO_PASSWORD = "learn-and-earn"
+
+catalog_cli = AppGroup("catalog", help="Import the course catalog.")
+users_cli = AppGroup("users", help="Manage people.")
+tokens_cli = AppGroup("tokens", help="Manage service tokens.")
+
+
+def register_cli(app: Flask) -> None:
+    for group in (catalog_cli, users_cli, tokens_cli):
+        app.cli.add_command(group)
+    app.cli.add_command(seed_demo)
+
+
+def _fail(exc: DomainError) -> click.ClickException:
+    db.session.rollback()
+    detail = exc.detail + (f" {exc.fields}" if exc.fields else "")
+    return click.ClickException(detail)
+
+
+@catalog_cli.command("import")
+@click.argument("file", type=click.File("r"))
+def catalog_import(file: click.File) -> None:
+    """Upsert the catalog in FILE (JSON) by key; safe to rerun."""
+    try:
+        report = import_catalog(json.load(file))  # type: ignore[arg-type]
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"not valid JSON: {exc}") from exc
+    except DomainError as exc:
+        raise _fail(exc) from exc
+    click.echo(report.summary())
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--role", type=click.Choice(ROLES), default="learner", show_default=True)
+@click.option("--timezone", default="UTC", show_default=True, help="IANA name, e.g. Europe/Berlin")
+def users_create(email: str, password: str, role: str, timezone: str) -> None:
+    """Create a user and print their id."""
+    try:
+        user = create_user(email, password, role, timezone)
+    except DomainError as exc:
+        raise _fail(exc) from exc
+    click.echo(user.id)
+
+
+@tokens_cli.command("create")
+@click.argument("name")
+@click.option("--scope", "scopes", multiple=True, required=True, type=click.Choice(SCOPES))
+def tokens_create(name: str, scopes: tuple[str, ...]) -> None:
+    """Create a service token; the token is printed once, on the last line."""
+    try:
+        token, plaintext = create_token(name, list(scopes))
+    except DomainError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"token {token.id} '{name}' scopes: {' '.join(scopes)} (store it now)")
+    click.echo(plaintext)
+
+
+@tokens_cli.command("list")
+def tokens_list() -> None:
+    """List tokens (never their secrets)."""
+    for token in list_tokens():
+        state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "active"
+        click.echo(f"{token.id}\t{token.name}\t{token.scopes}\t{state}")
+
+
+@tokens_cli.command("revoke")
+@click.argument("token_id", type=int)
+def tokens_revoke(token_id: int) -> None:
+    """Revoke a token by id."""
+    try:
+        revoke_token(token_id)
+    except DomainError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"token {token_id} revoked")
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Import the demo course and create the demo learner (idempotent)."""
+    import_catalog(json.loads(DEMO_CATALOG.read_text()))
+    user = db.session.query(User).filter_by(email=DEMO_EMAIL).one_or_none()
+    if user is None:
+        user = create_user(DEMO_EMAIL, DEMO_PASSWORD, "learner", "UTC")
+    click.echo(f"demo learner: {DEMO_EMAIL} / {DEMO_PASSWORD} (user id {user.id})")

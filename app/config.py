@@ -1,0 +1,120 @@
+"""Settings read from environment variables prefixed ``ACHIEVEMENTS_``.
+
+With nothing set the service runs *embedded*: a SQLite file, Celery tasks run
+eagerly in the calling process and pub/sub stays in-process, so a newcomer
+gets a working demo without any services.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PREFIX = "ACHIEVEMENTS_"
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(PREFIX + name)
+    return value if value not in (None, "") else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_json(name: str) -> dict[str, Any]:
+    value = _env(name)
+    return json.loads(value) if value else {}
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'achievements.db'}"
+
+
+def normalize_database_url(url: str) -> str:
+    """Route plain ``postgresql://`` URLs through psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+@dataclass
+class Config:
+    """One object holds every setting; ``from_env`` is the only reader of the environment."""
+
+    DATABASE_URL: str = field(default_factory=_default_database_url)
+    REDIS_URL: str | None = None
+    SECRET_KEY: str = field(default_factory=lambda: secrets.token_hex(32))
+    GRPC_PORT: int = 50051
+    GRPC_HOST: str = "127.0.0.1"
+    CELERY_QUEUE: str = "achievements"
+    CHANNEL_PREFIX: str = "achievements"
+    TASKS_EAGER: bool | None = None
+    OUTBOX_SWEEP_AGE_SECONDS: int = 60
+    OUTBOX_SWEEP_INTERVAL_SECONDS: int = 30
+    SSE_PING_SECONDS: float = 15.0
+    RULES: dict[str, Any] = field(default_factory=dict)
+    SESSION_COOKIE_SECURE: bool = False
+    TESTING: bool = False
+    WTF_CSRF_ENABLED: bool = True
+    EXTRA: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> Config:
+        defaults = cls()
+        return cls(
+            DATABASE_URL=normalize_database_url(_env("DATABASE_URL", defaults.DATABASE_URL) or ""),
+            REDIS_URL=_env("REDIS_URL"),
+            SECRET_KEY=_env("SECRET_KEY", defaults.SECRET_KEY) or defaults.SECRET_KEY,
+            GRPC_PORT=int(_env("GRPC_PORT", str(defaults.GRPC_PORT)) or defaults.GRPC_PORT),
+            GRPC_HOST=_env("GRPC_HOST", defaults.GRPC_HOST) or defaults.GRPC_HOST,
+            CELERY_QUEUE=_env("CELERY_QUEUE", defaults.CELERY_QUEUE) or defaults.CELERY_QUEUE,
+            CHANNEL_PREFIX=_env("CHANNEL_PREFIX", defaults.CHANNEL_PREFIX) or "achievements",
+            TASKS_EAGER=_env_bool("TASKS_EAGER", False) if _env("TASKS_EAGER") else None,
+            OUTBOX_SWEEP_AGE_SECONDS=int(_env("OUTBOX_SWEEP_AGE_SECONDS", "60") or 60),
+            OUTBOX_SWEEP_INTERVAL_SECONDS=int(_env("OUTBOX_SWEEP_INTERVAL_SECONDS", "30") or 30),
+            SSE_PING_SECONDS=float(_env("SSE_PING_SECONDS", "15") or 15),
+            RULES=_env_json("RULES"),
+            SESSION_COOKIE_SECURE=_env_bool("SESSION_COOKIE_SECURE", False),
+        )
+
+    @property
+    def embedded(self) -> bool:
+        """True when no Redis is configured: eager tasks and in-process pub/sub."""
+        return self.REDIS_URL is None
+
+    @property
+    def tasks_eager(self) -> bool:
+        return self.embedded if self.TASKS_EAGER is None else self.TASKS_EAGER
+
+    def flask_mapping(self) -> dict[str, Any]:
+        """The settings in the shape Flask and its extensions read."""
+        mapping = {k: v for k, v in vars(self).items() if k.isupper() and k != "EXTRA"}
+        mapping.update(
+            SQLALCHEMY_DATABASE_URI=normalize_database_url(self.DATABASE_URL),
+            SQLALCHEMY_ENGINE_OPTIONS=_engine_options(self.DATABASE_URL),
+            SESSION_COOKIE_HTTPONLY=True,
+            SESSION_COOKIE_SAMESITE="Lax",
+            REMEMBER_COOKIE_HTTPONLY=True,
+            MAX_CONTENT_LENGTH=64 * 1024,
+            # CSRF is checked by app.web before each request unless a bearer token is used.
+            WTF_CSRF_CHECK_DEFAULT=False,
+            ACHIEVEMENTS_CONFIG=self,
+        )
+        mapping.update(self.EXTRA)
+        return mapping
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}

@@ -1,0 +1,19 @@
+"""SQLAlchemy models, one module per aggregate."""
+
+from app.models.achievement import Achievement
+from app.models.catalog import Assessment, Course, Module, Unit
+from app.models.progress import AssessmentAttempt, ModuleCompletion, ProgressEvent
+from app.models.user import ServiceToken, User
+
+__all__ = [
+    "Achievement",
+    "Assessment",
+    "AssessmentAttempt",
+    "Course",
+    "Module",
+    "ModuleCompletion",
+    "ProgressEvent",
+    "ServiceToken",
+    "Unit",
+    "User",
+]

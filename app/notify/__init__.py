@@ -1,0 +1,38 @@
+"""Publish new awards and fan them out to live listeners (SSE, gRPC watch).
+
+Each process holds ONE :class:`Hub`. With Redis configured the hub keeps one
+pattern subscription to ``<prefix>:user:*`` and fans messages out to
+per-connection queues; embedded, publishing dispatches straight into the hub.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+
+from app.notify.hub import Hub, Subscription
+
+__all__ = ["Hub", "Subscription", "hub", "init_notify", "publish"]
+
+
+def init_notify(app: Flask) -> None:
+    settings = app.config["ACHIEVEMENTS_CONFIG"]
+    if settings.REDIS_URL:
+        from app.notify.redis_backend import RedisBackend
+
+        backend: Any = RedisBackend(settings.REDIS_URL, settings.CHANNEL_PREFIX)
+    else:
+        from app.notify.memory_backend import MemoryBackend
+
+        backend = MemoryBackend()
+    app.extensions["notify_hub"] = Hub(backend)
+
+
+def hub(app: Flask | None = None) -> Hub:
+    return (app or current_app).extensions["notify_hub"]
+
+
+def publish(user_id: int, message: dict[str, Any]) -> None:
+    """Send one award message to every live listener of ``user_id`` (any process)."""
+    hub().publish(user_id, message)

@@ -1,0 +1,20 @@
+"""In-process pub/sub for the embedded default: publishing dispatches directly."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.notify.hub import Hub
+
+
+class MemoryBackend:
+    def __init__(self) -> None:
+        self._hub: Hub | None = None
+
+    def start(self, hub: Hub) -> None:
+        self._hub = hub
+
+    def publish(self, user_id: int, message: dict[str, Any]) -> None:
+        if self._hub is not None:
+            self._hub.dispatch(user_id, message)

@@ -1,0 +1,94 @@
+"""Validate a progress input against the catalog and resolve keys to rows.
+
+Every rule of a well-formed event lives here, so REST, gRPC and the pages
+reject the same inputs with the same field errors, before anything is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+
+from app.errors import InvalidInput, NotFound
+from app.extensions import db
+from app.models import Assessment, Module, User
+from app.models.progress import EVENT_KINDS
+from app.models.types import utcnow
+
+if TYPE_CHECKING:
+    from app.progress.service import ProgressInput
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+FUTURE_TOLERANCE = timedelta(minutes=5)
+MAX_KEY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class ResolvedInput:
+    occurred_at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+    module_id: int | None = None
+    assessment_id: int | None = None
+    score: float | None = None
+
+
+def resolve(data: ProgressInput) -> ResolvedInput:
+    _check_common(data)
+    occurred_at = data.occurred_at or utcnow()
+    if data.kind == "module_completed":
+        module = _module(data.module)
+        return ResolvedInput(occurred_at, {"module": module.key}, module_id=module.id)
+    if data.kind == "assessment_scored":
+        assessment, score = _assessment_score(data.assessment, data.score)
+        payload = {"assessment": assessment.key, "score": score}
+        return ResolvedInput(occurred_at, payload, assessment_id=assessment.id, score=score)
+    return ResolvedInput(occurred_at)
+
+
+def _check_common(data: ProgressInput) -> None:
+    errors: dict[str, list[str]] = {}
+    if data.kind not in EVENT_KINDS:
+        errors["kind"] = [f"must be one of {', '.join(EVENT_KINDS)}"]
+    if not data.idempotency_key or len(data.idempotency_key) > MAX_KEY_LENGTH:
+        errors["idempotency_key"] = [f"required, at most {MAX_KEY_LENGTH} characters"]
+    if data.occurred_at is not None:
+        errors.update(_time_errors(data.occurred_at))
+    if errors:
+        raise InvalidInput("the progress event is invalid", fields=errors)
+    if db.session.get(User, data.user_id) is None:
+        raise NotFound(f"no user {data.user_id}", fields={"user_id": ["unknown user"]})
+
+
+def _time_errors(occurred_at: datetime) -> dict[str, list[str]]:
+    if occurred_at.tzinfo is None:
+        return {"occurred_at": ["must carry a UTC offset"]}
+    if occurred_at < EARLIEST:
+        return {"occurred_at": ["is before 2000-01-01"]}
+    if occurred_at > utcnow() + FUTURE_TOLERANCE:
+        return {"occurred_at": ["is in the future"]}
+    return {}
+
+
+def _module(key: str | None) -> Module:
+    if not key:
+        raise InvalidInput("module is required", fields={"module": ["required"]})
+    module = db.session.scalar(select(Module).where(Module.key == key))
+    if module is None:
+        raise InvalidInput(f"unknown module {key!r}", fields={"module": ["unknown module"]})
+    return module
+
+
+def _assessment_score(key: str | None, score: float | None) -> tuple[Assessment, float]:
+    if not key:
+        raise InvalidInput("assessment is required", fields={"assessment": ["required"]})
+    assessment = db.session.scalar(select(Assessment).where(Assessment.key == key))
+    if assessment is None:
+        raise InvalidInput(f"unknown assessment {key!r}",
+                           fields={"assessment": ["unknown assessment"]})
+    if score is None or not 0 <= score <= assessment.max_score:
+        raise InvalidInput(f"score must be between 0 and {assessment.max_score:g}",
+                           fields={"score": [f"must be between 0 and {assessment.max_score:g}"]})
+    return assessment, float(score)

@@ -1,0 +1,125 @@
+"""Record a progress event and its facts in one transaction, then enqueue detection.
+
+The event row is the outbox: it is committed with the progress facts, and the
+detection task is enqueued only after that commit. If the enqueue is lost
+(broker down, process killed) the row stays unprocessed and the outbox sweep
+enqueues it later, so every recorded event is evaluated at least once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import Conflict
+from app.extensions import db
+from app.models import AssessmentAttempt, ModuleCompletion, ProgressEvent
+from app.progress.dispatch import enqueue_evaluation
+from app.progress.facts import ResolvedInput, resolve
+from app.progress.inserts import insert_ignore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ProgressInput:
+    """A progress event as a caller submits it, before validation."""
+
+    user_id: int
+    kind: str
+    occurred_at: datetime | None
+    idempotency_key: str
+    module: str | None = None
+    assessment: str | None = None
+    score: float | None = None
+    source: str = "api"
+
+    def fingerprint(self) -> str:
+        """Hash of the fields that define "the same request" for idempotency."""
+        body = {k: getattr(self, k) for k in ("user_id", "kind", "module", "assessment", "score")}
+        body["occurred_at"] = self.occurred_at.isoformat() if self.occurred_at else None
+        return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    event: ProgressEvent
+    created: bool
+
+
+def record_progress(data: ProgressInput) -> RecordResult:
+    """Store the event once per (learner, idempotency key); replays return the first event."""
+    existing = _find_replay(data)
+    if existing is not None:
+        return RecordResult(existing, created=False)
+    resolved = resolve(data)
+    try:
+        event = _store(data, resolved)
+    except IntegrityError:
+        db.session.rollback()  # a concurrent duplicate won the race: answer with its event
+        existing = _find_replay(data)
+        if existing is None:
+            raise
+        return RecordResult(existing, created=False)
+    enqueue_evaluation(event.id)
+    return RecordResult(event, created=True)
+
+
+def _find_replay(data: ProgressInput) -> ProgressEvent | None:
+    event = db.session.scalar(
+        select(ProgressEvent).where(
+            ProgressEvent.user_id == data.user_id,
+            ProgressEvent.idempotency_key == data.idempotency_key,
+        )
+    )
+    if event is not None and event.request_hash != data.fingerprint():
+        raise Conflict(
+            f"idempotency key {data.idempotency_key!r} was already used with a different body"
+        )
+    return event
+
+
+def _store(data: ProgressInput, resolved: ResolvedInput) -> ProgressEvent:
+    event = ProgressEvent(
+        user_id=data.user_id, kind=data.kind, payload=resolved.payload,
+        idempotency_key=data.idempotency_key, request_hash=data.fingerprint(),
+        source=data.source, occurred_at=resolved.occurred_at,
+    )
+    db.session.add(event)
+    db.session.flush()
+    _store_fact(event, resolved)
+    db.session.commit()
+    return event
+
+
+def _store_fact(event: ProgressEvent, resolved: ResolvedInput) -> None:
+    if resolved.module_id is not None:
+        insert_ignore(ModuleCompletion, ["user_id", "module_id"], {
+            "user_id": event.user_id, "module_id": resolved.module_id,
+            "completed_at": event.occurred_at, "event_id": event.id,
+        })
+    elif resolved.assessment_id is not None:
+        db.session.add(AssessmentAttempt(
+            user_id=event.user_id, assessment_id=resolved.assessment_id,
+            score=resolved.score, occurred_at=event.occurred_at, event_id=event.id,
+        ))
+
+
+def event_as_dict(event: ProgressEvent) -> dict[str, Any]:
+    """The event as every transport shows it."""
+    return {
+        "id": event.id,
+        "user_id": event.user_id,
+        "kind": event.kind,
+        **event.payload,
+        "occurred_at": event.occurred_at,
+        "recorded_at": event.recorded_at,
+        "idempotency_key": event.idempotency_key,
+    }

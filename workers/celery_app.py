@@ -1,0 +1,69 @@
+"""Binds the unbound Celery instance to a Flask app.
+
+Run a worker with ``celery -A workers.celery_app worker`` and beat with
+``celery -A workers.celery_app beat``; both build the app through ``create_app``.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from celery import Task
+from flask import Flask
+
+from app.extensions import celery
+
+
+def init_celery(app: Flask) -> None:
+    settings = app.config["ACHIEVEMENTS_CONFIG"]
+    celery.conf.update(
+        broker_url=settings.REDIS_URL or "memory://",
+        task_always_eager=settings.tasks_eager,
+        task_eager_propagates=True,
+        task_ignore_result=True,
+        result_backend=None,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=4,
+        task_default_queue=settings.CELERY_QUEUE,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": 300},
+        beat_schedule={
+            "sweep-outbox": {
+                "task": "achievements.sweep_outbox",
+                "schedule": float(settings.OUTBOX_SWEEP_INTERVAL_SECONDS),
+            }
+        },
+    )
+    celery.Task = _app_context_task(app)
+    celery.set_default()
+    app.extensions["celery"] = celery
+    from workers import tasks  # noqa: F401  (registers the tasks on this instance)
+
+
+def _app_context_task(app: Flask) -> type[Task]:
+    class FlaskTask(Task):
+        """Every task body runs inside an application context (and so its own DB session)."""
+
+        abstract = True
+
+        def __call__(self, *args: Any, **kwargs: Any) -> Any:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    return FlaskTask
+
+
+@functools.cache
+def _worker_app() -> Any:
+    from app import create_app
+
+    return create_app().extensions["celery"]
+
+
+def __getattr__(name: str) -> Any:
+    """``celery -A workers.celery_app`` looks up ``app``/``celery`` here; build lazily."""
+    if name in {"app", "celery"}:
+        return _worker_app()
+    raise AttributeError(name)

@@ -1,0 +1,33 @@
+"""Celery tasks: ids in, app code called, nothing else.
+
+``acks_late`` + ``reject_on_worker_lost`` (set in ``celery_app``) mean a task
+whose worker dies is redelivered; the app code it calls is idempotent, so a
+redelivery can only repeat work, never double an award.
+"""
+
+from __future__ import annotations
+
+from app.extensions import celery
+
+
+@celery.task(name="achievements.evaluate_progress_event", bind=True, max_retries=8)
+def evaluate_progress_event(self, event_id: int) -> int:  # type: ignore[no-untyped-def]
+    """Detect awards due after one progress event; returns how many were new."""
+    from app.achievements.detection import evaluate_event
+
+    try:
+        return len(evaluate_event(event_id))
+    except Exception as exc:  # database blip: retry with backoff, the outbox sweep is the net
+        raise self.retry(exc=exc, countdown=min(2**self.request.retries, 30)) from exc
+
+
+@celery.task(name="achievements.sweep_outbox")
+def sweep_outbox() -> int:
+    """Re-enqueue progress events left unprocessed and re-publish unpublished awards."""
+    from flask import current_app
+
+    from app.achievements.publishing import republish_pending
+    from app.progress.outbox import sweep
+
+    age = current_app.config["ACHIEVEMENTS_CONFIG"].OUTBOX_SWEEP_AGE_SECONDS
+    return sweep(age) + republish_pending(age)
