@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 
 from app.config import INSTANCE_DIR, Config
-from app.extensions import api, csrf, db, login, migrate
+from app.extensions import csrf, db, migrate
 
 
 def create_app(config: Config | dict[str, Any] | None = None) -> Flask:

@@ -36,23 +36,24 @@ def init_celery(app: Flask) -> None:
             }
         },
     )
-    celery.Task = _app_context_task(app)
+    celery.flask_app = app  # type: ignore[attr-defined]
     celery.set_default()
     app.extensions["celery"] = celery
     from workers import tasks  # noqa: F401  (registers the tasks on this instance)
 
 
-def _app_context_task(app: Flask) -> type[Task]:
-    class FlaskTask(Task):
-        """Every task body runs inside an application context (and so its own DB session)."""
+class FlaskTask(Task):
+    """Every task body runs inside an app context (and so its own DB session).
 
-        abstract = True
+    The app is looked up at call time, not captured, so the most recently
+    bound app wins — one per process in production, one per test in tests.
+    """
 
-        def __call__(self, *args: Any, **kwargs: Any) -> Any:
-            with app.app_context():
-                return self.run(*args, **kwargs)
+    abstract = True
 
-    return FlaskTask
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with self.app.flask_app.app_context():
+            return self.run(*args, **kwargs)
 
 
 @functools.cache

@@ -114,8 +114,8 @@ def _fill_assessments(view: CatalogView, course_ids: set[int], units: list[Unit]
         | Assessment.module_id.in_(list(module_by_id))
     )
     for assessment, direct_course in db.session.execute(query):
-        unit = unit_by_id.get(assessment.unit_id) or (
-            unit_by_id[module_by_id[assessment.module_id].unit_id] if assessment.module_id else None)
+        module_unit = module_by_id[assessment.module_id].unit_id if assessment.module_id else None
+        unit = unit_by_id.get(assessment.unit_id) or unit_by_id.get(module_unit)
         owning_course = direct_course or view.units[unit.key].course_key
         module = module_by_id.get(assessment.module_id)
         view.assessments[assessment.key] = AssessmentInfo(

@@ -59,7 +59,8 @@ def high_score(state: LearnerState, cfg: dict[str, Any]) -> Iterator[AwardDue]:
             best = state.best_scores[key]
             yield AwardDue("high_score", f"high_score:{key}",
                            f"High score: {assessment.title}",
-                           f"You scored {best:g} of {assessment.max_score:g} on {assessment.title}.",
+                           f"You scored {best:g} of {assessment.max_score:g} "
+                           f"on {assessment.title}.",
                            {"assessment": key, "assessment_title": assessment.title,
                             "score": best, "max_score": assessment.max_score,
                             "course": assessment.course_key})

@@ -28,7 +28,7 @@ class User(UserMixin, db.Model):
 
 
 class ServiceToken(db.Model):
-    """Only the SHA-256 of a token is stored; tokens are 256-bit random, so a slow hash adds nothing."""
+    """Only a token's SHA-256 is stored: tokens are 256-bit random, a slow hash adds nothing."""
 
     __tablename__ = "service_tokens"
 

@@ -1,0 +1,76 @@
+"""Fixtures every test shares: an embedded app on a fresh SQLite file, users and tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from app.accounts import create_token, create_user
+from app.config import Config
+from app.extensions import db
+from app.models import User
+from tests.support.catalog import build_catalog
+
+
+def embedded_config(tmp_path: Path, **overrides: object) -> Config:
+    config = Config(DATABASE_URL=f"sqlite:///{tmp_path / 'test.db'}", SECRET_KEY="test-secret",
+                    TESTING=True, SSE_PING_SECONDS=0.5)
+    for key, value in overrides.items():
+        setattr(config, key, value)
+    return config
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    application = create_app(embedded_config(tmp_path))
+    application.config["WTF_CSRF_ENABLED"] = False
+    with application.app_context():
+        db.create_all()
+        yield application
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def catalog(app: Flask) -> dict:
+    """The default catalog: course c1, one unit, two modules."""
+    return build_catalog("c1", units=1, modules=2)
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "learner", timezone: str = "UTC", email: str | None = None) -> User:
+        return create_user(email or f"user{next(counter)}@example.com", "password123", role,
+                           timezone)
+
+    return make
+
+
+@pytest.fixture
+def learner(make_user: Callable[..., User]) -> User:
+    return make_user()
+
+
+@pytest.fixture
+def make_token(app: Flask) -> Callable[..., str]:
+    def make(*scopes: str) -> str:
+        return create_token("test", list(scopes or ("progress:write", "achievements:read")))[1]
+
+    return make
+
+
+@pytest.fixture
+def bearer(make_token: Callable[..., str]) -> dict[str, str]:
+    """Headers of a service token with progress:write and achievements:read."""
+    return {"Authorization": f"Bearer {make_token()}"}

@@ -1,0 +1,80 @@
+"""Integration fixtures: a migrated PostgreSQL database, Redis and real worker processes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from app import create_app
+from app.config import Config
+from app.extensions import db
+from tests.support.services import Worker, fresh_database, redis_settings
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    with fresh_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_config() -> dict[str, str]:
+    return redis_settings()
+
+
+@pytest.fixture
+def service_settings(pg_url: str, redis_config: dict[str, str]) -> Iterator[dict[str, str]]:
+    """Settings of the real-services deployment; tables emptied after each test."""
+    settings = {"DATABASE_URL": pg_url, "SECRET_KEY": "integration", "TASKS_EAGER": "false",
+                "OUTBOX_SWEEP_AGE_SECONDS": "2", "OUTBOX_SWEEP_INTERVAL_SECONDS": "1",
+                "SSE_PING_SECONDS": "1", **redis_config}
+    yield settings
+    truncate_all(pg_url)
+
+
+@pytest.fixture
+def services_app(service_settings: dict[str, str]) -> Iterator[Flask]:
+    """The app as the web process runs it against the real services (tasks not eager)."""
+    config = Config(
+        DATABASE_URL=service_settings["DATABASE_URL"], REDIS_URL=service_settings["REDIS_URL"],
+        SECRET_KEY="integration", TASKS_EAGER=False, CELERY_QUEUE=service_settings["CELERY_QUEUE"],
+        CHANNEL_PREFIX=service_settings["CHANNEL_PREFIX"], SSE_PING_SECONDS=1.0,
+        OUTBOX_SWEEP_AGE_SECONDS=2, TESTING=True,
+    )
+    application = create_app(config)
+    application.config["WTF_CSRF_ENABLED"] = False
+    with application.app_context():
+        yield application
+        db.session.remove()
+
+
+@pytest.fixture
+def start_worker(service_settings: dict[str, str]) -> Iterator[Callable[..., Worker]]:
+    """Start real ``celery worker`` processes on this run's queue; stopped after the test."""
+    workers: list[Worker] = []
+
+    def start(name: str = "w1", concurrency: int = 2) -> Worker:
+        worker = Worker(service_settings, concurrency=concurrency, name=name).start()
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+def truncate_all(url: str) -> None:
+    import psycopg
+
+    tables = ("achievements, assessment_attempts, module_completions, progress_events, "
+              "service_tokens, assessments, modules, units, courses, users")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

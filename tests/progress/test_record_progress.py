@@ -1,0 +1,76 @@
+"""The progress service: validation, idempotency and the outbox row."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.errors import Conflict, InvalidInput, NotFound
+from app.extensions import db
+from app.models import Achievement, ModuleCompletion, ProgressEvent
+from app.progress import ProgressInput, record_progress
+
+
+def completed(user_id: int, module: str, key: str = "k1", **extra) -> ProgressInput:
+    return ProgressInput(user_id=user_id, kind="module_completed", occurred_at=None,
+                         idempotency_key=key, module=module, **extra)
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_records_event_and_completion_and_awards_eagerly(catalog, learner) -> None:
+    result = record_progress(completed(learner.id, "c1-u1-m1"))
+    assert result.created
+    assert count(ProgressEvent) == 1 and count(ModuleCompletion) == 1
+    keys = set(db.session.scalars(select(Achievement.dedupe_key)))
+    assert "module_complete:c1-u1-m1" in keys
+
+
+def test_same_key_same_body_stores_nothing_new(catalog, learner) -> None:
+    first = record_progress(completed(learner.id, "c1-u1-m1"))
+    again = record_progress(completed(learner.id, "c1-u1-m1"))
+    assert not again.created and again.event.id == first.event.id
+    assert count(ProgressEvent) == 1
+
+
+def test_same_key_other_body_conflicts(catalog, learner) -> None:
+    record_progress(completed(learner.id, "c1-u1-m1"))
+    with pytest.raises(Conflict):
+        record_progress(completed(learner.id, "c1-u1-m2"))
+
+
+def test_unknown_module_is_invalid_and_stores_nothing(catalog, learner) -> None:
+    with pytest.raises(InvalidInput):
+        record_progress(completed(learner.id, "nope"))
+    assert count(ProgressEvent) == 0
+
+
+def test_unknown_user_is_not_found(catalog) -> None:
+    with pytest.raises(NotFound):
+        record_progress(completed(999, "c1-u1-m1"))
+
+
+@pytest.mark.parametrize("when", [datetime(1999, 12, 31, tzinfo=UTC),
+                                  datetime.now(UTC) + timedelta(days=1)])
+def test_ancient_or_future_timestamps_are_invalid(catalog, learner, when) -> None:
+    data = ProgressInput(user_id=learner.id, kind="activity", occurred_at=when,
+                         idempotency_key="k")
+    with pytest.raises(InvalidInput):
+        record_progress(data)
+    assert count(ProgressEvent) == 0
+
+
+def test_score_above_max_is_invalid(app, learner) -> None:
+    from tests.support.catalog import build_catalog
+
+    build_catalog("c2", assessments=[{"key": "q", "title": "Q", "max_score": 10,
+                                      "required": True}])
+    data = ProgressInput(user_id=learner.id, kind="assessment_scored", occurred_at=None,
+                         idempotency_key="k", assessment="q", score=11)
+    with pytest.raises(InvalidInput):
+        record_progress(data)
+    assert count(ProgressEvent) == 0

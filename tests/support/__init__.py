@@ -1,0 +1,1 @@
+"""Shared test support: catalog builders and real-service fixtures."""

@@ -1,0 +1,157 @@
+"""Real PostgreSQL, Redis and Celery worker processes for integration tests.
+
+Under ``CI=true`` a missing service fails the test run; elsewhere it skips.
+Every run gets its own database, Redis db number, channel prefix and queue,
+so concurrent runs on one machine do not steal each other's tasks.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PG_ADMIN_URL = os.environ.get("ACHIEVEMENTS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_BASE_URL = os.environ.get("ACHIEVEMENTS_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require(condition: bool, why: str) -> None:
+    """Fail under CI, skip elsewhere: integration must never silently vanish in CI."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required service missing under CI=true: {why}", pytrace=False)
+    pytest.skip(why)
+
+
+def pg_available() -> str | None:
+    import psycopg
+
+    try:
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+    except psycopg.Error as exc:
+        return str(exc)
+    return None
+
+
+@contextmanager
+def fresh_database() -> Iterator[str]:
+    """A new PostgreSQL database migrated to head; dropped afterwards."""
+    import psycopg
+
+    error = pg_available()
+    require(error is None, f"PostgreSQL at {PG_ADMIN_URL}: {error}")
+    name = f"ach_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    try:
+        migrate(url)
+        yield url
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def migrate(url: str) -> None:
+    env = {**os.environ, "ACHIEVEMENTS_DATABASE_URL": url}
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+def redis_settings() -> dict[str, str]:
+    """A Redis URL on a random db number plus a unique prefix and queue."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_BASE_URL, socket_timeout=3).ping()
+        error = None
+    except redis.RedisError as exc:
+        error = str(exc)
+    require(error is None, f"Redis at {REDIS_BASE_URL}: {error}")
+    tag = uuid.uuid4().hex[:10]
+    return {
+        "REDIS_URL": f"{REDIS_BASE_URL}/{random.randint(1, 15)}",
+        "CHANNEL_PREFIX": f"ach-test-{tag}",
+        "CELERY_QUEUE": f"ach-test-{tag}",
+    }
+
+
+def service_env(settings: dict[str, str]) -> dict[str, str]:
+    """Environment for a subprocess built from test settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ACHIEVEMENTS_")}
+    env.update({f"ACHIEVEMENTS_{k}": str(v) for k, v in settings.items()})
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+class Worker:
+    """A real ``celery worker`` subprocess consuming this run's queue."""
+
+    def __init__(self, settings: dict[str, str], concurrency: int = 2, name: str = "w1") -> None:
+        self.settings = settings
+        self.concurrency = concurrency
+        self.name = name
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log_path = ROOT / "test-artifacts" / f"worker-{name}-{uuid.uuid4().hex[:6]}.log"
+
+    def start(self, timeout: float = 30.0) -> Worker:
+        self.log_path.parent.mkdir(exist_ok=True)
+        log = self.log_path.open("wb")
+        command = [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker",
+                   "-Q", self.settings["CELERY_QUEUE"], "-c", str(self.concurrency),
+                   "-n", f"{self.name}-{uuid.uuid4().hex[:6]}@%h", "--without-gossip",
+                   "--without-mingle", "-l", "INFO"]
+        self.process = subprocess.Popen(command, cwd=ROOT, env=service_env(self.settings),
+                                        stdout=log, stderr=subprocess.STDOUT)
+        self._wait_ready(timeout)
+        return self
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process and self.process.poll() is not None:
+                raise RuntimeError(f"worker exited: {self.log_path.read_text()[-2000:]}")
+            if b"ready." in self.log_path.read_bytes():
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"worker not ready: {self.log_path.read_text()[-2000:]}")
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05, what: str = "condition"):  # type: ignore[no-untyped-def]
+    """Poll ``predicate`` until it returns a truthy value; fail with ``what`` on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
