@@ -62,6 +62,7 @@ class Config:
     OUTBOX_SWEEP_AGE_SECONDS: int = 60
     OUTBOX_SWEEP_INTERVAL_SECONDS: int = 30
     SSE_PING_SECONDS: float = 15.0
+    BROKER_VISIBILITY_TIMEOUT: int = 300
     RULES: dict[str, Any] = field(default_factory=dict)
     SESSION_COOKIE_SECURE: bool = False
     TESTING: bool = False
@@ -83,6 +84,7 @@ class Config:
             OUTBOX_SWEEP_AGE_SECONDS=int(_env("OUTBOX_SWEEP_AGE_SECONDS", "60") or 60),
             OUTBOX_SWEEP_INTERVAL_SECONDS=int(_env("OUTBOX_SWEEP_INTERVAL_SECONDS", "30") or 30),
             SSE_PING_SECONDS=float(_env("SSE_PING_SECONDS", "15") or 15),
+            BROKER_VISIBILITY_TIMEOUT=int(_env("BROKER_VISIBILITY_TIMEOUT", "300") or 300),
             RULES=_env_json("RULES"),
             SESSION_COOKIE_SECURE=_env_bool("SESSION_COOKIE_SECURE", False),
         )

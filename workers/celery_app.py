@@ -28,7 +28,8 @@ def init_celery(app: Flask) -> None:
         worker_prefetch_multiplier=4,
         task_default_queue=settings.CELERY_QUEUE,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": 300},
+        # Seconds before a task taken by a worker that vanished (SIGKILL) is redelivered.
+        broker_transport_options={"visibility_timeout": settings.BROKER_VISIBILITY_TIMEOUT},
         beat_schedule={
             "sweep-outbox": {
                 "task": "achievements.sweep_outbox",
