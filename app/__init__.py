@@ -13,7 +13,8 @@ from app.extensions import csrf, db, migrate
 def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     """Build the Flask app; every process (web, worker, gRPC, CLI) starts here."""
     settings = _settings(config)
-    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR),
+                template_folder="web/templates", static_folder="web/static")
     app.config.from_mapping(settings.flask_mapping())
     _ensure_sqlite_dir(settings)
     _init_extensions(app)

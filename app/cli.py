@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app.accounts import create_token, create_user, list_tokens, revoke_token
@@ -29,6 +31,7 @@ def register_cli(app: Flask) -> None:
     for group in (catalog_cli, users_cli, tokens_cli):
         app.cli.add_command(group)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(demo)
 
 
 def _fail(exc: DomainError) -> click.ClickException:
@@ -104,3 +107,31 @@ def seed_demo() -> None:
     if user is None:
         user = create_user(DEMO_EMAIL, DEMO_PASSWORD, "learner", "UTC")
     click.echo(f"demo learner: {DEMO_EMAIL} / {DEMO_PASSWORD} (user id {user.id})")
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--grpc/--no-grpc", "with_grpc", default=True, help="Also run the gRPC server.")
+def demo(host: str, port: int, with_grpc: bool) -> None:
+    """Migrate, seed the demo course and learner, then serve web (and gRPC) on this machine."""
+    from flask_migrate import upgrade
+    from werkzeug.serving import run_simple
+
+    upgrade()
+    seed_demo.callback()  # type: ignore[misc]
+    grpc_server = _start_grpc() if with_grpc else None
+    click.echo(f"open http://{host}:{port}/ and log in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
+    try:
+        run_simple(host, port, current_app._get_current_object(),  # type: ignore[attr-defined]
+                   threaded=True, use_reloader=False)
+    finally:
+        if grpc_server is not None:
+            grpc_server.terminate()
+            grpc_server.wait(timeout=10)
+
+
+def _start_grpc() -> subprocess.Popen[bytes]:
+    settings = current_app.config["ACHIEVEMENTS_CONFIG"]
+    click.echo(f"gRPC server on {settings.GRPC_HOST}:{settings.GRPC_PORT}")
+    return subprocess.Popen([sys.executable, "-m", "app.grpc"])
