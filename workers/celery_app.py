@@ -17,8 +17,11 @@ from app.extensions import celery
 
 def init_celery(app: Flask) -> None:
     settings = app.config["ACHIEVEMENTS_CONFIG"]
+    broker_url = settings.REDIS_URL or "memory://"
+    if celery.conf.broker_url != broker_url:
+        _drop_broker_pool()
     celery.conf.update(
-        broker_url=settings.REDIS_URL or "memory://",
+        broker_url=broker_url,
         task_always_eager=settings.tasks_eager,
         task_eager_propagates=True,
         task_ignore_result=True,
@@ -41,6 +44,14 @@ def init_celery(app: Flask) -> None:
     celery.set_default()
     app.extensions["celery"] = celery
     from workers import tasks  # noqa: F401  (registers the tasks on this instance)
+
+
+def _drop_broker_pool() -> None:
+    """Rebinding to another broker: pooled connections still point at the old one."""
+    celery._pool = None  # type: ignore[attr-defined]
+    amqp = celery.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None
 
 
 class FlaskTask(Task):
