@@ -2,6 +2,8 @@
 
 from app.models.achievement import Achievement
 from app.models.catalog import Assessment, Course, Module, Unit
+from app.models.enrollment import Enrollment
+from app.models.login_failure import LoginFailure
 from app.models.progress import AssessmentAttempt, ModuleCompletion, ProgressEvent
 from app.models.user import ServiceToken, User
 
@@ -10,6 +12,8 @@ __all__ = [
     "Assessment",
     "AssessmentAttempt",
     "Course",
+    "Enrollment",
+    "LoginFailure",
     "Module",
     "ModuleCompletion",
     "ProgressEvent",

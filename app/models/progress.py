@@ -19,7 +19,9 @@ class ProgressEvent(db.Model):
 
     __tablename__ = "progress_events"
     __table_args__ = (
-        UniqueConstraint("user_id", "idempotency_key", name="uq_progress_events_user_key"),
+        # Keys are per caller: two services may use the same key for one learner.
+        UniqueConstraint("user_id", "source", "idempotency_key",
+                         name="uq_progress_events_user_key"),
         Index("ix_progress_events_unprocessed", "processed_at", "recorded_at"),
         Index("ix_progress_events_user_occurred", "user_id", "occurred_at"),
     )
@@ -30,7 +32,7 @@ class ProgressEvent(db.Model):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     idempotency_key: Mapped[str] = mapped_column(String(200))
     request_hash: Mapped[str] = mapped_column(String(64))
-    source: Mapped[str] = mapped_column(String(120), default="api")
+    source: Mapped[str] = mapped_column(String(120), default="api")  # the caller's key
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

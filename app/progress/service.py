@@ -55,7 +55,10 @@ class RecordResult:
 
 
 def record_progress(data: ProgressInput) -> RecordResult:
-    """Store the event once per (learner, idempotency key); replays return the first event."""
+    """Store the event once per (learner, caller, key); replays return the first event.
+
+    ``source`` is the caller's identity, so idempotency keys of different callers never collide.
+    """
     existing = _find_replay(data)
     if existing is not None:
         return RecordResult(existing, created=False)
@@ -76,6 +79,7 @@ def _find_replay(data: ProgressInput) -> ProgressEvent | None:
     event = db.session.scalar(
         select(ProgressEvent).where(
             ProgressEvent.user_id == data.user_id,
+            ProgressEvent.source == data.source,
             ProgressEvent.idempotency_key == data.idempotency_key,
         )
     )
