@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per aggregate."""
 
-from app.models.achievement import Achievement
-from app.models.catalog import Assessment, Course, Module, Unit
+from app.models.achievement import Achievement, AchievementStat
+from app.models.catalog import Assessment, CatalogRevision, Course, Module, Unit
 from app.models.enrollment import Enrollment
 from app.models.login_failure import LoginFailure
 from app.models.progress import AssessmentAttempt, ModuleCompletion, ProgressEvent
@@ -9,8 +9,10 @@ from app.models.user import ServiceToken, User
 
 __all__ = [
     "Achievement",
+    "AchievementStat",
     "Assessment",
     "AssessmentAttempt",
+    "CatalogRevision",
     "Course",
     "Enrollment",
     "LoginFailure",

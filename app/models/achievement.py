@@ -35,3 +35,16 @@ class Achievement(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     revoked_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class AchievementStat(db.Model):
+    """How many learners hold each award (revoked ones excluded): rarity without a scan.
+
+    Maintained in the same transaction as every award insert, revocation and restore.
+    """
+
+    __tablename__ = "achievement_stats"
+
+    dedupe_key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    achievement_type: Mapped[str] = mapped_column(String(40))
+    holders: Mapped[int] = mapped_column(default=0)

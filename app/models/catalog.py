@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.models.types import UTCDateTime, utcnow
 
 
 class Course(db.Model):
@@ -63,3 +66,18 @@ class Assessment(db.Model):
     course_id: Mapped[int | None] = mapped_column(ForeignKey("courses.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     module_id: Mapped[int | None] = mapped_column(ForeignKey("modules.id"), index=True)
+
+
+class CatalogRevision(db.Model):
+    """One row whose ``revision`` changes in every transaction that changes the catalog.
+
+    Detection caches the catalog per process keyed by this value (see
+    ``app.achievements.catalog_cache``); a random token, not a counter, so two
+    databases never share a revision.
+    """
+
+    __tablename__ = "catalog_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    revision: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
