@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
 from app.achievements.registry import AwardDue
+from app.achievements.stats import add_holders
 from app.extensions import db
 from app.models import Achievement
 from app.models.types import utcnow
@@ -16,26 +17,49 @@ from app.progress.inserts import insert_ignore_stmt
 
 def insert_awards(user_id: int, due: Sequence[AwardDue], *, source_event_id: int | None,
                   silent: bool = False) -> list[Achievement]:
-    """``INSERT ... ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING id``.
-
-    The unique key makes the insert itself the exactly-once guarantee: a
-    redelivered task, a second worker or a backfill rerun inserts nothing.
-    """
-    if not due:
+    """Store one learner's due awards; returns the rows that are new, in id order."""
+    stored = store_awards({user_id: due}, source_event_id=source_event_id, silent=silent)
+    if not stored:
         return []
-    rows = [_row(user_id, award, source_event_id, silent) for award in due]
-    stmt = insert_ignore_stmt(Achievement.__table__, ["user_id", "dedupe_key"])
-    ids = [row_id for row_id in db.session.scalars(stmt.returning(Achievement.id), rows)]
-    if not ids:
-        return []
+    ids = [row.id for row in stored]
     return list(db.session.scalars(select(Achievement).where(Achievement.id.in_(ids))
                                    .order_by(Achievement.id)))
 
 
-def existing_keys(user_id: int) -> set[str]:
-    """Every dedupe key the learner holds, revoked ones included."""
-    query = select(Achievement.dedupe_key).where(Achievement.user_id == user_id)
-    return set(db.session.scalars(query))
+def store_awards(due_by_user: Mapping[int, Sequence[AwardDue]], *,
+                 source_event_id: int | None, silent: bool = False) -> list[StoredAward]:
+    """``INSERT ... ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING``, plus holder counts.
+
+    The unique key makes the insert itself the exactly-once guarantee: a
+    redelivered task, a second worker or a backfill rerun inserts nothing, and
+    only rows really inserted are counted in ``achievement_stats``.
+    """
+    rows = [_row(user_id, award, source_event_id, silent)
+            for user_id, awards in due_by_user.items() for award in awards]
+    if not rows:
+        return []
+    stmt = insert_ignore_stmt(Achievement.__table__, ["user_id", "dedupe_key"]).returning(
+        Achievement.id, Achievement.user_id, Achievement.dedupe_key, Achievement.achievement_type)
+    stored = [StoredAward(*row) for row in db.session.execute(stmt, rows)]
+    add_holders((row.dedupe_key, row.type) for row in stored)
+    return sorted(stored)
+
+
+class StoredAward(NamedTuple):
+    id: int
+    user_id: int
+    dedupe_key: str
+    type: str
+
+
+def existing_keys(user_ids: Sequence[int]) -> dict[int, set[str]]:
+    """Every dedupe key each learner holds, revoked ones included (they block re-awarding)."""
+    query = select(Achievement.user_id, Achievement.dedupe_key).where(
+        Achievement.user_id.in_(list(user_ids)))
+    found: dict[int, set[str]] = {user_id: set() for user_id in user_ids}
+    for user_id, key in db.session.execute(query):
+        found[user_id].add(key)
+    return found
 
 
 def _row(user_id: int, award: AwardDue, source_event_id: int | None,

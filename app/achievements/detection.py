@@ -1,16 +1,28 @@
 """Detection: one progress event in, the awards it made due stored exactly once.
 
 Exactly-once reasoning, end to end:
-* at least once — the event row (outbox) is committed before the task is
-  enqueued; Celery redelivers a task whose worker died (acks_late +
-  reject_on_worker_lost); the beat sweep re-enqueues anything still
-  unprocessed;
+
+* at least once — the event row (outbox) is committed with its facts before
+  the task is enqueued; Celery redelivers a task whose worker died
+  (``acks_late`` + ``reject_on_worker_lost``); the beat sweep
+  (``app.progress.outbox``) re-enqueues anything still unprocessed after
+  ``OUTBOX_SWEEP_AGE_SECONDS``. ``processed_at`` is set in the same
+  transaction as the awards, so an event is marked done only if its awards
+  are stored too;
 * at most once — awards are inserted with ON CONFLICT (user_id, dedupe_key)
-  DO NOTHING, so repeats insert nothing; the learner's row lock serializes
-  detection per learner, so award ids grow in commit order per learner;
+  DO NOTHING, so repeats insert nothing, and holder counts move only for rows
+  really inserted;
+* nothing missed — each evaluation reads the learner's *whole* state after
+  taking the learner's row lock (``SELECT ... FOR NO KEY UPDATE``: it
+  serializes detection per learner yet does not block new progress rows,
+  whose foreign-key checks take only KEY SHARE). Every event is evaluated
+  after its own commit, so the last evaluation for a learner sees every fact,
+  and rules are monotone, so it owes every award (see ``state``). Order,
+  lateness and duplicates of events therefore cannot change the result;
 * live — new awards are published after commit and marked ``published_at``;
   an award whose publish failed is published again by the sweep, and every
-  client resumes from the database by award id.
+  client resumes from the database by award id. Because detection is
+  serialized per learner, a learner's award ids grow in commit order.
 """
 
 from __future__ import annotations
@@ -21,7 +33,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.achievements import registry
-from app.achievements.awards import insert_awards
+from app.achievements.awards import existing_keys, insert_awards
 from app.achievements.loader import load_state
 from app.achievements.publishing import publish_awards
 from app.extensions import db
@@ -51,16 +63,23 @@ def evaluate_event(event_id: int) -> list[Achievement]:
 
 
 def lock_learner(user_id: int) -> User:
-    """Serialize detection per learner with a row lock (a no-op on SQLite's single writer)."""
-    user = db.session.scalar(select(User).where(User.id == user_id).with_for_update())
+    """Serialize detection per learner with a row lock (a no-op on SQLite's single writer).
+
+    NO KEY UPDATE (``key_share=True``) conflicts with another detection's lock
+    but not with the KEY SHARE locks that inserting the learner's progress
+    rows takes, so recording progress never waits for detection.
+    """
+    query = (select(User).where(User.id == user_id).with_for_update(key_share=True)
+             .execution_options(populate_existing=True))
+    user = db.session.scalar(query)
     if user is None:
         raise LookupError(f"no user {user_id}")
     return user
 
 
-def _detect(user: User, event_id: int | None, *, silent: bool = False,
-            only: list[str] | None = None) -> list[Achievement]:
+def _detect(user: User, event_id: int | None) -> list[Achievement]:
     state = load_state(user)
-    overrides = current_app.config["ACHIEVEMENTS_CONFIG"].RULES
-    due = registry.evaluate(state, overrides, only)
-    return insert_awards(user.id, due, source_event_id=event_id, silent=silent)
+    due = registry.evaluate(state, current_app.config["ACHIEVEMENTS_CONFIG"].RULES)
+    held = existing_keys([user.id])[user.id]
+    fresh = [award for award in due if award.dedupe_key not in held]
+    return insert_awards(user.id, fresh, source_event_id=event_id)

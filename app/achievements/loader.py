@@ -1,126 +1,100 @@
-"""Load a learner's :class:`LearnerState` from the database in a few queries."""
+"""Load learners' :class:`LearnerState` from the database: three queries per batch.
+
+The same code serves live detection (a batch of one) and backfill (hundreds
+of learners at a time), so both see progress exactly alike. The catalog comes
+from the per-process cache; progress rows are read by id and mapped to keys
+in Python, without joins.
+"""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 
-from app.achievements.state import (
-    AssessmentInfo,
-    CatalogView,
-    CourseInfo,
-    LearnerState,
-    ModuleInfo,
-    UnitInfo,
-)
+from app.achievements.catalog_cache import IndexedCatalog, catalog
+from app.achievements.state import LearnerState
 from app.extensions import db
-from app.models import (
-    Assessment,
-    AssessmentAttempt,
-    Course,
-    Module,
-    ModuleCompletion,
-    ProgressEvent,
-    Unit,
-    User,
-)
+from app.models import AssessmentAttempt, ModuleCompletion, ProgressEvent, User
+
+UTC_ZONE = ZoneInfo("UTC")
 
 
-def load_state(user: User) -> LearnerState:
-    completed = _completed_module_keys(user.id)
-    best = _best_scores(user.id)
-    catalog = load_catalog(_touched_course_ids(user.id))
-    days = _active_days(user.id, ZoneInfo(user.timezone or "UTC"))
-    return LearnerState(user.id, catalog, completed, best, days)
+@dataclass(frozen=True)
+class Learner:
+    """Just what loading needs from a user row."""
+
+    id: int
+    timezone: str | None
 
 
-def _completed_module_keys(user_id: int) -> set[str]:
-    query = (select(Module.key).join(ModuleCompletion, ModuleCompletion.module_id == Module.id)
-             .where(ModuleCompletion.user_id == user_id))
-    return set(db.session.scalars(query))
+def learner_zone(name: str | None) -> ZoneInfo:
+    """The learner's IANA zone; an unknown name falls back to UTC rather than block detection."""
+    try:
+        return ZoneInfo(name) if name else UTC_ZONE
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC_ZONE
 
 
-def _best_scores(user_id: int) -> dict[str, float]:
-    query = (select(Assessment.key, func.max(AssessmentAttempt.score))
-             .join(AssessmentAttempt, AssessmentAttempt.assessment_id == Assessment.id)
-             .where(AssessmentAttempt.user_id == user_id).group_by(Assessment.key))
-    return {key: float(score) for key, score in db.session.execute(query)}
+def load_state(user: User | Learner) -> LearnerState:
+    return load_states([Learner(user.id, user.timezone)])[user.id]
 
 
-def _active_days(user_id: int, zone: ZoneInfo) -> set:
-    query = select(ProgressEvent.occurred_at).where(ProgressEvent.user_id == user_id)
-    return {moment.astimezone(zone).date() for moment in db.session.scalars(query)}
+def load_states(learners: Sequence[Learner]) -> dict[int, LearnerState]:
+    """States of many learners at once (one query per kind of fact, not per learner)."""
+    indexed = catalog()
+    ids = [learner.id for learner in learners]
+    modules = _completed_modules(ids, indexed)
+    scores = _best_scores(ids, indexed)
+    days = _active_days(learners)
+    return {learner.id: _state(learner.id, indexed, modules[learner.id], scores[learner.id],
+                               days[learner.id]) for learner in learners}
 
 
-def _touched_course_ids(user_id: int) -> set[int]:
-    via_modules = (select(Unit.course_id).join(Module, Module.unit_id == Unit.id)
-                   .join(ModuleCompletion, ModuleCompletion.module_id == Module.id)
-                   .where(ModuleCompletion.user_id == user_id))
-    attempted = (select(AssessmentAttempt.assessment_id)
-                 .where(AssessmentAttempt.user_id == user_id).distinct())
-    owners = db.session.execute(
-        select(Assessment.course_id, Unit.course_id, Module.unit_id)
-        .outerjoin(Unit, Unit.id == Assessment.unit_id)
-        .outerjoin(Module, Module.id == Assessment.module_id)
-        .where(Assessment.id.in_(attempted))
-    ).all()
-    module_unit_ids = {row[2] for row in owners if row[2] is not None}
-    ids = set(db.session.scalars(via_modules))
-    ids |= {row[0] or row[1] for row in owners if (row[0] or row[1])}
-    if module_unit_ids:
-        ids |= set(db.session.scalars(select(Unit.course_id).where(Unit.id.in_(module_unit_ids))))
-    return ids
+def _state(user_id: int, indexed: IndexedCatalog, modules: set[str], scores: dict[str, float],
+           days: set[date]) -> LearnerState:
+    view = indexed.view
+    touched = {view.course_of_module(key) for key in modules}
+    touched |= {view.assessments[key].course_key for key in scores}
+    return LearnerState(user_id, view, modules, scores, days,
+                        courses=frozenset(k for k in touched if k))
 
 
-def load_catalog(course_ids: set[int]) -> CatalogView:
-    """The catalog restricted to ``course_ids``, as plain data."""
-    view = CatalogView()
-    if not course_ids:
-        return view
-    courses = db.session.scalars(select(Course).where(Course.id.in_(course_ids))).all()
-    units = db.session.scalars(select(Unit).where(Unit.course_id.in_(course_ids))
-                               .order_by(Unit.position, Unit.id)).all()
-    unit_ids = [u.id for u in units]
-    modules = db.session.scalars(select(Module).where(Module.unit_id.in_(unit_ids))
-                                 .order_by(Module.position, Module.id)).all() if unit_ids else []
-    _fill_structure(view, courses, units, modules)
-    _fill_assessments(view, course_ids, units, modules)
-    return view
+def _completed_modules(ids: list[int], indexed: IndexedCatalog) -> dict[int, set[str]]:
+    rows = db.session.execute(select(ModuleCompletion.user_id, ModuleCompletion.module_id)
+                              .where(ModuleCompletion.user_id.in_(ids)))
+    found: dict[int, set[str]] = defaultdict(set)
+    for user_id, module_id in rows:
+        key = indexed.module_keys.get(module_id)
+        if key is not None:
+            found[user_id].add(key)
+    return found
 
 
-def _fill_structure(view: CatalogView, courses: list[Course], units: list[Unit],
-                    modules: list[Module]) -> None:
-    unit_key = {u.id: u.key for u in units}
-    course_key = {c.id: c.key for c in courses}
-    for module in modules:
-        view.modules[module.key] = ModuleInfo(module.key, module.title, unit_key[module.unit_id])
-    for unit in units:
-        keys = tuple(m.key for m in modules if m.unit_id == unit.id)
-        view.units[unit.key] = UnitInfo(unit.key, unit.title, course_key[unit.course_id], keys)
-    for course in courses:
-        keys = tuple(u.key for u in units if u.course_id == course.id)
-        view.courses[course.key] = CourseInfo(course.key, course.title, keys)
+def _best_scores(ids: list[int], indexed: IndexedCatalog) -> dict[int, dict[str, float]]:
+    rows = db.session.execute(
+        select(AssessmentAttempt.user_id, AssessmentAttempt.assessment_id,
+               func.max(AssessmentAttempt.score))
+        .where(AssessmentAttempt.user_id.in_(ids))
+        .group_by(AssessmentAttempt.user_id, AssessmentAttempt.assessment_id))
+    found: dict[int, dict[str, float]] = defaultdict(dict)
+    for user_id, assessment_id, best in rows:
+        key = indexed.assessment_keys.get(assessment_id)
+        if key is not None:
+            found[user_id][key] = float(best)
+    return found
 
 
-def _fill_assessments(view: CatalogView, course_ids: set[int], units: list[Unit],
-                      modules: list[Module]) -> None:
-    unit_by_id = {u.id: u for u in units}
-    module_by_id = {m.id: m for m in modules}
-    query = select(Assessment, Course.key).outerjoin(Course, Course.id == Assessment.course_id)
-    query = query.where(
-        Assessment.course_id.in_(course_ids)
-        | Assessment.unit_id.in_(list(unit_by_id))
-        | Assessment.module_id.in_(list(module_by_id))
-    )
-    for assessment, direct_course in db.session.execute(query):
-        module_unit = module_by_id[assessment.module_id].unit_id if assessment.module_id else None
-        unit = unit_by_id.get(assessment.unit_id) or unit_by_id.get(module_unit)
-        owning_course = direct_course or view.units[unit.key].course_key
-        module = module_by_id.get(assessment.module_id)
-        view.assessments[assessment.key] = AssessmentInfo(
-            assessment.key, assessment.title, assessment.max_score, assessment.required,
-            assessment.pass_ratio, owning_course,
-            unit_key=unit.key if unit and assessment.unit_id else None,
-            module_key=module.key if module else None,
-        )
+def _active_days(learners: Iterable[Learner]) -> dict[int, set[date]]:
+    """Local calendar days with any event, in each learner's own zone."""
+    zones = {learner.id: learner_zone(learner.timezone) for learner in learners}
+    rows = db.session.execute(select(ProgressEvent.user_id, ProgressEvent.occurred_at)
+                              .where(ProgressEvent.user_id.in_(list(zones))))
+    found: dict[int, set[date]] = defaultdict(set)
+    for user_id, moment in rows:
+        found[user_id].add(moment.astimezone(zones[user_id]).date())
+    return found

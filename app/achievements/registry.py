@@ -57,7 +57,23 @@ def settings_for(key: str, overrides: dict[str, Any] | None = None) -> dict[str,
 
 def evaluate(state: LearnerState, overrides: dict[str, Any] | None = None,
              only: Iterable[str] | None = None) -> list[AwardDue]:
-    """Every award due under the registered rules (or only the named ones)."""
+    """Every award due under the registered rules (or only the named ones).
+
+    A rule configured with ``{"enabled": false}`` awards nothing.
+    """
     keys = list(only) if only is not None else list(RULES)
-    return [award for key in keys
-            for award in RULES[key].fn(state, settings_for(key, overrides))]
+    awards: list[AwardDue] = []
+    for key in keys:
+        cfg = settings_for(key, overrides)
+        if cfg.get("enabled", True):
+            awards.extend(RULES[key].fn(state, cfg))
+    return awards
+
+
+def check_rule_keys(keys: Iterable[str]) -> list[str]:
+    """The given rule keys, or ValueError naming the unknown ones (CLI and config checks)."""
+    keys = list(keys)
+    unknown = [k for k in keys if k not in RULES]
+    if unknown:
+        raise ValueError(f"unknown rule(s) {', '.join(unknown)}; known: {', '.join(RULES)}")
+    return keys

@@ -29,7 +29,7 @@ def module_complete(state: LearnerState, cfg: dict[str, Any]) -> Iterator[AwardD
 @rule("unit_complete", "Unit complete",
       "Completed every module of a unit and passed its required assessments.")
 def unit_complete(state: LearnerState, cfg: dict[str, Any]) -> Iterator[AwardDue]:
-    for key in sorted(state.catalog.units):
+    for key in sorted(state.unit_keys()):
         if state.unit_complete(key):
             unit = state.catalog.units[key]
             course = state.catalog.courses[unit.course_key]
@@ -83,26 +83,27 @@ def perfect_score(state: LearnerState, cfg: dict[str, Any]) -> Iterator[AwardDue
       thresholds=STREAK_THRESHOLDS)
 def streak(state: LearnerState, cfg: dict[str, Any]) -> Iterator[AwardDue]:
     longest = longest_run(state.active_days)
-    for days in sorted(cfg["thresholds"]):
+    for days in sorted(set(cfg["thresholds"])):
         if longest >= days:
             yield AwardDue("streak", f"streak:{days}", f"{days}-day streak",
                            f"You learned on {days} days in a row.",
-                           {"days": days, "threshold": days, "longest_run": longest})
+                           {"days": days, "threshold": days})
 
 
 @rule("milestone", "Milestone", "Reached a count of completed modules or courses.",
       modules=MODULE_MILESTONES, courses=COURSE_MILESTONES)
 def milestone(state: LearnerState, cfg: dict[str, Any]) -> Iterator[AwardDue]:
-    counts = {"modules": len(state.completed_modules),
+    counts = {"modules": state.completed_module_count(),
               "courses": len(state.completed_courses())}
     for what, count in counts.items():
-        for threshold in sorted(cfg[what]):
+        for threshold in sorted(set(cfg[what])):
             if count >= threshold:
                 noun = what[:-1] if threshold == 1 else what
                 yield AwardDue("milestone", f"milestone:{what}:{threshold}",
                                f"{threshold} {noun} completed",
                                f"You have completed {threshold} {noun}.",
-                               {"counter": what, "threshold": threshold, "count": threshold})
+                               {"counter": what, "threshold": threshold, "count": threshold,
+                                "unit": what})
 
 
 def longest_run(days: set[date]) -> int:

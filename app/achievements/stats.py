@@ -1,0 +1,51 @@
+"""Holder counts per award key, kept in step with awards: rarity without scanning awards.
+
+Every change of who holds an award (insert, revoke, restore) adjusts
+``achievement_stats`` in the same transaction, so the counts are exactly the
+number of unrevoked award rows per dedupe key. Rows are upserted in key order
+so two transactions touching the same keys cannot deadlock.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.extensions import db
+from app.models import AchievementStat, User
+
+LEARNER_ROLE = "learner"
+
+
+def add_holders(keys: Iterable[tuple[str, str]], delta: int = 1) -> None:
+    """Add ``delta`` holders for each (dedupe_key, achievement_type), once per occurrence."""
+    counts = Counter(keys)
+    if not counts:
+        return
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    table = AchievementStat.__table__
+    for (key, kind), n in sorted(counts.items()):
+        stmt = dialect.insert(table).values(dedupe_key=key, achievement_type=kind,
+                                            holders=max(n * delta, 0))
+        stmt = stmt.on_conflict_do_update(index_elements=["dedupe_key"],
+                                          set_={"holders": table.c.holders + n * delta})
+        db.session.execute(stmt)
+
+
+def holders(keys: Iterable[str]) -> dict[str, int]:
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    rows = db.session.execute(select(AchievementStat.dedupe_key, AchievementStat.holders)
+                              .where(AchievementStat.dedupe_key.in_(wanted)))
+    return {key: count for key, count in rows}
+
+
+def learner_count() -> int:
+    """The rarity denominator: people with the learner role (at least 1)."""
+    count = db.session.scalar(select(func.count()).select_from(User)
+                              .where(User.role == LEARNER_ROLE))
+    return max(int(count or 0), 1)
