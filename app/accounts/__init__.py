@@ -1,6 +1,13 @@
 """People, service tokens and who may act on whose data — shared by every transport."""
 
-from app.accounts.principal import Principal, subject_for_read, subject_for_write
+from app.accounts.courses import enroll, teaches
+from app.accounts.principal import (
+    Principal,
+    may_read,
+    require_scope,
+    subject_for_read,
+    subject_for_write,
+)
 from app.accounts.tokens import create_token, list_tokens, revoke_token, verify_token
 from app.accounts.users import authenticate, create_user, get_user
 
@@ -9,10 +16,14 @@ __all__ = [
     "authenticate",
     "create_token",
     "create_user",
+    "enroll",
     "get_user",
     "list_tokens",
+    "may_read",
+    "require_scope",
     "revoke_token",
     "subject_for_read",
     "subject_for_write",
+    "teaches",
     "verify_token",
 ]

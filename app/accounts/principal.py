@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.accounts.courses import teaches
 from app.errors import Forbidden, InvalidInput
 
 READ = "achievements:read"
@@ -39,14 +40,23 @@ class Principal:
         return None if self.is_service else self.id
 
     def has_scope(self, scope: str) -> bool:
+        """Scopes of a token; an admin user holds them all. Instructors hold none
+        blanket: they read only their courses' learners (see :func:`may_read`)."""
         if self.is_service:
             return scope in self.scopes or (scope == READ and ADMIN in self.scopes)
-        return self.kind == "admin" or (scope == READ and self.kind == "instructor")
+        return self.kind == "admin"
 
     @property
     def caller_key(self) -> str:
         """Namespaces idempotency keys per caller."""
         return f"{self.kind}:{self.id}"
+
+
+def may_read(principal: Principal, user_id: int) -> bool:
+    """Own data; everyone's with the read scope; an instructor their courses' learners."""
+    if user_id == principal.user_id or principal.has_scope(READ):
+        return True
+    return principal.kind == "instructor" and teaches(principal.id, user_id)
 
 
 def subject_for_read(principal: Principal, user_id: int | None) -> int:
@@ -55,15 +65,19 @@ def subject_for_read(principal: Principal, user_id: int | None) -> int:
         if principal.user_id is None:
             raise InvalidInput("user_id is required", fields={"user_id": ["required"]})
         return principal.user_id
-    if user_id == principal.user_id or principal.has_scope(READ):
+    if may_read(principal, user_id):
         return user_id
-    raise Forbidden("you may read only your own achievements")
+    raise Forbidden("you may read only your own achievements or your courses' learners")
+
+
+def require_scope(principal: Principal, scope: str) -> None:
+    if not principal.has_scope(scope):
+        raise Forbidden(f"the {scope} scope is required")
 
 
 def subject_for_write(principal: Principal, user_id: int | None) -> int:
     """The learner whose progress ``principal`` may record."""
-    if not principal.has_scope(WRITE):
-        raise Forbidden("the progress:write scope is required")
+    require_scope(principal, WRITE)
     if user_id is None:
         raise InvalidInput("user_id is required", fields={"user_id": ["required"]})
     return user_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -39,9 +39,10 @@ def decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         version, value = raw.split(":", 1)
-        if version != "v1":
+        award_id = int(value)
+        if version != "v1" or not 0 < award_id < 2**63:
             raise ValueError(version)
-        return int(value)
+        return award_id
     except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidInput("cursor is not valid", fields={"cursor": ["invalid"]}) from exc
 
@@ -76,6 +77,18 @@ def _filtered(query: Select[tuple[Achievement]], f: HistoryFilter) -> Select[tup
     if f.after_id is not None:
         query = query.where(Achievement.id > f.after_id)
     return query
+
+
+def get_readable_achievement(award_id: int, may_read: Callable[[int], bool]) -> Achievement:
+    """An unrevoked award whose learner the caller may read; any other id is not found,
+    so guessing ids reveals nothing about other learners."""
+    award = None
+    if 0 < award_id < 2**63:
+        award = db.session.scalar(select(Achievement).where(
+            Achievement.id == award_id, Achievement.revoked_at.is_(None)))
+    if award is None or not may_read(award.user_id):
+        raise NotFound(f"no achievement {award_id}")
+    return award
 
 
 def get_achievement(user_id: int, award_id: int) -> Achievement:

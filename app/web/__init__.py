@@ -1,8 +1,13 @@
-"""Web transports: the REST API (/api/v1), the learner pages and log-in."""
+"""Web transports: the REST API (/api/v1), the learner pages and log-in.
+
+Request policy shared by every route lives here: CSRF on cookie-authenticated
+writes, JSON-only API bodies, and problem+json for every error.
+"""
 
 from __future__ import annotations
 
 from flask import Flask, request
+from werkzeug.exceptions import UnsupportedMediaType
 
 from app import extensions
 from app.web.problems import register_problem_handlers
@@ -16,27 +21,51 @@ API_SETTINGS = {
     "OPENAPI_REDOC_PATH": "docs",
     "OPENAPI_REDOC_URL": "https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js",
 }
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def init_web(app: Flask) -> None:
     for key, value in API_SETTINGS.items():
         app.config.setdefault(key, value)
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config.get("SESSION_COOKIE_SECURE"))
     from app.web.api import register_api
     from app.web.auth import bp as auth_bp
     from app.web.pages import bp as pages_bp
 
+    # Errors are documented per operation as problem+json (app.web.api.docs), not as
+    # flask-smorest's generic JSON error.
+    extensions.api.DEFAULT_ERROR_RESPONSE_NAME = None
     extensions.api.init_app(app)
     register_api(extensions.api)
     app.register_blueprint(auth_bp)
     app.register_blueprint(pages_bp)
     register_problem_handlers(app)
     app.before_request(_csrf_unless_bearer)
+    app.before_request(_json_bodies_only)
+
+
+def _is_api(path: str) -> bool:
+    return path.startswith("/api/")
 
 
 def _csrf_unless_bearer() -> None:
-    """Every cookie-authenticated write needs a CSRF token; bearer-token calls carry no cookie."""
-    if request.method in {"GET", "HEAD", "OPTIONS"}:
+    """Cookie-authenticated writes need a CSRF token (form field or X-CSRFToken header).
+
+    Only API calls with a bearer token are exempt: a browser never attaches one
+    by itself, so a forged cross-site request cannot carry it.
+    """
+    if request.method in SAFE_METHODS:
         return
-    if request.headers.get("Authorization", "").startswith("Bearer "):
+    if _is_api(request.path) and request.headers.get("Authorization", "").startswith("Bearer "):
         return
     extensions.csrf.protect()
+
+
+def _json_bodies_only() -> None:
+    """An API write with a body that is not JSON is refused (415) before parsing."""
+    if request.method in SAFE_METHODS or not _is_api(request.path):
+        return
+    has_body = bool(request.content_length) or "chunked" in request.headers.get(
+        "Transfer-Encoding", "")
+    if has_body and not request.is_json:
+        raise UnsupportedMediaType("the request body must be application/json")

@@ -12,6 +12,13 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
 
 from app.accounts import authenticate, get_user
+from app.accounts.throttle import (
+    TooManyAttempts,
+    check_allowed,
+    clear_failures,
+    record_failure,
+    throttle_key,
+)
 from app.extensions import login
 
 bp = Blueprint("auth", __name__)
@@ -31,17 +38,29 @@ def init_login(app: Flask) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login_page() -> str | Response:
+    """Log in; failures are throttled per (email, address) before the password is checked."""
     form = LoginForm()
-    error = None
-    if form.validate_on_submit():
-        user = authenticate(form.email.data or "", form.password.data or "")
-        if user is not None:
-            session.clear()  # a fresh session on log-in: no fixation
-            login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
-        error = "Email or password is incorrect."
-    status = 401 if error else 200
-    return render_template("login.html", form=form, error=error), status  # type: ignore[return-value]
+    if not form.validate_on_submit():
+        return render_template("login.html", form=form, error=None)
+    key = throttle_key(form.email.data or "", request.remote_addr)
+    try:
+        check_allowed(key)
+    except TooManyAttempts as exc:
+        return _refused(form, exc.detail, 429, {"Retry-After": str(exc.retry_after)})
+    user = authenticate(form.email.data or "", form.password.data or "")
+    if user is None:
+        record_failure(key)
+        return _refused(form, "Email or password is incorrect.", 401)
+    clear_failures(key)
+    session.clear()  # a fresh session on log-in: no fixation
+    login_user(user)
+    return redirect(_safe_next(request.args.get("next")))
+
+
+def _refused(form: LoginForm, error: str, status: int,
+             headers: dict[str, str] | None = None) -> Response:
+    body = render_template("login.html", form=form, error=error)
+    return Response(body, status=status, headers=headers, mimetype="text/html")
 
 
 @bp.route("/logout", methods=["POST"])

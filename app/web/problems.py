@@ -9,12 +9,14 @@ from flask import Flask, Response, json
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.accounts.throttle import TooManyAttempts
 from app.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
 
 log = logging.getLogger(__name__)
 PROBLEM_TYPE = "https://achievements.example/problems/"
 DOMAIN_STATUS: dict[type[DomainError], int] = {
     InvalidInput: 422, NotFound: 404, Conflict: 409, Unauthenticated: 401, Forbidden: 403,
+    TooManyAttempts: 429,
 }
 
 
@@ -44,7 +46,10 @@ def register_problem_handlers(app: Flask) -> None:
 
 def _domain_error(exc: DomainError) -> Response:
     status = DOMAIN_STATUS.get(type(exc), 400)
-    return problem(status, exc.detail, errors=exc.fields or None)
+    response = problem(status, exc.detail, errors=exc.fields or None)
+    if isinstance(exc, TooManyAttempts):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _csrf_error(exc: CSRFError) -> Response:

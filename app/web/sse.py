@@ -1,9 +1,15 @@
-"""Server-sent events framing over :func:`app.achievements.live.follow`."""
+"""Server-sent events framing over :func:`app.achievements.live.follow`.
+
+Kept as simple as flask-sse's generator, without its flaws: the learner comes
+from the session (never the query), every process shares one Redis
+subscription, and ``id:`` lets the browser resume with ``Last-Event-ID``.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 from flask import Flask
 
@@ -12,11 +18,20 @@ from app.achievements.live import follow
 RETRY_MS = 2000
 
 
+def parse_last_event_id(header: str | None, query: str | None) -> int | None:
+    """The resume point: the ``Last-Event-ID`` header wins over ``?after=``; junk is ignored."""
+    for value in (header, query):
+        if value and value.strip().isdigit():
+            return int(value.strip())
+    return None
+
+
 def event_stream(app: Flask, user_id: int, after_id: int | None) -> Iterator[str]:
     heartbeat = app.config["ACHIEVEMENTS_CONFIG"].SSE_PING_SECONDS
     yield f"retry: {RETRY_MS}\n: connected\n\n"
     for award in follow(app, user_id, after_id, heartbeat):
-        if award is None:
-            yield ": ping\n\n"
-        else:
-            yield f"event: achievement\nid: {award['id']}\ndata: {json.dumps(award)}\n\n"
+        yield ": ping\n\n" if award is None else format_event(award)
+
+
+def format_event(award: dict[str, Any]) -> str:
+    return f"event: achievement\nid: {award['id']}\ndata: {json.dumps(award)}\n\n"

@@ -1,4 +1,4 @@
-"""GET /api/v1/achievements and the live stream."""
+"""GET /api/v1/achievements (history), one award, and the live stream."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from typing import Any
 from flask import Response, current_app, request, stream_with_context
 from flask_smorest import Blueprint
 
-from app.accounts import subject_for_read
+from app.accounts import may_read, subject_for_read
 from app.achievements.awards import award_as_dict
-from app.achievements.queries import HistoryFilter, list_achievements
-from app.errors import Unauthenticated
-from app.web.api.schemas import AchievementPage, AchievementQuery
+from app.achievements.queries import HistoryFilter, get_readable_achievement, list_achievements
+from app.errors import Forbidden
+from app.web.api.docs import BEARER_OR_SESSION, problem_responses
+from app.web.api.schemas import AchievementOut, AchievementPage, AchievementQuery
 from app.web.api.security import current_principal
 from app.web.sse import event_stream
 
@@ -21,9 +22,13 @@ blp = Blueprint("achievements", __name__, description="Read learners' achievemen
 @blp.route("/achievements", methods=["GET"])
 @blp.arguments(AchievementQuery, location="query")
 @blp.response(200, AchievementPage)
-@blp.doc(security=[{"bearer": []}, {"session": []}])
+@blp.doc(security=BEARER_OR_SESSION, responses=problem_responses(403, 422))
 def get_achievements(args: dict[str, Any]) -> Any:
-    """A learner's achievements, newest first, keyset-paginated."""
+    """A learner's achievements, newest first, keyset-paginated.
+
+    The cursor is opaque and stable while awards are being added: a page never
+    repeats or skips an award that existed when the first page was read.
+    """
     user_id = subject_for_read(current_principal(), args.get("user_id"))
     filters = HistoryFilter(types=args.get("type") or (), since=args.get("since"),
                             until=args.get("until"))
@@ -31,16 +36,31 @@ def get_achievements(args: dict[str, Any]) -> Any:
     return {"items": [award_as_dict(a) for a in page.items], "next_cursor": page.next_cursor}
 
 
+@blp.route("/achievements/<int:award_id>", methods=["GET"])
+@blp.response(200, AchievementOut)
+@blp.doc(security=BEARER_OR_SESSION, responses=problem_responses(404))
+def get_achievement(award_id: int) -> Any:
+    """One achievement; another learner's id is 404, exactly like an unknown id."""
+    principal = current_principal()
+    award = get_readable_achievement(award_id, lambda owner: may_read(principal, owner))
+    return award_as_dict(award)
+
+
 @blp.route("/achievements/stream", methods=["GET"])
-@blp.doc(security=[{"session": []}],
-         responses={"200": {"description": "text/event-stream of achievement events"}})
+@blp.doc(security=[{"session": []}], responses={
+    "200": {"description": "text/event-stream of `achievement` events",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}}},
+    **problem_responses(403)})
 def stream() -> Response:
-    """Server-sent events for the logged-in learner; resumes after ``Last-Event-ID``."""
+    """Server-sent events for the logged-in user; resumes after ``Last-Event-ID``.
+
+    The channel is the session's user, never a query parameter.
+    """
     principal = current_principal()
     if principal.user_id is None:
-        raise Unauthenticated("the stream follows the logged-in learner's session")
+        raise Forbidden("the stream follows a logged-in user's session, not a service token")
     last_id = request.headers.get("Last-Event-ID") or request.args.get("after", "")
-    after = int(last_id) if last_id.isdigit() else None
+    after = int(last_id) if last_id.isdigit() and len(last_id) < 19 else None
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     body = event_stream(app, principal.user_id, after)
     response = Response(stream_with_context(body), mimetype="text/event-stream")

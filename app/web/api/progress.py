@@ -10,6 +10,7 @@ from app.accounts import subject_for_write
 from app.errors import InvalidInput
 from app.progress import ProgressInput, record_progress
 from app.progress.service import event_as_dict
+from app.web.api.docs import problem_responses
 from app.web.api.schemas import IdempotencyHeader, ProgressEventIn, ProgressEventOut
 from app.web.api.security import current_principal
 
@@ -20,21 +21,32 @@ blp = Blueprint("progress", __name__, description="Record learner progress")
 @blp.arguments(IdempotencyHeader, location="headers", as_kwargs=True)
 @blp.arguments(ProgressEventIn)
 @blp.response(202, ProgressEventOut)
-@blp.doc(security=[{"bearer": []}])
+@blp.doc(security=[{"bearer": []}, {"session": []}],
+         responses=problem_responses(400, 403, 404, 409, 413, 415, 422))
 def post_progress_event(body: dict[str, Any], idempotency_key: str | None = None) -> Any:
-    """Record a progress event; replaying the same key and body returns the first answer."""
+    """Record a progress event (needs ``progress:write``); detection runs after commit.
+
+    The ``Idempotency-Key`` header (or ``idempotency_key`` in the body) is per
+    caller: the same key and body answer with the first event again and store
+    nothing; the same key with another body is 409.
+    """
     principal = current_principal()
     user_id = subject_for_write(principal, body["user_id"])
-    key = idempotency_key or body.get("idempotency_key")
-    if body.get("idempotency_key") and idempotency_key and body["idempotency_key"] != key:
-        raise InvalidInput("Idempotency-Key header and body key differ",
-                           fields={"idempotency_key": ["differs from header"]})
-    if not key:
-        raise InvalidInput("an Idempotency-Key header or idempotency_key is required",
-                           fields={"idempotency_key": ["required"]})
     result = record_progress(ProgressInput(
         user_id=user_id, kind=body["kind"], occurred_at=body.get("occurred_at"),
-        idempotency_key=key, module=body.get("module"), assessment=body.get("assessment"),
+        idempotency_key=_idempotency_key(body.get("idempotency_key"), idempotency_key),
+        module=body.get("module"), assessment=body.get("assessment"),
         score=body.get("score"), source=principal.caller_key,
     ))
     return event_as_dict(result.event)
+
+
+def _idempotency_key(in_body: str | None, in_header: str | None) -> str:
+    if in_body and in_header and in_body != in_header:
+        raise InvalidInput("Idempotency-Key header and body key differ",
+                           fields={"idempotency_key": ["differs from the header"]})
+    key = in_header or in_body
+    if not key:
+        raise InvalidInput("an Idempotency-Key header or idempotency_key is required",
+                           fields={"idempotency_key": ["required"]})
+    return key

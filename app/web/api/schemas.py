@@ -1,11 +1,32 @@
-"""Marshmallow schemas: they validate requests and generate the OpenAPI document."""
+"""Marshmallow schemas: they validate requests, shape replies and generate the OpenAPI doc."""
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from typing import Any
 
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from app.achievements import rules as _rules  # noqa: F401  (registers every type)
 from app.achievements.queries import MAX_LIMIT
+from app.achievements.registry import RULES
 from app.models.progress import EVENT_KINDS
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the schema
+ACHIEVEMENT_TYPES = sorted(RULES)
+
+
+class Text(fields.String):
+    """A string the database can store: no NUL characters, no lone surrogates."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise ValidationError("must not contain NUL characters")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValidationError("must be valid Unicode text") from exc
+        return text
 
 
 class StrictSchema(Schema):
@@ -13,14 +34,23 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
+def _id(**kwargs: Any) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
 class ProgressEventIn(StrictSchema):
-    user_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=2**62))
+    user_id = _id(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(EVENT_KINDS))
-    module = fields.String(validate=validate.Length(min=1, max=200))
-    assessment = fields.String(validate=validate.Length(min=1, max=200))
+    module = Text(validate=validate.Length(min=1, max=200),
+                  metadata={"description": "module key (module_completed)"})
+    assessment = Text(validate=validate.Length(min=1, max=200),
+                      metadata={"description": "assessment key (assessment_scored)"})
     score = fields.Float(allow_nan=False, validate=validate.Range(min=0, max=1e9))
-    occurred_at = fields.AwareDateTime(format="iso", default_timezone=None)
-    idempotency_key = fields.String(validate=validate.Length(min=1, max=200))
+    occurred_at = fields.AwareDateTime(format="iso", default_timezone=None,
+                                       metadata={"description": "RFC 3339 with offset; "
+                                                 "defaults to now"})
+    idempotency_key = Text(validate=validate.Length(min=1, max=200),
+                           metadata={"description": "or the Idempotency-Key header"})
 
 
 class ProgressEventOut(Schema):
@@ -39,8 +69,9 @@ class IdempotencyHeader(Schema):
     class Meta:
         unknown = "exclude"
 
-    idempotency_key = fields.String(data_key="Idempotency-Key",
-                                    validate=validate.Length(min=1, max=200))
+    idempotency_key = Text(data_key="Idempotency-Key", validate=validate.Length(min=1, max=200),
+                           metadata={"description": "same key and body replay the first answer; "
+                                     "keys are per caller"})
 
 
 class AchievementOut(Schema):
@@ -58,13 +89,37 @@ class AchievementOut(Schema):
 
 class AchievementPage(Schema):
     items = fields.List(fields.Nested(AchievementOut), required=True)
-    next_cursor = fields.String(allow_none=True, required=True)
+    next_cursor = fields.String(allow_none=True, required=True,
+                                metadata={"description": "pass as `cursor` for the next page; "
+                                          "null on the last page"})
 
 
-class AchievementQuery(StrictSchema):
-    user_id = fields.Integer(validate=validate.Range(min=1, max=2**62))
-    type = fields.List(fields.String(validate=validate.Length(max=40)))
-    since = fields.AwareDateTime(format="iso", default_timezone=None)
-    until = fields.AwareDateTime(format="iso", default_timezone=None)
-    cursor = fields.String(validate=validate.Length(max=100))
+class SubjectQuery(StrictSchema):
+    user_id = _id(metadata={"description": "the learner; defaults to the logged-in user"})
+
+
+class AchievementQuery(SubjectQuery):
+    type = fields.List(fields.String(validate=validate.OneOf(ACHIEVEMENT_TYPES)),
+                       metadata={"description": "repeatable: any of these types"})
+    since = fields.AwareDateTime(format="iso", default_timezone=None,
+                                 metadata={"description": "earned at or after (inclusive)"})
+    until = fields.AwareDateTime(format="iso", default_timezone=None,
+                                 metadata={"description": "earned before (exclusive)"})
+    cursor = Text(validate=validate.Length(max=100), metadata={"description": "opaque"})
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_LIMIT))
+
+
+class RevokeIn(StrictSchema):
+    reason = Text(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class RevokedOut(AchievementOut):
+    revoked_at = fields.DateTime(required=True)
+    revoked_reason = fields.String(required=True)
+    revoked_by = fields.String(required=True)
+
+
+class HealthOut(Schema):
+    status = fields.String(required=True, metadata={"description": "ok or unavailable"})
+    checks = fields.Dict(keys=fields.String(), values=fields.String(),
+                         metadata={"description": "per dependency: ok, or the error"})
