@@ -56,6 +56,10 @@ class Config:
     SECRET_KEY: str = field(default_factory=lambda: secrets.token_hex(32))
     GRPC_PORT: int = 50051
     GRPC_HOST: str = "127.0.0.1"
+    GRPC_MAX_WORKERS: int = 64  # threads serving calls; a watch stream holds one for its life
+    GRPC_MAX_STREAMS: int = 48  # open WatchAchievements streams, kept below GRPC_MAX_WORKERS
+    GRPC_HEARTBEAT_SECONDS: float = 15.0
+    GRPC_GRACE_SECONDS: float = 10.0  # on SIGTERM: time in-flight calls get to finish
     CELERY_QUEUE: str = "achievements"
     CHANNEL_PREFIX: str = "achievements"
     TASKS_EAGER: bool | None = None
@@ -78,6 +82,10 @@ class Config:
             SECRET_KEY=_env("SECRET_KEY", defaults.SECRET_KEY) or defaults.SECRET_KEY,
             GRPC_PORT=int(_env("GRPC_PORT", str(defaults.GRPC_PORT)) or defaults.GRPC_PORT),
             GRPC_HOST=_env("GRPC_HOST", defaults.GRPC_HOST) or defaults.GRPC_HOST,
+            GRPC_MAX_WORKERS=int(_env("GRPC_MAX_WORKERS", "64") or 64),
+            GRPC_MAX_STREAMS=int(_env("GRPC_MAX_STREAMS", "48") or 48),
+            GRPC_HEARTBEAT_SECONDS=float(_env("GRPC_HEARTBEAT_SECONDS", "15") or 15),
+            GRPC_GRACE_SECONDS=float(_env("GRPC_GRACE_SECONDS", "10") or 10),
             CELERY_QUEUE=_env("CELERY_QUEUE", defaults.CELERY_QUEUE) or defaults.CELERY_QUEUE,
             CHANNEL_PREFIX=_env("CHANNEL_PREFIX", defaults.CHANNEL_PREFIX) or "achievements",
             TASKS_EAGER=_env_bool("TASKS_EAGER", False) if _env("TASKS_EAGER") else None,

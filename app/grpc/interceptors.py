@@ -1,0 +1,118 @@
+"""The server interceptor: per call an app context, the caller's Principal, the RPC's
+scope check, and domain errors turned into status codes — so the servicer does none of it.
+
+The sync server runs ``intercept_service`` on its polling thread, so nothing
+slow happens there: it only wraps the method handler, and the token is
+verified inside the wrapped behaviour, on the worker thread that serves the call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+import grpc
+from flask import Flask
+
+from app.accounts import Principal, verify_token
+from app.accounts.principal import ADMIN, READ, WRITE
+from app.errors import DomainError, Forbidden, Unauthenticated
+from app.grpc.errors import abort_internal, abort_with
+
+SERVICE = "achievements.v1.AchievementService"
+ScopeRule = Callable[[Any], str]
+
+SCOPES: dict[str, ScopeRule] = {
+    "RecordProgress": lambda request: WRITE,
+    "ListAchievements": lambda request: READ,
+    "GetAchievement": lambda request: READ,
+    "GetSummary": lambda request: READ,
+    "ListAchievementTypes": lambda request: READ,
+    "WatchAchievements": lambda request: ADMIN if request.all_learners else READ,
+}
+
+_principal: ContextVar[Principal] = ContextVar("grpc_principal")
+
+
+def current_principal() -> Principal:
+    """The authenticated caller of the RPC being served (set by :class:`CallInterceptor`)."""
+    return _principal.get()
+
+
+@contextmanager
+def acting_as(principal: Principal) -> Iterator[None]:
+    token = _principal.set(principal)
+    try:
+        yield
+    finally:
+        _principal.reset(token)
+
+
+def bearer_token(metadata: Any) -> str:
+    for key, value in metadata or ():
+        if key == "authorization" and isinstance(value, str) and value.startswith("Bearer "):
+            return value.removeprefix("Bearer ").strip()
+    raise Unauthenticated("send a service token as 'authorization: Bearer <token>' metadata")
+
+
+def authenticate(context: grpc.ServicerContext, scope: str) -> Principal:
+    """The service principal of the call's bearer token, if it holds ``scope``."""
+    principal = verify_token(bearer_token(context.invocation_metadata()))
+    if not principal.has_scope(scope):
+        raise Forbidden(f"the {scope} scope is required")
+    return principal
+
+
+class CallInterceptor(grpc.ServerInterceptor):
+    def __init__(self, app: Flask, scopes: Mapping[str, ScopeRule] = SCOPES) -> None:
+        self.app = app
+        self.scopes = scopes
+
+    def intercept_service(self, continuation: Any, details: grpc.HandlerCallDetails) -> Any:
+        handler = continuation(details)
+        service, _, method = details.method.lstrip("/").partition("/")
+        if handler is None or service != SERVICE:
+            return handler  # health and reflection are public, as their clients expect
+        rule = self.scopes.get(method, lambda request: ADMIN)  # unknown methods: deny by default
+        if handler.unary_stream:
+            return grpc.unary_stream_rpc_method_handler(
+                self._streaming(handler.unary_stream, rule),
+                handler.request_deserializer, handler.response_serializer)
+        return grpc.unary_unary_rpc_method_handler(
+            self._unary(handler.unary_unary, rule),
+            handler.request_deserializer, handler.response_serializer)
+
+    def _unary(self, behavior: Callable[..., Any], rule: ScopeRule) -> Callable[..., Any]:
+        def serve(request: Any, context: grpc.ServicerContext) -> Any:
+            with (_translated(context), self.app.app_context(),
+                  acting_as(authenticate(context, rule(request)))):
+                return behavior(request, context)
+
+        return serve
+
+    def _streaming(self, behavior: Callable[..., Any], rule: ScopeRule) -> Callable[..., Any]:
+        """Authenticate in a short app context; the stream itself opens its own, per read."""
+
+        def serve(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
+            with _translated(context):
+                with self.app.app_context():
+                    principal = authenticate(context, rule(request))
+                with acting_as(principal):
+                    yield from behavior(request, context)
+
+        return serve
+
+
+@contextmanager
+def _translated(context: grpc.ServicerContext) -> Iterator[None]:
+    """Domain errors to their codes; anything unexpected to INTERNAL, never UNKNOWN."""
+    try:
+        yield
+    except DomainError as exc:
+        abort_with(context, exc)
+    except Exception as exc:
+        if context.code() is not None:  # the servicer already chose a status (context.abort)
+            raise
+        abort_internal(context, exc)

@@ -1,0 +1,114 @@
+"""``achievements.v1.AchievementService``: convert messages, call the domain, convert back.
+
+Like grpc's route_guide servicer, and like the REST routes: authorization is
+``subject_for_read``/``subject_for_write``, writes go through
+``record_progress``, reads through ``app.achievements`` — the same functions
+REST calls. The interceptor has already opened the app context, verified the
+token and checked the RPC's scope; it also turns domain errors into codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import grpc
+from flask import Flask
+
+from app.accounts import subject_for_read, subject_for_write
+from app.achievements.awards import award_as_dict
+from app.achievements.live import follow
+from app.achievements.queries import MAX_LIMIT, HistoryFilter, get_achievement, list_achievements
+from app.errors import InvalidInput
+from app.grpc import convert
+from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
+from app.grpc.generated.achievements.v1 import achievements_pb2_grpc as pb_grpc
+from app.grpc.interceptors import current_principal
+from app.grpc.streams import StreamGate
+from app.models.types import utcnow
+from app.progress import ProgressInput, record_progress
+from app.progress.service import event_as_dict
+
+
+class AchievementServicer(pb_grpc.AchievementServiceServicer):
+    def __init__(self, app: Flask, gate: StreamGate) -> None:
+        self.app = app
+        self.gate = gate
+
+    def RecordProgress(self, request: pb.RecordProgressRequest,
+                       context: grpc.ServicerContext) -> pb.RecordProgressResponse:
+        principal = current_principal()
+        user_id = subject_for_write(principal, convert.optional_id(request.user_id, "user_id"))
+        result = record_progress(ProgressInput(
+            user_id=user_id, kind=convert.kind_key(request.kind),
+            occurred_at=convert.moment(request, "occurred_at"), idempotency_key=request.request_id,
+            module=request.module or None, assessment=request.assessment or None,
+            score=request.score if request.HasField("score") else None,
+            source=principal.caller_key,
+        ))
+        return pb.RecordProgressResponse(event=convert.progress_event(event_as_dict(result.event)))
+
+    def ListAchievements(self, request: pb.ListAchievementsRequest,
+                         context: grpc.ServicerContext) -> pb.ListAchievementsResponse:
+        user_id = self._reader_subject(request.user_id)
+        filters = HistoryFilter(types=convert.type_keys(request.types),
+                                since=convert.moment(request, "earned_after"),
+                                until=convert.moment(request, "earned_before"))
+        page = list_achievements(user_id, filters, request.page_token or None,
+                                 convert.page_size(request.page_size, MAX_LIMIT))
+        return pb.ListAchievementsResponse(
+            achievements=[convert.achievement(award_as_dict(a)) for a in page.items],
+            next_page_token=page.next_cursor or "")
+
+    def GetAchievement(self, request: pb.GetAchievementRequest,
+                       context: grpc.ServicerContext) -> pb.GetAchievementResponse:
+        user_id = self._reader_subject(request.user_id)
+        award = get_achievement(user_id, request.id)
+        return pb.GetAchievementResponse(achievement=convert.achievement(award_as_dict(award)))
+
+    def GetSummary(self, request: pb.GetSummaryRequest,
+                   context: grpc.ServicerContext) -> pb.GetSummaryResponse:
+        from app.achievements.summary import learner_summary
+
+        user_id = self._reader_subject(request.user_id)
+        return convert.summary(user_id, learner_summary(user_id))
+
+    def ListAchievementTypes(self, request: pb.ListAchievementTypesRequest,
+                             context: grpc.ServicerContext) -> pb.ListAchievementTypesResponse:
+        from app.achievements.types import achievement_types
+
+        overrides = self.app.config["ACHIEVEMENTS_CONFIG"].RULES
+        return pb.ListAchievementTypesResponse(
+            types=[convert.type_info(info) for info in achievement_types(overrides)])
+
+    def WatchAchievements(self, request: pb.WatchAchievementsRequest,
+                          context: grpc.ServicerContext) -> Iterator[pb.WatchAchievementsResponse]:
+        user_id = self._watched(request)
+        after_id = convert.after_id(request)
+        with self.gate.admit(context, user_id) as stopped:
+            yield from _watch(self.app, user_id, after_id, self.gate.heartbeat, stopped)
+
+    def _reader_subject(self, user_id: int) -> int:
+        return subject_for_read(current_principal(), convert.optional_id(user_id, "user_id"))
+
+    def _watched(self, request: pb.WatchAchievementsRequest) -> int | None:
+        """The learner to follow, or None for everyone (the interceptor checked the admin scope)."""
+        if request.all_learners:
+            if request.user_id:
+                raise InvalidInput("user_id must be 0 when all_learners is set",
+                                   fields={"user_id": ["must be 0 with all_learners"]})
+            return None
+        return self._reader_subject(request.user_id)
+
+
+def _watch(app: Flask, user_id: int | None, after_id: int | None, heartbeat: float,
+           stopped: Callable[[], bool]) -> Iterator[pb.WatchAchievementsResponse]:
+    for award in follow(app, user_id, after_id, heartbeat, stopped):
+        if award is None:
+            yield pb.WatchAchievementsResponse(heartbeat=_heartbeat())
+        else:
+            yield pb.WatchAchievementsResponse(achievement=convert.achievement(award))
+
+
+def _heartbeat() -> pb.Heartbeat:
+    return pb.Heartbeat(sent_at=convert.timestamp(utcnow()))
+
