@@ -32,6 +32,9 @@ def register_cli(app: Flask) -> None:
         app.cli.add_command(group)
     app.cli.add_command(seed_demo)
     app.cli.add_command(demo)
+    from app.achievements.cli import achievements_cli
+
+    app.cli.add_command(achievements_cli)
 
 
 def _fail(exc: DomainError) -> click.ClickException:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -52,16 +52,17 @@ def load_states(learners: Sequence[Learner]) -> dict[int, LearnerState]:
     scores = _best_scores(ids, indexed)
     days = _active_days(learners)
     return {learner.id: _state(learner.id, indexed, modules[learner.id], scores[learner.id],
-                               days[learner.id]) for learner in learners}
+                               days.get(learner.id)) for learner in learners}
 
 
 def _state(user_id: int, indexed: IndexedCatalog, modules: set[str], scores: dict[str, float],
-           days: set[date]) -> LearnerState:
+           days: ActiveDays | None) -> LearnerState:
     view = indexed.view
     touched = {view.course_of_module(key) for key in modules}
     touched |= {view.assessments[key].course_key for key in scores}
-    return LearnerState(user_id, view, modules, scores, days,
-                        courses=frozenset(k for k in touched if k))
+    days = days or ActiveDays()
+    return LearnerState(user_id, view, modules, scores, days.days,
+                        courses=frozenset(k for k in touched if k), events=days.events)
 
 
 def _completed_modules(ids: list[int], indexed: IndexedCatalog) -> dict[int, set[str]]:
@@ -89,12 +90,20 @@ def _best_scores(ids: list[int], indexed: IndexedCatalog) -> dict[int, dict[str,
     return found
 
 
-def _active_days(learners: Iterable[Learner]) -> dict[int, set[date]]:
+@dataclass
+class ActiveDays:
+    days: set[date] = field(default_factory=set)
+    events: int = 0
+
+
+def _active_days(learners: Iterable[Learner]) -> dict[int, ActiveDays]:
     """Local calendar days with any event, in each learner's own zone."""
     zones = {learner.id: learner_zone(learner.timezone) for learner in learners}
     rows = db.session.execute(select(ProgressEvent.user_id, ProgressEvent.occurred_at)
                               .where(ProgressEvent.user_id.in_(list(zones))))
-    found: dict[int, set[date]] = defaultdict(set)
+    found: dict[int, ActiveDays] = defaultdict(ActiveDays)
     for user_id, moment in rows:
-        found[user_id].add(moment.astimezone(zones[user_id]).date())
+        entry = found[user_id]
+        entry.days.add(moment.astimezone(zones[user_id]).date())
+        entry.events += 1
     return found

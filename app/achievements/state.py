@@ -96,6 +96,7 @@ class LearnerState:
     best_scores: dict[str, float] = field(default_factory=dict)
     active_days: set[date] = field(default_factory=set)
     courses: frozenset[str] | None = None
+    events: int = 0  # progress events read (reporting only; rules never look)
 
     def course_keys(self) -> list[str]:
         keys: Iterable[str] = self.catalog.courses if self.courses is None else self.courses

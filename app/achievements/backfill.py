@@ -1,0 +1,138 @@
+"""Backfill: re-evaluate stored progress (a new rule, an imported history) and award silently.
+
+Learners are processed in batches: one query per kind of fact per batch (see
+``loader.load_states``), one multi-row insert of the batch's awards, one
+commit. Awards are ``silent``: stored, counted, shown in history, never
+published live (``publishing`` skips them, ``queries.awards_after`` too).
+
+Rerunnable: what is due is compared with what each learner already holds
+(revoked awards included), and the insert is ON CONFLICT DO NOTHING, so a
+second run, or a run racing live detection, stores nothing twice. The
+batch's learners are row-locked like live detection does, in id order.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.achievements import registry
+from app.achievements.awards import existing_keys, store_awards
+from app.achievements.loader import Learner, load_states
+from app.achievements.registry import AwardDue
+from app.errors import InvalidInput, NotFound
+from app.extensions import db
+from app.models import User
+
+BATCH_SIZE = 500
+SAMPLE_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class PlannedAward:
+    user_id: int
+    dedupe_key: str
+    type: str
+
+
+@dataclass
+class BackfillReport:
+    """What a run found (dry run) or stored; ``sample`` keeps the first awards for printing."""
+
+    dry_run: bool
+    learners: int = 0
+    rows: int = 0
+    awards: int = 0
+    by_type: Counter[str] = field(default_factory=Counter)
+    sample: list[PlannedAward] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def add(self, user_id: int, due: Sequence[AwardDue]) -> None:
+        self.awards += len(due)
+        self.by_type.update(award.type for award in due)
+        room = SAMPLE_LIMIT - len(self.sample)
+        self.sample.extend(PlannedAward(user_id, a.dedupe_key, a.type) for a in due[:room])
+
+    def summary(self) -> str:
+        verb = "would award" if self.dry_run else "awarded"
+        kinds = ", ".join(f"{kind}: {n}" for kind, n in sorted(self.by_type.items())) or "nothing"
+        rate = self.rows / self.seconds if self.seconds else 0.0
+        return (f"{self.learners} learners, {self.rows} progress events read in "
+                f"{self.seconds:.1f}s ({rate:,.0f}/s); {verb} {self.awards} ({kinds})")
+
+
+def backfill(user_id: int | None = None, rule: str | None = None, dry_run: bool = False,
+             progress: Callable[[int], Any] | None = None, *, batch_size: int = BATCH_SIZE,
+             overrides: dict[str, Any] | None = None) -> BackfillReport:
+    """Award (silently) whatever stored progress makes due; ``progress(n)`` per n learners."""
+    only = _rules(rule)
+    if overrides is None:
+        overrides = current_app.config["ACHIEVEMENTS_CONFIG"].RULES
+    report = BackfillReport(dry_run=dry_run)
+    started = time.perf_counter()
+    for batch in _batches(learners(user_id), batch_size):
+        _run_batch(batch, only, overrides, report)
+        if progress is not None:
+            progress(len(batch))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _rules(rule: str | None) -> list[str] | None:
+    if rule is None:
+        return None
+    try:
+        return registry.check_rule_keys([rule])
+    except ValueError as exc:
+        raise InvalidInput(str(exc), fields={"rule": ["unknown rule"]}) from exc
+
+
+def learners(user_id: int | None = None) -> list[Learner]:
+    """The learners to re-evaluate, in id order (everyone, or the one named)."""
+    query = select(User.id, User.timezone).order_by(User.id)
+    if user_id is not None:
+        query = query.where(User.id == user_id)
+    found = [Learner(row.id, row.timezone) for row in db.session.execute(query)]
+    if user_id is not None and not found:
+        raise NotFound(f"no user {user_id}")
+    return found
+
+
+def _batches(items: list[Learner], size: int) -> Iterator[list[Learner]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _run_batch(batch: list[Learner], only: list[str] | None, overrides: dict[str, Any],
+               report: BackfillReport) -> None:
+    ids = [learner.id for learner in batch]
+    if not report.dry_run:
+        _lock(ids)
+    states = load_states(batch)
+    held = existing_keys(ids)
+    due: dict[int, list[AwardDue]] = {}
+    for learner_id, state in states.items():
+        report.rows += state.events
+        fresh = [a for a in registry.evaluate(state, overrides, only)
+                 if a.dedupe_key not in held[learner_id]]
+        if fresh:
+            due[learner_id] = fresh
+            report.add(learner_id, fresh)
+    report.learners += len(batch)
+    if not report.dry_run:
+        store_awards(due, source_event_id=None, silent=True)
+        db.session.commit()
+    else:
+        db.session.rollback()
+
+
+def _lock(ids: list[int]) -> None:
+    """The live detection lock, for the whole batch, in id order (no deadlock with workers)."""
+    db.session.execute(select(User.id).where(User.id.in_(ids)).order_by(User.id)
+                       .with_for_update(key_share=True)).all()
