@@ -1,8 +1,15 @@
-"""Per-process fan-out from one backend subscription to many connection queues."""
+"""Per-process fan-out from one backend subscription to many connection queues.
+
+A web process holds thousands of idle streams; each costs one small
+:class:`Subscription` (a bounded queue), never a Redis connection. Works the
+same with OS threads and under gevent's monkey-patching (gunicorn ``-k
+gevent``), where ``threading`` and ``queue`` become cooperative.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 from collections import defaultdict
@@ -14,11 +21,18 @@ log = logging.getLogger(__name__)
 RESYNC = {"resync": True}
 """Put on a queue when messages may have been missed; the reader replays from the database."""
 
+QUEUE_SIZE = 64
+"""Messages only wake readers (awards are read from the database), so a short queue suffices."""
+
+READY_TIMEOUT = 5.0
+
 
 class Backend(Protocol):
     def publish(self, user_id: int, message: dict[str, Any]) -> None: ...
 
     def start(self, hub: Hub) -> None: ...
+
+    def wait_ready(self, timeout: float) -> bool: ...
 
 
 @dataclass(eq=False)
@@ -26,12 +40,14 @@ class Subscription:
     """One live connection's inbox. ``user_id`` None means every learner (admin watch)."""
 
     user_id: int | None
-    queue: queue.Queue[dict[str, Any]] = field(default_factory=lambda: queue.Queue(maxsize=1000))
+    queue: queue.Queue[dict[str, Any]] = field(
+        default_factory=lambda: queue.Queue(maxsize=QUEUE_SIZE))
 
     def offer(self, message: dict[str, Any]) -> None:
+        """Never blocks the fan-out: a stalled reader gets one RESYNC instead of a backlog."""
         try:
             self.queue.put_nowait(message)
-        except queue.Full:  # a stalled reader: it will replay from the database instead
+        except queue.Full:
             self._drain()
             self.queue.put_nowait(RESYNC)
 
@@ -42,30 +58,42 @@ class Subscription:
             return None
 
     def _drain(self) -> None:
-        while not self.queue.empty():
-            self.queue.get_nowait()
+        while True:
+            try:
+                self.queue.get_nowait()
+            except queue.Empty:
+                return
 
 
 class Hub:
+    """Routes each backend message to the subscriptions of its learner (and admin watchers)."""
+
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self._subs: dict[int | None, set[Subscription]] = defaultdict(set)
         self._lock = threading.Lock()
-        self._started = False
+        self._started_pid: int | None = None
 
     def publish(self, user_id: int, message: dict[str, Any]) -> None:
         self.backend.publish(user_id, message)
 
     def subscribe(self, user_id: int | None) -> Subscription:
+        """Register an inbox; returns once the backend is listening, so no award slips by."""
         self._ensure_started()
         sub = Subscription(user_id)
         with self._lock:
             self._subs[user_id].add(sub)
+        if not self.backend.wait_ready(READY_TIMEOUT):
+            log.warning("live backend not ready; the reader relies on resync after reconnect")
         return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
         with self._lock:
-            self._subs[sub.user_id].discard(sub)
+            subs = self._subs.get(sub.user_id)
+            if subs is not None:
+                subs.discard(sub)
+                if not subs:
+                    del self._subs[sub.user_id]
 
     def dispatch(self, user_id: int, message: dict[str, Any]) -> None:
         """Called by the backend for each message received."""
@@ -88,8 +116,9 @@ class Hub:
             return [*self._subs.get(user_id, ()), *self._subs.get(None, ())]
 
     def _ensure_started(self) -> None:
+        """Start the backend once per process; a forked child starts its own listener."""
         with self._lock:
-            if self._started:
+            if self._started_pid == os.getpid():
                 return
-            self._started = True
+            self._started_pid = os.getpid()
         self.backend.start(self)

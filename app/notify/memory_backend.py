@@ -1,4 +1,8 @@
-"""In-process pub/sub for the embedded default: publishing dispatches directly."""
+"""In-process pub/sub for the embedded default: publishing dispatches directly.
+
+Only listeners in the same process hear it, which is why the embedded mode
+runs one web process (``gunicorn -w 1``) with eager tasks.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,9 @@ class MemoryBackend:
 
     def start(self, hub: Hub) -> None:
         self._hub = hub
+
+    def wait_ready(self, timeout: float) -> bool:
+        return True
 
     def publish(self, user_id: int, message: dict[str, Any]) -> None:
         if self._hub is not None:

@@ -4,6 +4,11 @@ Pub/sub is fire-and-forget, so while the subscription is down messages are
 lost; after reconnecting the hub tells every reader to resync, and readers
 replay from the database by award id. That is what keeps "no missed
 notification" true across a Redis restart.
+
+The listener is a plain ``threading.Thread``; under gevent's monkey-patching
+(gunicorn ``-k gevent``) it is a greenlet and its socket reads yield to the
+request greenlets, so one process serves thousands of streams with this one
+connection.
 """
 
 from __future__ import annotations
@@ -21,13 +26,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+MAX_BACKOFF = 2.0
+POLL_SECONDS = 5.0
+
 
 class RedisBackend:
     def __init__(self, url: str, prefix: str) -> None:
         self.url = url
         self.prefix = prefix
         self._client = redis.Redis.from_url(url, socket_timeout=5, health_check_interval=30)
-        self.ready = threading.Event()
+        self._ready = threading.Event()
+        self._subscribed = False
 
     def channel(self, user_id: int) -> str:
         return f"{self.prefix}:user:{user_id}"
@@ -36,39 +45,54 @@ class RedisBackend:
         self._client.publish(self.channel(user_id), json.dumps(message, default=str))
 
     def start(self, hub: Hub) -> None:
-        thread = threading.Thread(target=self._listen_forever, args=(hub,), daemon=True)
-        thread.name = "achievements-redis-subscriber"
+        self._ready = threading.Event()
+        thread = threading.Thread(target=self._listen_forever, args=(hub,), daemon=True,
+                                  name="achievements-redis-subscriber")
         thread.start()
-        # A reader replays from the database right after subscribing; the pattern
-        # subscription must be live by then or an award in between would be missed.
-        self.ready.wait(timeout=5.0)
+
+    def wait_ready(self, timeout: float) -> bool:
+        """True once the first subscription is live. Later outages do not block readers:
+        they get a resync when the subscription comes back."""
+        return self._ready.wait(timeout=timeout)
 
     def _listen_forever(self, hub: Hub) -> None:
         delay = 0.1
-        first = True
+        resync = False
         while True:
+            self._subscribed = False
             try:
-                self._listen(hub, resync=not first)
+                self._listen(hub, resync)
             except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
                 log.warning("redis subscription lost (%s); reconnecting in %.1fs", exc, delay)
-            first = False
+            except Exception:  # never let the one listener die: every stream depends on it
+                log.exception("redis listener failed; reconnecting in %.1fs", delay)
+            resync = True
+            delay = 0.1 if self._subscribed else min(delay * 2, MAX_BACKOFF)
             time.sleep(delay)
-            delay = min(delay * 2, 2.0)
 
     def _listen(self, hub: Hub, resync: bool) -> None:
-        client = redis.Redis.from_url(self.url, health_check_interval=10)
-        pubsub = client.pubsub()
-        pubsub.psubscribe(f"{self.prefix}:user:*")
-        while True:
-            message = pubsub.get_message(timeout=5.0)
-            if message is None:
-                pubsub.ping()
-            elif message["type"] == "psubscribe":
-                self.ready.set()
-                if resync:
-                    hub.resync_all()
-            elif message["type"] == "pmessage":
-                self._dispatch(hub, message)
+        client = redis.Redis.from_url(self.url, socket_keepalive=True, health_check_interval=10)
+        pubsub = client.pubsub(ignore_subscribe_messages=False)
+        try:
+            pubsub.psubscribe(f"{self.prefix}:user:*")
+            while True:
+                message = pubsub.get_message(timeout=POLL_SECONDS)
+                if message is None:
+                    pubsub.ping()  # detects a dead connection on an idle channel
+                else:
+                    self._handle(hub, message, resync)
+        finally:
+            pubsub.close()
+            client.close()
+
+    def _handle(self, hub: Hub, message: dict[str, Any], resync: bool) -> None:
+        if message["type"] == "psubscribe":
+            self._subscribed = True
+            self._ready.set()
+            if resync:
+                hub.resync_all()
+        elif message["type"] == "pmessage":
+            self._dispatch(hub, message)
 
     def _dispatch(self, hub: Hub, message: dict[str, Any]) -> None:
         try:
