@@ -21,8 +21,9 @@ RETRY_MS = 2000
 def parse_last_event_id(header: str | None, query: str | None) -> int | None:
     """The resume point: the ``Last-Event-ID`` header wins over ``?after=``; junk is ignored."""
     for value in (header, query):
-        if value and value.strip().isdigit():
-            return int(value.strip())
+        value = (value or "").strip()
+        if value.isdigit() and len(value) < 19:  # fits a BIGINT
+            return int(value)
     return None
 
 

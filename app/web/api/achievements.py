@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, request, stream_with_context
+from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
 from app.accounts import may_read, subject_for_read
@@ -14,7 +14,7 @@ from app.errors import Forbidden
 from app.web.api.docs import BEARER_OR_SESSION, problem_responses
 from app.web.api.schemas import AchievementOut, AchievementPage, AchievementQuery
 from app.web.api.security import current_principal
-from app.web.sse import event_stream
+from app.web.sse import event_stream, parse_last_event_id
 
 blp = Blueprint("achievements", __name__, description="Read learners' achievements")
 
@@ -54,16 +54,17 @@ def get_achievement(award_id: int) -> Any:
 def stream() -> Response:
     """Server-sent events for the logged-in user; resumes after ``Last-Event-ID``.
 
-    The channel is the session's user, never a query parameter.
+    The channel is the session's user, never a query parameter. The body runs
+    after the request context is gone (no ``stream_with_context``): an idle
+    stream holds no request, session or database connection, only its inbox.
     """
     principal = current_principal()
     if principal.user_id is None:
         raise Forbidden("the stream follows a logged-in user's session, not a service token")
-    last_id = request.headers.get("Last-Event-ID") or request.args.get("after", "")
-    after = int(last_id) if last_id.isdigit() and len(last_id) < 19 else None
+    after = parse_last_event_id(request.headers.get("Last-Event-ID"), request.args.get("after"))
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    body = event_stream(app, principal.user_id, after)
-    response = Response(stream_with_context(body), mimetype="text/event-stream")
+    response = Response(event_stream(app, principal.user_id, after),
+                        mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"
     return response
