@@ -106,24 +106,32 @@ class Worker:
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = ROOT / "test-artifacts" / f"worker-{name}-{uuid.uuid4().hex[:6]}.log"
 
+    ready_marker = b"ready."
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker",
+                "-Q", self.settings["CELERY_QUEUE"], "-c", str(self.concurrency),
+                "-n", f"{self.name}-{uuid.uuid4().hex[:6]}@%h", "--without-gossip",
+                "--without-mingle", "-l", "INFO"]
+
     def start(self, timeout: float = 30.0) -> Worker:
         self.log_path.parent.mkdir(exist_ok=True)
         log = self.log_path.open("wb")
-        command = [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker",
-                   "-Q", self.settings["CELERY_QUEUE"], "-c", str(self.concurrency),
-                   "-n", f"{self.name}-{uuid.uuid4().hex[:6]}@%h", "--without-gossip",
-                   "--without-mingle", "-l", "INFO"]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=service_env(self.settings),
+        self.process = subprocess.Popen(self.command(), cwd=ROOT, env=service_env(self.settings),
                                         stdout=log, stderr=subprocess.STDOUT)
         self._wait_ready(timeout)
         return self
+
+    def children(self) -> list[int]:
+        """Pids of the pool processes (the prefork children doing the work)."""
+        return child_pids(self.pid)
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process and self.process.poll() is not None:
                 raise RuntimeError(f"worker exited: {self.log_path.read_text()[-2000:]}")
-            if b"ready." in self.log_path.read_bytes():
+            if self.ready_marker in self.log_path.read_bytes():
                 return
             time.sleep(0.1)
         raise TimeoutError(f"worker not ready: {self.log_path.read_text()[-2000:]}")
@@ -155,3 +163,106 @@ def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05, what: str
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class Beat(Worker):
+    """A real ``celery beat`` subprocess: runs the outbox sweep on its schedule."""
+
+    ready_marker = b"beat: Starting"
+
+    def command(self) -> list[str]:
+        schedule = self.log_path.with_suffix(".schedule")
+        return [sys.executable, "-m", "celery", "-A", "workers.celery_app", "beat",
+                "-s", str(schedule), "-l", "INFO"]
+
+
+class WebServer(Worker):
+    """The web app under gunicorn with gevent workers, as production runs it."""
+
+    ready_marker = b"Booting worker"
+
+    def __init__(self, settings: dict[str, str], workers: int = 1, name: str = "web") -> None:
+        super().__init__(settings, concurrency=workers, name=name)
+        self.port = free_port()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", str(self.concurrency),
+                "--worker-connections", "2000", "-b", f"127.0.0.1:{self.port}",
+                "--graceful-timeout", "5", "--log-level", "info", "wsgi:app"]
+
+    def start(self, timeout: float = 30.0) -> WebServer:
+        super().start(timeout)
+        wait_for(lambda: _port_open(self.port), timeout=timeout, what=f"gunicorn on {self.port}")
+        return self
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _port_open(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def child_pids(pid: int) -> list[int]:
+    """Direct children of ``pid`` (Linux /proc)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        children = (task / "children").read_text().split() if (task / "children").exists() else []
+        found.extend(int(child) for child in children)
+    return found
+
+
+REDIS_PORT = int(REDIS_BASE_URL.rsplit(":", 1)[1].split("/")[0])
+REDIS_START = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1",
+               "--port", str(REDIS_PORT), "--save", "", "--appendonly", "no",
+               "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"]
+
+
+def redis_up() -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(REDIS_BASE_URL, socket_timeout=1).ping())
+    except (redis.RedisError, OSError):
+        return False
+
+
+@contextmanager
+def redis_outage() -> Iterator[None]:
+    """Stop Redis (it keeps nothing on disk: queues and channels are lost) and ALWAYS restart it.
+
+    Other test runs share this Redis, so the caller keeps the body short.
+    """
+    subprocess.run(["redis-cli", "-p", str(REDIS_PORT), "shutdown", "nosave"],
+                   capture_output=True, timeout=10)
+    try:
+        wait_for(lambda: not redis_up(), timeout=10, what="Redis to stop")
+        yield
+    finally:
+        if not redis_up():
+            subprocess.run(REDIS_START, check=True, capture_output=True, timeout=10)
+        wait_for(redis_up, timeout=10, what="Redis to come back")
+
+
+def terminate_connections(database_url: str) -> int:
+    """``pg_terminate_backend`` every connection to this run's own database; returns how many."""
+    import psycopg
+
+    name = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        rows = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = %s AND pid <> pg_backend_pid()", (name,)).fetchall()
+    return len(rows)

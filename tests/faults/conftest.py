@@ -1,0 +1,66 @@
+"""Fault-injection fixtures: the integration services plus beat, bursts and live clients.
+
+Reuses the integration fixtures (own database, Redis db, prefix and queue per
+run) and shortens the broker visibility timeout so a task held by a worker
+killed with SIGKILL is redelivered within seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from flask import Flask
+
+from tests.faults.harness import Burst, SSEClient
+from tests.integration import conftest as integration
+from tests.support.services import Beat
+
+pytestmark = pytest.mark.integration
+
+pg_url = integration.pg_url
+redis_config = integration.redis_config
+services_app = integration.services_app
+start_worker = integration.start_worker
+
+
+@pytest.fixture
+def service_settings(pg_url: str, redis_config: dict[str, str]) -> Iterator[dict[str, str]]:
+    settings = {"DATABASE_URL": pg_url, "SECRET_KEY": "integration", "TASKS_EAGER": "false",
+                "OUTBOX_SWEEP_AGE_SECONDS": "2", "OUTBOX_SWEEP_INTERVAL_SECONDS": "1",
+                "BROKER_VISIBILITY_TIMEOUT": "3", "SSE_PING_SECONDS": "1", **redis_config}
+    yield settings
+    integration.truncate_all(pg_url)
+
+
+@pytest.fixture
+def beat(service_settings: dict[str, str]) -> Iterator[Beat]:
+    """Celery beat running the outbox sweep every second (events older than 2 s)."""
+    process = Beat(service_settings, name="beat").start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def burst(services_app: Flask, pg_url: str) -> Callable[..., Burst]:
+    services_app.config["WTF_CSRF_ENABLED"] = True  # browsers log in through the real form
+
+    def make(learners: int = 3, units: int = 2, modules: int = 5) -> Burst:
+        return Burst(services_app, pg_url, units=units, modules=modules).setup(learners)
+
+    return make
+
+
+@pytest.fixture
+def live_clients(services_app: Flask) -> Iterator[Callable[[Burst], dict[int, SSEClient]]]:
+    """One connected SSE client per learner of a burst; all disconnected afterwards."""
+    opened: list[SSEClient] = []
+
+    def open_all(scenario: Burst) -> dict[int, SSEClient]:
+        clients = {lr.user_id: SSEClient(services_app, lr).connect() for lr in scenario.learners}
+        opened.extend(clients.values())
+        return clients
+
+    yield open_all
+    for client in opened:
+        client.disconnect()
