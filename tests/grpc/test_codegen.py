@@ -1,0 +1,29 @@
+"""The committed generated code is exactly what ``python -m app.grpc.codegen`` makes now."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.grpc.codegen import GENERATED, generate
+
+
+def relative_files(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob("*"))
+            if p.suffix in {".py", ".pyi"}}
+
+
+def test_generated_code_is_fresh(tmp_path: Path) -> None:
+    generate(tmp_path / "generated")
+    fresh, committed = relative_files(tmp_path / "generated"), relative_files(GENERATED)
+    assert fresh.keys() == committed.keys()
+    stale = [name for name in fresh if fresh[name] != committed[name]]
+    assert not stale, f"stale generated code {stale}: run python -m app.grpc.codegen"
+
+
+def test_generated_imports_need_no_sys_path_changes() -> None:
+    from app.grpc.generated.achievements.v1 import achievements_pb2, achievements_pb2_grpc
+
+    assert achievements_pb2_grpc.AchievementServiceStub
+    assert achievements_pb2.DESCRIPTOR.name == "achievements/v1/achievements.proto"
+    source = (GENERATED / "achievements/v1/achievements_pb2_grpc.py").read_text()
+    assert "from app.grpc.generated.achievements.v1 import achievements_pb2" in source
