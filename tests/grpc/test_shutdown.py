@@ -43,6 +43,12 @@ def test_an_in_flight_call_finishes_during_a_graceful_stop(stub, service, learne
     assert not stopper.is_alive()
 
 
+# The process may take a while to start on a loaded machine; without these the channel's
+# reconnect backoff (1 s growing to 120 s) would make "SERVING" arrive far later than it did.
+FAST_RECONNECT = (("grpc.initial_reconnect_backoff_ms", 100),
+                  ("grpc.max_reconnect_backoff_ms", 500), ("grpc.min_reconnect_backoff_ms", 100))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -62,15 +68,24 @@ def server_process(app, tmp_path):
     process.address = f"127.0.0.1:{port}"  # type: ignore[attr-defined]
     process.log_path = tmp_path / "grpc.log"  # type: ignore[attr-defined]
     yield process
+    print(process.log_path.read_text(errors="replace")[-3000:])  # shown when a test fails
     if process.poll() is None:
         process.kill()
         process.wait()
 
 
+def wait_serving(process, channel: grpc.Channel) -> None:
+    def ready() -> bool:
+        assert process.poll() is None, f"server exited with {process.returncode}"
+        return serving(channel)
+
+    wait_for(ready, timeout=60, what="the server process SERVING")
+
+
 def test_sigterm_ends_streams_and_exits_cleanly(server_process, token_metadata, learner) -> None:
     metadata = token_metadata("achievements:read")
-    with grpc.insecure_channel(server_process.address) as channel:
-        wait_for(lambda: serving(channel), timeout=30, what="the server process SERVING")
+    with grpc.insecure_channel(server_process.address, options=FAST_RECONNECT) as channel:
+        wait_serving(server_process, channel)
         stub = pb_grpc.AchievementServiceStub(channel)
         stream = stub.WatchAchievements(pb.WatchAchievementsRequest(user_id=learner.id),
                                         metadata=metadata, timeout=30)
@@ -86,8 +101,8 @@ def test_sigterm_ends_streams_and_exits_cleanly(server_process, token_metadata, 
 
 
 def test_the_process_serves_calls(server_process, service, catalog, learner) -> None:
-    with grpc.insecure_channel(server_process.address) as channel:
-        wait_for(lambda: serving(channel), timeout=30, what="the server process SERVING")
+    with grpc.insecure_channel(server_process.address, options=FAST_RECONNECT) as channel:
+        wait_serving(server_process, channel)
         stub = pb_grpc.AchievementServiceStub(channel)
         reply = stub.ListAchievements(pb.ListAchievementsRequest(user_id=learner.id),
                                       metadata=service, timeout=10)
