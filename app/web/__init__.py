@@ -6,7 +6,8 @@ writes, JSON-only API bodies, and problem+json for every error.
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, current_app, request
+from flask_login import current_user
 from werkzeug.exceptions import UnsupportedMediaType
 
 from app import extensions
@@ -54,11 +55,15 @@ def _csrf_unless_bearer() -> None:
     Only API calls with a bearer token are exempt: a browser never attaches one
     by itself, so a forged cross-site request cannot carry it.
     """
-    if request.method in SAFE_METHODS:
+    if request.method in SAFE_METHODS or not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
-    if _is_api(request.path) and request.headers.get("Authorization", "").startswith("Bearer "):
-        return
+    if _is_api(request.path) and (_has_bearer() or not current_user.is_authenticated):
+        return  # no cookie authenticates this call: it is a bearer call or a 401
     extensions.csrf.protect()
+
+
+def _has_bearer() -> bool:
+    return request.headers.get("Authorization", "")[:7].lower() == "bearer "
 
 
 def _json_bodies_only() -> None:

@@ -7,7 +7,8 @@ from typing import Any
 from flask import Response, current_app, request
 from flask_smorest import Blueprint
 
-from app.accounts import may_read, subject_for_read
+from app.accounts import may_read, require_scope, subject_for_read
+from app.accounts.principal import READ
 from app.achievements.awards import award_as_dict
 from app.achievements.queries import HistoryFilter, get_readable_achievement, list_achievements
 from app.errors import Forbidden
@@ -42,6 +43,8 @@ def get_achievements(args: dict[str, Any]) -> Any:
 def get_achievement(award_id: int) -> Any:
     """One achievement; another learner's id is 404, exactly like an unknown id."""
     principal = current_principal()
+    if principal.is_service:
+        require_scope(principal, READ)
     award = get_readable_achievement(award_id, lambda owner: may_read(principal, owner))
     return award_as_dict(award)
 

@@ -9,6 +9,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from app.achievements import rules as _rules  # noqa: F401  (registers every type)
 from app.achievements.queries import MAX_LIMIT
 from app.achievements.registry import RULES
+from app.achievements.revocation import MAX_REASON
 from app.models.progress import EVENT_KINDS
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in the schema
@@ -34,12 +35,13 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
-def _id(**kwargs: Any) -> fields.Integer:
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+def _id(*, strict: bool = False, **kwargs: Any) -> fields.Integer:
+    """An id; ``strict`` (JSON bodies) refuses "3" and 3.0 where 3 is meant."""
+    return fields.Integer(strict=strict, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 class ProgressEventIn(StrictSchema):
-    user_id = _id(required=True)
+    user_id = _id(strict=True, required=True)
     kind = fields.String(required=True, validate=validate.OneOf(EVENT_KINDS))
     module = Text(validate=validate.Length(min=1, max=200),
                   metadata={"description": "module key (module_completed)"})
@@ -110,13 +112,48 @@ class AchievementQuery(SubjectQuery):
 
 
 class RevokeIn(StrictSchema):
-    reason = Text(required=True, validate=validate.Length(min=1, max=1000))
+    reason = Text(required=True, validate=validate.Length(min=1, max=MAX_REASON),
+                  metadata={"description": "why; kept with the award for the audit trail"})
 
 
 class RevokedOut(AchievementOut):
     revoked_at = fields.DateTime(required=True)
     revoked_reason = fields.String(required=True)
     revoked_by = fields.String(required=True)
+
+
+class NextMilestone(Schema):
+    key = fields.String(required=True, metadata={"description": "dedupe key of the level"})
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    current = fields.Integer(required=True)
+    target = fields.Integer(required=True)
+    unit = fields.String(required=True, metadata={"description": "modules, courses or days"})
+    text = fields.String(required=True)
+
+
+class SummaryOut(Schema):
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                         metadata={"description": "unrevoked awards per type"})
+    total = fields.Integer(required=True)
+    next_milestones = fields.List(fields.Nested(NextMilestone), required=True)
+    rarity = fields.Dict(keys=fields.String(), values=fields.Float(), required=True,
+                         metadata={"description": "share of learners (0..1) holding each key"})
+
+
+class Threshold(Schema):
+    key = fields.String(required=True)
+    value = fields.Float(required=True)
+    unit = fields.String(required=True)
+
+
+class AchievementTypeOut(Schema):
+    key = fields.String(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    thresholds = fields.List(fields.Nested(Threshold), required=True)
+    badge = fields.String(required=True)
+    badge_url = fields.String(required=True)
 
 
 class HealthOut(Schema):

@@ -13,9 +13,9 @@ def current_principal() -> Principal:
     """The bearer token's service principal, else the logged-in user; 401 otherwise."""
     if "principal" in g:
         return g.principal
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        principal = verify_token(header.removeprefix("Bearer "))
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer":
+        principal = verify_token(credentials)
     elif current_user.is_authenticated:
         principal = Principal.user(current_user.id, current_user.role, current_user.email)
     else:

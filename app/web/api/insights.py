@@ -1,0 +1,67 @@
+"""GET /achievements/summary, GET /achievement-types and the admin revoke."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from app.accounts import require_scope, subject_for_read
+from app.accounts.principal import ADMIN
+from app.achievements.awards import award_as_dict
+from app.achievements.revocation import revoke_award
+from app.achievements.summary import learner_summary
+from app.achievements.types import achievement_types
+from app.errors import NotFound
+from app.web.api.docs import BEARER_OR_SESSION, problem_responses
+from app.web.api.schemas import (
+    MAX_ID,
+    AchievementTypeOut,
+    RevokedOut,
+    RevokeIn,
+    SubjectQuery,
+    SummaryOut,
+)
+from app.web.api.security import current_principal
+
+blp = Blueprint("insights", __name__, description="Summaries, types and revocation")
+
+
+@blp.route("/achievements/summary", methods=["GET"])
+@blp.arguments(SubjectQuery, location="query")
+@blp.response(200, SummaryOut)
+@blp.doc(security=BEARER_OR_SESSION, responses=problem_responses(403, 404, 422))
+def get_summary(args: dict[str, Any]) -> Any:
+    """Counts by type, progress toward the next locked milestones, and rarity."""
+    return learner_summary(subject_for_read(current_principal(), args.get("user_id")))
+
+
+@blp.route("/achievement-types", methods=["GET"])
+@blp.response(200, AchievementTypeOut(many=True))
+@blp.doc(security=BEARER_OR_SESSION, responses=problem_responses())
+def get_types() -> Any:
+    """Every achievement type with its effective thresholds and badge image."""
+    current_principal()
+    types = achievement_types(current_app.config["ACHIEVEMENTS_CONFIG"].RULES)
+    return [{**kind, "badge_url": f"/static/badges/{kind['badge']}.svg"} for kind in types]
+
+
+@blp.route("/achievements/<int:award_id>/revoke", methods=["POST"])
+@blp.arguments(RevokeIn)
+@blp.response(200, RevokedOut)
+@blp.doc(security=BEARER_OR_SESSION,
+         responses=problem_responses(400, 403, 404, 413, 415, 422))
+def post_revoke(body: dict[str, Any], award_id: int) -> Any:
+    """Revoke an award with a reason (admin users and ``achievements:admin`` tokens).
+
+    The learner no longer sees it and it is never awarded again; revoking a
+    revoked award answers with it unchanged.
+    """
+    principal = current_principal()
+    require_scope(principal, ADMIN)
+    if award_id > MAX_ID:
+        raise NotFound(f"no achievement {award_id}")
+    award = revoke_award(award_id, body["reason"], f"{principal.caller_key} {principal.name}")
+    return {**award_as_dict(award), "revoked_at": award.revoked_at,
+            "revoked_reason": award.revoked_reason, "revoked_by": award.revoked_by}
