@@ -121,12 +121,32 @@ def after_id(request: Any) -> int | None:
     return int(request.after_id)
 
 
+
 def type_info(info: Mapping[str, Any]) -> pb.AchievementTypeInfo:
     """One entry of ``achievement_types()`` as a message."""
-    settings = dict(info.get("settings") or {})
     return pb.AchievementTypeInfo(
-        type=type_enum(info["key"]), type_key=info["key"], title=info.get("title", ""),
-        description=info.get("description", ""),
-        thresholds=[int(n) for n in info.get("thresholds") or ()],
-        settings=struct(settings), badge_url=info.get("badge_url") or "",
+        type=type_enum(info["key"]), type_key=info["key"], title=info["title"],
+        description=info["description"], badge=info.get("badge") or info["key"],
+        thresholds=[pb.Threshold(key=t["key"], value=float(t["value"]), unit=t["unit"])
+                    for t in info.get("thresholds") or ()],
+    )
+
+
+def summary(user_id: int, values: Mapping[str, Any]) -> pb.GetSummaryResponse:
+    """``learner_summary()`` as a message."""
+    return pb.GetSummaryResponse(
+        user_id=user_id, total=values["total"],
+        counts=[pb.TypeCount(type=type_enum(key), type_key=key, count=count)
+                for key, count in sorted(values["counts"].items())],
+        next_milestones=[_milestone(m) for m in values["next_milestones"]],
+        rarity=[pb.Rarity(dedupe_key=key, share=share)
+                for key, share in sorted(values["rarity"].items())],
+    )
+
+
+def _milestone(level: Mapping[str, Any]) -> pb.MilestoneProgress:
+    return pb.MilestoneProgress(
+        type=type_enum(level["type"]), type_key=level["type"], dedupe_key=level["key"],
+        title=level["title"], current=level["current"], target=level["target"],
+        unit=level["unit"], text=level.get("text", ""),
     )

@@ -18,6 +18,8 @@ from app.accounts import subject_for_read, subject_for_write
 from app.achievements.awards import award_as_dict
 from app.achievements.live import follow
 from app.achievements.queries import MAX_LIMIT, HistoryFilter, get_achievement, list_achievements
+from app.achievements.summary import learner_summary
+from app.achievements.types import achievement_types
 from app.errors import InvalidInput
 from app.grpc import convert
 from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
@@ -67,15 +69,11 @@ class AchievementServicer(pb_grpc.AchievementServiceServicer):
 
     def GetSummary(self, request: pb.GetSummaryRequest,
                    context: grpc.ServicerContext) -> pb.GetSummaryResponse:
-        from app.achievements.summary import learner_summary
-
         user_id = self._reader_subject(request.user_id)
         return convert.summary(user_id, learner_summary(user_id))
 
     def ListAchievementTypes(self, request: pb.ListAchievementTypesRequest,
                              context: grpc.ServicerContext) -> pb.ListAchievementTypesResponse:
-        from app.achievements.types import achievement_types
-
         overrides = self.app.config["ACHIEVEMENTS_CONFIG"].RULES
         return pb.ListAchievementTypesResponse(
             types=[convert.type_info(info) for info in achievement_types(overrides)])

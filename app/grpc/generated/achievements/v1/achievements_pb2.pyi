@@ -511,45 +511,51 @@ Global___TypeCount: _TypeAlias = TypeCount  # noqa: Y015
 
 @_typing.final
 class MilestoneProgress(_message.Message):
-    """Progress toward the next locked tier of a threshold-based achievement."""
+    """Progress toward the next locked level of a leveled achievement (one per
+    counter: completed modules, completed courses, streak days).
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
     TYPE_FIELD_NUMBER: _builtins.int
     TYPE_KEY_FIELD_NUMBER: _builtins.int
-    COUNTER_FIELD_NUMBER: _builtins.int
-    CURRENT_FIELD_NUMBER: _builtins.int
-    TARGET_FIELD_NUMBER: _builtins.int
     DEDUPE_KEY_FIELD_NUMBER: _builtins.int
     TITLE_FIELD_NUMBER: _builtins.int
+    CURRENT_FIELD_NUMBER: _builtins.int
+    TARGET_FIELD_NUMBER: _builtins.int
+    UNIT_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
     type: Global___AchievementType.ValueType
-    """The type the next tier belongs to (STREAK or MILESTONE)."""
+    """The type the level belongs to (MILESTONE or STREAK)."""
     type_key: _builtins.str
-    """Its registry key."""
-    counter: _builtins.str
-    """What is counted, e.g. "modules", "courses", "streak_days"."""
-    current: _builtins.int
-    """The learner's current value of the counter."""
-    target: _builtins.int
-    """The next threshold the learner has not reached."""
+    """Its registry key, e.g. "milestone"."""
     dedupe_key: _builtins.str
     """The dedupe_key the award will carry, e.g. "milestone:modules:10"."""
     title: _builtins.str
-    """Display title of the locked award."""
+    """Display title of the locked level, e.g. "10 modules completed"."""
+    current: _builtins.int
+    """The learner's current value of the counter (capped at `target`)."""
+    target: _builtins.int
+    """The level's threshold."""
+    unit: _builtins.str
+    """What is counted: "modules", "courses" or "days"."""
+    text: _builtins.str
+    """Progress in words, e.g. "3 of 10 modules"."""
     def __init__(
         self,
         *,
         type: Global___AchievementType.ValueType = ...,
         type_key: _builtins.str = ...,
-        counter: _builtins.str = ...,
-        current: _builtins.int = ...,
-        target: _builtins.int = ...,
         dedupe_key: _builtins.str = ...,
         title: _builtins.str = ...,
+        current: _builtins.int = ...,
+        target: _builtins.int = ...,
+        unit: _builtins.str = ...,
+        text: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["counter", b"counter", "current", b"current", "dedupe_key", b"dedupe_key", "target", b"target", "title", b"title", "type", b"type", "type_key", b"type_key"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["current", b"current", "dedupe_key", b"dedupe_key", "target", b"target", "text", b"text", "title", b"title", "type", b"type", "type_key", b"type_key", "unit", b"unit"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -557,29 +563,25 @@ Global___MilestoneProgress: _TypeAlias = MilestoneProgress  # noqa: Y015
 
 @_typing.final
 class Rarity(_message.Message):
-    """How common one of the learner's awards is among all learners."""
+    """How common an award is among all learners."""
 
     DESCRIPTOR: _descriptor.Descriptor
 
     DEDUPE_KEY_FIELD_NUMBER: _builtins.int
-    HOLDERS_FIELD_NUMBER: _builtins.int
     SHARE_FIELD_NUMBER: _builtins.int
     dedupe_key: _builtins.str
     """The award's dedupe_key."""
-    holders: _builtins.int
-    """Learners holding it."""
     share: _builtins.float
     """Share of all learners holding it, 0..1."""
     def __init__(
         self,
         *,
         dedupe_key: _builtins.str = ...,
-        holders: _builtins.int = ...,
         share: _builtins.float = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["dedupe_key", b"dedupe_key", "holders", b"holders", "share", b"share"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["dedupe_key", b"dedupe_key", "share", b"share"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -596,7 +598,6 @@ class GetSummaryResponse(_message.Message):
     COUNTS_FIELD_NUMBER: _builtins.int
     NEXT_MILESTONES_FIELD_NUMBER: _builtins.int
     RARITY_FIELD_NUMBER: _builtins.int
-    RECENT_FIELD_NUMBER: _builtins.int
     user_id: _builtins.int
     """The learner."""
     total: _builtins.int
@@ -607,15 +608,13 @@ class GetSummaryResponse(_message.Message):
 
     @_builtins.property
     def next_milestones(self) -> _containers.RepeatedCompositeFieldContainer[Global___MilestoneProgress]:
-        """The next locked tiers, nearest first."""
+        """The next locked level of each leveled counter."""
 
     @_builtins.property
     def rarity(self) -> _containers.RepeatedCompositeFieldContainer[Global___Rarity]:
-        """Rarity of each award the learner holds."""
-
-    @_builtins.property
-    def recent(self) -> _containers.RepeatedCompositeFieldContainer[Global___Achievement]:
-        """The most recent awards, newest first."""
+        """Rarity of each award the learner holds and of each next locked level,
+        ordered by dedupe_key.
+        """
 
     def __init__(
         self,
@@ -625,11 +624,10 @@ class GetSummaryResponse(_message.Message):
         counts: _abc.Iterable[Global___TypeCount] | None = ...,
         next_milestones: _abc.Iterable[Global___MilestoneProgress] | None = ...,
         rarity: _abc.Iterable[Global___Rarity] | None = ...,
-        recent: _abc.Iterable[Global___Achievement] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["counts", b"counts", "next_milestones", b"next_milestones", "rarity", b"rarity", "recent", b"recent", "total", b"total", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["counts", b"counts", "next_milestones", b"next_milestones", "rarity", b"rarity", "total", b"total", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -653,6 +651,38 @@ class ListAchievementTypesRequest(_message.Message):
 Global___ListAchievementTypesRequest: _TypeAlias = ListAchievementTypesRequest  # noqa: Y015
 
 @_typing.final
+class Threshold(_message.Message):
+    """One level or threshold of an achievement type, as configured."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KEY_FIELD_NUMBER: _builtins.int
+    VALUE_FIELD_NUMBER: _builtins.int
+    UNIT_FIELD_NUMBER: _builtins.int
+    key: _builtins.str
+    """The dedupe_key the level is awarded under ("streak:7",
+    "milestone:modules:10"), or the type key for a ratio ("high_score").
+    """
+    value: _builtins.float
+    """The threshold: a count, a number of days, or a score ratio (0..1)."""
+    unit: _builtins.str
+    """"days", "modules", "courses" or "ratio"."""
+    def __init__(
+        self,
+        *,
+        key: _builtins.str = ...,
+        value: _builtins.float = ...,
+        unit: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["key", b"key", "unit", b"unit", "value", b"value"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Threshold: _TypeAlias = Threshold  # noqa: Y015
+
+@_typing.final
 class AchievementTypeInfo(_message.Message):
     """One achievement type of the rule registry."""
 
@@ -663,8 +693,7 @@ class AchievementTypeInfo(_message.Message):
     TITLE_FIELD_NUMBER: _builtins.int
     DESCRIPTION_FIELD_NUMBER: _builtins.int
     THRESHOLDS_FIELD_NUMBER: _builtins.int
-    SETTINGS_FIELD_NUMBER: _builtins.int
-    BADGE_URL_FIELD_NUMBER: _builtins.int
+    BADGE_FIELD_NUMBER: _builtins.int
     type: Global___AchievementType.ValueType
     """The type (UNSPECIFIED for a type newer than this proto)."""
     type_key: _builtins.str
@@ -673,17 +702,11 @@ class AchievementTypeInfo(_message.Message):
     """Display title, e.g. "Streak"."""
     description: _builtins.str
     """What earns it."""
-    badge_url: _builtins.str
-    """Path of the badge image on the web app."""
+    badge: _builtins.str
+    """File stem of the type's badge art."""
     @_builtins.property
-    def thresholds(self) -> _containers.RepeatedScalarFieldContainer[_builtins.int]:
-        """Tiers as configured (streak days, milestone counts); empty for types
-        without tiers.
-        """
-
-    @_builtins.property
-    def settings(self) -> _struct_pb2.Struct:
-        """Every setting of the rule as configured (thresholds, ratios, ...)."""
+    def thresholds(self) -> _containers.RepeatedCompositeFieldContainer[Global___Threshold]:
+        """Levels and thresholds as configured; empty for types without any."""
 
     def __init__(
         self,
@@ -692,13 +715,12 @@ class AchievementTypeInfo(_message.Message):
         type_key: _builtins.str = ...,
         title: _builtins.str = ...,
         description: _builtins.str = ...,
-        thresholds: _abc.Iterable[_builtins.int] | None = ...,
-        settings: _struct_pb2.Struct | None = ...,
-        badge_url: _builtins.str = ...,
+        thresholds: _abc.Iterable[Global___Threshold] | None = ...,
+        badge: _builtins.str = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["settings", b"settings"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["badge_url", b"badge_url", "description", b"description", "settings", b"settings", "thresholds", b"thresholds", "title", b"title", "type", b"type", "type_key", b"type_key"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["badge", b"badge", "description", b"description", "thresholds", b"thresholds", "title", b"title", "type", b"type", "type_key", b"type_key"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -713,7 +735,7 @@ class ListAchievementTypesResponse(_message.Message):
     TYPES_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def types(self) -> _containers.RepeatedCompositeFieldContainer[Global___AchievementTypeInfo]:
-        """Every registered type, in registry order."""
+        """Every enabled type, in registry order."""
 
     def __init__(
         self,
