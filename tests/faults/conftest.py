@@ -34,11 +34,22 @@ def service_settings(pg_url: str, redis_config: dict[str, str]) -> Iterator[dict
 
 
 @pytest.fixture
-def beat(service_settings: dict[str, str]) -> Iterator[Beat]:
-    """Celery beat running the outbox sweep every second (events older than 2 s)."""
-    process = Beat(service_settings, name="beat").start()
-    yield process
-    process.stop()
+def start_beat(service_settings: dict[str, str]) -> Iterator[Callable[[], Beat]]:
+    """Start celery beat: the outbox sweep every second (events older than 2 s)."""
+    started: list[Beat] = []
+
+    def start() -> Beat:
+        started.append(Beat(service_settings, name="beat").start())
+        return started[-1]
+
+    yield start
+    for process in started:
+        process.stop()
+
+
+@pytest.fixture
+def beat(start_beat: Callable[[], Beat]) -> Beat:
+    return start_beat()
 
 
 @pytest.fixture

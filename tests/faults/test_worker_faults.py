@@ -1,4 +1,4 @@
-"""F1 workers killed mid-task, F7 two workers on one learner, F4 the same task delivered twice."""
+"""F1 workers killed mid-task and F7 two workers on one learner."""
 
 from __future__ import annotations
 
@@ -6,11 +6,8 @@ import contextlib
 import os
 import signal
 
-from app.extensions import celery
 from tests.faults.harness import assert_stream_complete, in_background, join_ok
 from tests.support.services import wait_for
-
-EVALUATE = "achievements.evaluate_progress_event"
 
 
 def kill(pids: list[int]) -> None:
@@ -63,22 +60,3 @@ def test_two_workers_on_one_learner_award_exactly_once_in_order(burst, live_clie
     scenario.assert_exact()
     assert_stream_complete(clients, scenario.expected())
     assert clients[scenario.learners[0].user_id].connections == 1
-
-
-def test_same_task_delivered_twice_awards_once(burst, start_worker):
-    scenario = burst(learners=2, units=2, modules=4)
-    scenario.post_all(scenario.app.test_client(), scenario.events())
-    ids = [row[0] for row in scenario_events(scenario)]
-    for event_id in ids:  # the first copy was enqueued by the POST; add two more
-        celery.send_task(EVALUATE, args=(event_id,))
-        celery.send_task(EVALUATE, args=(event_id,))
-    start_worker(name="a", concurrency=2)
-    start_worker(name="b", concurrency=2)
-
-    scenario.assert_exact()
-
-
-def scenario_events(scenario):  # type: ignore[no-untyped-def]
-    from tests.faults.harness import sql
-
-    return sql(scenario.database_url, "SELECT id FROM progress_events ORDER BY id")

@@ -1,0 +1,284 @@
+"""Shared helpers for the benchmarks: services on 127.0.0.1, seeding, pacing, percentiles, JSON.
+
+Every benchmark builds its own scratch PostgreSQL database, Redis db number,
+channel prefix and Celery queue (so it can run beside the test suite), starts
+the real processes it measures, and prints ONE JSON document made by
+:func:`report`: the measured figures, a baseline measured in the same run,
+and their ratio. Use from a ``bench/<name>.py`` script::
+
+    from common import Services, emit, percentiles, report
+    with Services(workers=1, web=True) as services:
+        ...
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.support.services import (  # noqa: E402  (needs ROOT on sys.path)
+    PG_ADMIN_URL,
+    REDIS_BASE_URL,
+    Beat,
+    WebServer,
+    Worker,
+    migrate,
+    wait_for,
+)
+
+__all__ = [
+    "PG_ADMIN_URL",
+    "Services",
+    "emit",
+    "machine",
+    "paced",
+    "percentiles",
+    "ratio",
+    "report",
+    "sql",
+    "wait_for",
+]
+
+
+@contextmanager
+def scratch_database() -> Iterator[str]:
+    """A new migrated PostgreSQL database, dropped afterwards (never the shared ``test`` db)."""
+    import psycopg
+
+    name = f"ach_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    try:
+        migrate(url)
+        yield url
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def redis_settings() -> dict[str, str]:
+    """Redis db 0..15 picked from the run id, plus a unique prefix and queue."""
+    tag = uuid.uuid4().hex[:10]
+    return {"REDIS_URL": f"{REDIS_BASE_URL}/{int(tag, 16) % 16}",
+            "CHANNEL_PREFIX": f"ach-bench-{tag}", "CELERY_QUEUE": f"ach-bench-{tag}"}
+
+
+class Services:
+    """Scratch database + Redis namespace + the app in-process + optional worker/beat/web.
+
+    ``settings`` go to every subprocess as ``ACHIEVEMENTS_*``; ``app`` is an
+    in-process app on the same services, for seeding and for direct calls.
+    """
+
+    def __init__(self, workers: int = 1, concurrency: int = 2, web: bool = False,
+                 web_workers: int = 1, beat: bool = False, **extra: str) -> None:
+        self.counts = {"workers": workers, "concurrency": concurrency, "web": web,
+                       "web_workers": web_workers, "beat": beat}
+        self.extra = extra
+        self.stack = ExitStack()
+        self.workers: list[Worker] = []
+        self.web: WebServer | None = None
+        self.settings: dict[str, str] = {}
+        self.database_url = ""
+
+    def __enter__(self) -> Services:
+        self.database_url = self.stack.enter_context(scratch_database())
+        self.settings = {"DATABASE_URL": self.database_url, "SECRET_KEY": "bench",
+                         "TASKS_EAGER": "false", "SSE_PING_SECONDS": "15",
+                         **redis_settings(), **self.extra}
+        self.app = self._app()
+        self.stack.callback(self._ctx_pop)
+        return self
+
+    def start_processes(self) -> Services:
+        """Start the configured workers, beat and web server (after seeding, usually)."""
+        for index in range(self.counts["workers"]):
+            self.start_worker(f"bench{index + 1}")
+        if self.counts["beat"]:
+            self._own(Beat(self.settings, name="bench-beat").start())
+        if self.counts["web"]:
+            self.web = self._own(WebServer(self.settings, workers=self.counts["web_workers"])
+                                 .start())
+        return self
+
+    def start_worker(self, name: str = "bench") -> Worker:
+        worker = self._own(Worker(self.settings, concurrency=self.counts["concurrency"],
+                                  name=name).start())
+        self.workers.append(worker)
+        return worker
+
+    def __exit__(self, *exc: object) -> None:
+        self.stack.close()
+
+    def _own(self, process: Any) -> Any:
+        self.stack.callback(process.stop)
+        return process
+
+    def _app(self) -> Any:
+        from app import create_app
+        from app.config import Config
+
+        s = self.settings
+        config = Config(DATABASE_URL=s["DATABASE_URL"], REDIS_URL=s["REDIS_URL"],
+                        SECRET_KEY="bench", TASKS_EAGER=False, CELERY_QUEUE=s["CELERY_QUEUE"],
+                        CHANNEL_PREFIX=s["CHANNEL_PREFIX"])
+        app = create_app(config)
+        self._ctx = app.app_context()
+        self._ctx.push()
+        return app
+
+    def _ctx_pop(self) -> None:
+        from app.extensions import db
+
+        db.session.remove()
+        self._ctx.pop()
+
+
+def sql(url: str, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        cursor = conn.execute(query, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+def paced(count: int, rate: float, deadline: float) -> Iterator[int]:
+    """Yield 0..count-1 at a steady ``rate`` per second; stop early at ``deadline`` (monotonic)."""
+    start = time.monotonic()
+    for index in range(count):
+        due = start + index / rate
+        now = time.monotonic()
+        if now > deadline:
+            return
+        if due > now:
+            time.sleep(due - now)
+        yield index
+
+
+def percentiles(samples: list[float]) -> dict[str, float | int]:
+    """p50/p95/p99 (nearest rank), mean and max of millisecond samples."""
+    if not samples:
+        return {"count": 0}
+    ordered = sorted(samples)
+
+    def rank(p: float) -> float:
+        return round(ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)], 2)
+
+    return {"count": len(ordered), "p50": rank(50), "p95": rank(95), "p99": rank(99),
+            "mean": round(sum(ordered) / len(ordered), 2), "max": round(ordered[-1], 2)}
+
+
+def ratio(measured: float | None, baseline: float | None) -> float | None:
+    if not measured or not baseline:
+        return None
+    return round(measured / baseline, 3)
+
+
+def machine() -> dict[str, Any]:
+    """Where the figures came from."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                            capture_output=True, text=True).stdout.strip()
+    return {"cpus": os.cpu_count(), "platform": platform.platform(),
+            "python": platform.python_version(), "cpu_model": _cpu_model(), "commit": commit}
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def report(name: str, params: dict[str, Any], measured: dict[str, Any],
+           baseline: dict[str, Any], ratios: dict[str, Any],
+           targets: dict[str, Any]) -> dict[str, Any]:
+    """The one JSON document a benchmark prints."""
+    return {"benchmark": name, "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": machine(), "params": params, "measured": measured,
+            "baseline": baseline, "ratio": ratios, "targets": targets}
+
+
+def emit(document: dict[str, Any]) -> None:
+    print(json.dumps(document, indent=2, default=str))
+
+
+def in_thread(fn: Callable[[], None], name: str) -> threading.Thread:
+    thread = threading.Thread(target=fn, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def login(base_url: str, email: str, password: str) -> Any:
+    """A ``requests`` session logged in through the real form (CSRF token included)."""
+    import re
+
+    import requests
+
+    session = requests.Session()
+    page = session.get(f"{base_url}/login", timeout=10).text
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    data = {"email": email, "password": password, "csrf_token": token.group(1) if token else ""}
+    response = session.post(f"{base_url}/login", data=data, allow_redirects=False, timeout=10)
+    if response.status_code != 302:
+        raise RuntimeError(f"login failed for {email}: {response.status_code}")
+    return session
+
+
+class SSEListener:
+    """Reads ``/api/v1/achievements/stream`` over real HTTP in a thread.
+
+    ``on_award(award, received_monotonic)`` is called for every achievement event.
+    """
+
+    def __init__(self, session: Any, base_url: str,
+                 on_award: Callable[[dict[str, Any], float], None]) -> None:
+        self.session = session
+        self.url = f"{base_url}/api/v1/achievements/stream"
+        self.on_award = on_award
+        self.connected = threading.Event()
+        self.stopped = threading.Event()
+        self.thread = in_thread(self._run, "sse-listener")
+
+    def _run(self) -> None:
+        try:
+            self._read()
+        except Exception as exc:  # the server went away at the end of a run
+            if not self.stopped.is_set():
+                print(f"SSE listener failed: {exc!r}", file=sys.stderr)
+
+    def _read(self) -> None:
+        with self.session.get(self.url, stream=True, timeout=(5, 60)) as response:
+            response.raise_for_status()
+            data: str | None = None
+            for line in response.iter_lines(chunk_size=1, decode_unicode=True):
+                self.connected.set()
+                if self.stopped.is_set():
+                    return
+                if line.startswith("data: "):
+                    data = line[6:]
+                elif line == "" and data is not None:
+                    self.on_award(json.loads(data), time.monotonic())
+                    data = None
+
+    def stop(self) -> None:
+        self.stopped.set()

@@ -1,0 +1,162 @@
+"""End-to-end latency: progress POST -> award stored by a Celery worker -> SSE event received.
+
+Real processes on 127.0.0.1: gunicorn (gevent) web app, celery worker(s),
+PostgreSQL, Redis. Each learner holds one SSE connection; events are sent at
+a steady rate, round-robin over learners, each completing a new module, and
+the latency of an event is from just before its POST to the arrival of its
+``module_complete`` award on the learner's stream. Baseline, same run: a bare
+committed PostgreSQL INSERT followed by a Redis PUBLISH, timed to the
+subscriber's receipt. Prints one JSON document.
+
+    .venv/bin/python bench/e2e_latency.py [--events 1000 --rate 50 --learners 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import threading
+import time
+from typing import Any
+
+import common
+
+PASSWORD = "bench-password"
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=50.0, help="events per second")
+    parser.add_argument("--learners", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=300.0, help="hard stop, seconds")
+    return parser.parse_args()
+
+
+def seed(learners: int, per_learner: int) -> tuple[str, list[tuple[int, str, list[str]]]]:
+    """One course per learner with ``per_learner`` modules; returns a token and learners."""
+    from app.accounts import create_token, create_user
+    from app.catalog import import_catalog
+    from tests.support.catalog import catalog_doc, module_keys
+
+    units = math.ceil(per_learner / 10)
+    people = []
+    for index in range(learners):
+        document = catalog_doc(f"b{index}", units=units, modules=10)
+        import_catalog(document)
+        user = create_user(f"bench{index}@example.com", PASSWORD)
+        people.append((user.id, user.email, module_keys(document)[:per_learner]))
+    return create_token("bench", ["progress:write", "achievements:read"])[1], people
+
+
+class Clock:
+    """Send and receive times per award key, shared by the sender and the SSE threads."""
+
+    def __init__(self) -> None:
+        self.sent: dict[str, float] = {}
+        self.received: dict[str, float] = {}
+        self.lock = threading.Lock()
+
+    def on_award(self, award: dict[str, Any], at: float) -> None:
+        with self.lock:
+            self.received.setdefault(award["dedupe_key"], at)
+
+    def latencies(self) -> list[float]:
+        with self.lock:
+            return [(self.received[k] - t) * 1000 for k, t in self.sent.items()
+                    if k in self.received]
+
+
+def post(session: Any, url: str, token: str, user_id: int, kind: str, key: str,
+         module: str | None = None) -> None:
+    body = {"user_id": user_id, "kind": kind, "idempotency_key": key}
+    if module:
+        body["module"] = module
+    response = session.post(url, json=body, timeout=10,
+                            headers={"Authorization": f"Bearer {token}"})
+    if response.status_code != 202:
+        raise RuntimeError(f"POST failed: {response.status_code} {response.text[:200]}")
+
+
+def run_pipeline(args: argparse.Namespace, deadline: float) -> dict[str, Any]:
+    import requests
+
+    per_learner = math.ceil(args.events / args.learners)
+    with common.Services(workers=args.workers, concurrency=args.concurrency, web=True) as svc:
+        token, people = seed(args.learners, per_learner)
+        svc.start_processes()
+        base = svc.web.url
+        clock = Clock()
+        listeners = [common.SSEListener(common.login(base, email, PASSWORD), base,
+                                        clock.on_award) for _, email, _ in people]
+        for listener in listeners:
+            listener.connected.wait(10)
+        sender, url = requests.Session(), f"{base}/api/v1/progress-events"
+        for user_id, _, _ in people:  # warm-up: connections, worker pools, caches
+            post(sender, url, token, user_id, "activity", f"warm-{user_id}")
+        schedule = [(p, m) for i in range(per_learner) for p in people if i < len(p[2])
+                    for m in [p[2][i]]][: args.events]
+        for index in common.paced(len(schedule), args.rate, deadline):
+            (user_id, _, _), module = schedule[index]
+            clock.sent[f"module_complete:{module}"] = time.monotonic()
+            post(sender, url, token, user_id, "module_completed", f"e{index}", module)
+        common.wait_for(lambda: len(clock.latencies()) >= len(clock.sent),
+                        timeout=max(1.0, min(60.0, deadline - time.monotonic())),
+                        what="every award on its SSE stream")
+        for listener in listeners:
+            listener.stop()
+        return {**common.percentiles(clock.latencies()), "sent": len(clock.sent)}
+
+
+def run_baseline(count: int, rate: float, deadline: float) -> dict[str, Any]:
+    """INSERT (committed) then PUBLISH; latency to the subscriber's receipt."""
+    import psycopg
+    import redis
+
+    with common.scratch_database() as url, psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE bench_roundtrip (id bigserial PRIMARY KEY, body text, "
+                     "at timestamptz NOT NULL DEFAULT now())")
+        settings = common.redis_settings()
+        client = redis.Redis.from_url(settings["REDIS_URL"])
+        channel = f"{settings['CHANNEL_PREFIX']}:baseline"
+        received: dict[int, float] = {}
+        pubsub = client.pubsub()
+        pubsub.subscribe(channel)
+        pubsub.get_message(timeout=5)  # the subscribe confirmation
+
+        def listen() -> None:
+            while len(received) < count and time.monotonic() < deadline:
+                message = pubsub.get_message(timeout=1.0)
+                if message and message["type"] == "message":
+                    received[int(message["data"])] = time.monotonic()
+
+        listener = common.in_thread(listen, "baseline-subscriber")
+        sent: dict[int, float] = {}
+        for index in common.paced(count, rate, deadline):
+            started = time.monotonic()
+            row = conn.execute("INSERT INTO bench_roundtrip (body) VALUES (%s) RETURNING id",
+                               (f"event {index}",)).fetchone()
+            client.publish(channel, row[0])
+            sent[row[0]] = started
+        listener.join(timeout=10)
+        pubsub.close()
+        samples = [(received[i] - t) * 1000 for i, t in sent.items() if i in received]
+        return {**common.percentiles(samples), "sent": len(sent)}
+
+
+def main() -> None:
+    args = parse()
+    deadline = time.monotonic() + args.timeout
+    baseline = run_baseline(args.events, args.rate, deadline)
+    measured = run_pipeline(args, deadline)
+    ratios = {p: common.ratio(measured.get(p), baseline.get(p)) for p in ("p50", "p95", "p99")}
+    targets = {"p50_ms": 25, "p99_ms": 100,
+               "met": bool(measured.get("count") == args.events
+                           and measured.get("p50", 1e9) <= 25 and measured.get("p99", 1e9) <= 100)}
+    common.emit(common.report("e2e_latency", vars(args), measured, baseline, ratios, targets))
+
+
+if __name__ == "__main__":
+    main()

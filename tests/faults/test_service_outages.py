@@ -1,0 +1,67 @@
+"""F2 Redis restarted, F3 PostgreSQL connections dropped, F5 broker unreachable at write time."""
+
+from __future__ import annotations
+
+import redis
+import requests
+
+from tests.faults.harness import assert_stream_complete, in_background, join_ok
+from tests.support.services import WebServer, redis_outage, terminate_connections, wait_for
+
+CLOSED_REDIS = "redis://127.0.0.1:6390/0"
+
+
+def test_redis_restart_mid_burst_loses_nothing(burst, live_clients, start_worker, beat):
+    scenario = burst(learners=3, units=2, modules=5)
+    clients = live_clients(scenario)
+    start_worker()
+    pairs = scenario.events()
+    client = scenario.app.test_client()
+    scenario.post_all(client, pairs[:10])
+    with redis_outage():  # queue, unacked tasks and subscriptions are all lost
+        scenario.post_all(client, pairs[10:13])
+    scenario.post_all(client, pairs[13:])
+
+    scenario.assert_exact(timeout=60)
+    assert_stream_complete(clients, scenario.expected())
+
+
+def test_postgres_connections_dropped_mid_burst_lose_nothing(burst, live_clients, start_worker,
+                                                              beat, pg_url):
+    scenario = burst(learners=3, units=2, modules=6)
+    clients = live_clients(scenario)
+    start_worker()
+    poster = in_background(lambda: scenario.post_all(scenario.app.test_client(),
+                                                     scenario.events()))
+    for round_ in range(1, 4):
+        wait_for(lambda r=round_: scenario.event_count() >= 10 * r, what="the burst to go on")
+        assert terminate_connections(pg_url) > 0
+    join_ok(poster)
+
+    scenario.assert_exact(timeout=60)
+    assert_stream_complete(clients, scenario.expected())
+
+
+def test_broker_unreachable_at_write_time_is_delivered_by_the_sweep(
+        burst, live_clients, service_settings, start_worker, start_beat):
+    scenario = burst(learners=2, units=1, modules=2)
+    clients = live_clients(scenario)
+    web = WebServer({**service_settings, "REDIS_URL": CLOSED_REDIS}).start()
+    try:
+        for learner, module in scenario.events():
+            response = requests.post(
+                f"{web.url}/api/v1/progress-events", timeout=15,
+                headers={"Authorization": f"Bearer {scenario.token}"},
+                json={"user_id": learner.user_id, "kind": "module_completed", "module": module,
+                      "idempotency_key": f"done-{module}"})
+            assert response.status_code == 202, response.text
+    finally:
+        web.stop()
+    queue = redis.Redis.from_url(service_settings["REDIS_URL"])
+    assert queue.llen(service_settings["CELERY_QUEUE"]) == 0  # nothing was enqueued
+    assert scenario.unprocessed() == scenario.event_count() == 4
+
+    start_worker()
+    start_beat()
+    scenario.assert_exact()
+    assert_stream_complete(clients, scenario.expected())
