@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 FUTURE_TOLERANCE = timedelta(minutes=5)
 MAX_KEY_LENGTH = 200
+MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,15 @@ def _check_common(data: ProgressInput) -> None:
         errors.update(_time_errors(data.occurred_at))
     if errors:
         raise InvalidInput("the progress event is invalid", fields=errors)
+    check_user_id(data.user_id)
     if db.session.get(User, data.user_id) is None:
         raise NotFound(f"no user {data.user_id}", fields={"user_id": ["unknown user"]})
+
+
+def check_user_id(user_id: int) -> None:
+    """Ids are 32-bit in the schema; a larger one (gRPC's int64) must not reach PostgreSQL."""
+    if not 0 < user_id <= MAX_ID:
+        raise NotFound(f"no user {user_id}", fields={"user_id": ["unknown user"]})
 
 
 def _time_errors(occurred_at: datetime) -> dict[str, list[str]]:

@@ -22,7 +22,7 @@ from app.errors import Conflict
 from app.extensions import db
 from app.models import AssessmentAttempt, ModuleCompletion, ProgressEvent
 from app.progress.dispatch import enqueue_evaluation
-from app.progress.facts import ResolvedInput, resolve
+from app.progress.facts import ResolvedInput, check_user_id, resolve
 from app.progress.inserts import insert_ignore
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ def record_progress(data: ProgressInput) -> RecordResult:
 
     ``source`` is the caller's identity, so idempotency keys of different callers never collide.
     """
+    check_user_id(data.user_id)
     existing = _find_replay(data)
     if existing is not None:
         return RecordResult(existing, created=False)
