@@ -1,84 +1,328 @@
-// Live celebrations: one EventSource per page, toasts in a polite live region.
+// Live celebrations for every page of a logged-in learner. Dependency-free.
+//
+// One EventSource per page. The resume point (last award id celebrated) is kept
+// per tab in sessionStorage, so an award made by a form POST that redirects is
+// replayed by the server and celebrated on the next page. Awards arriving close
+// together are coalesced into one toast; each celebration is announced once
+// through the polite #announcer live region; toasts never take focus.
 (function () {
   "use strict";
-  var STORE = "achievements:last-id";
-  var seen = new Set();
+  var body = document.body;
+  var userId = body.dataset.userId;
+  if (!userId || !window.EventSource) return;
 
-  function lastId() { return Number(localStorage.getItem(STORE) || 0); }
-  function remember(id) { if (id > lastId()) localStorage.setItem(STORE, String(id)); }
+  var RESUME_KEY = "achievements:resume:" + userId;
+  var CARRY_KEY = "achievements:carry:" + userId;
+  var FRESH_MS = 10 * 60 * 1000;
+  var TOAST_MS = 8000;
+  var COALESCE_MS = 400;
+  var HEARD_MS = 1500;
+  var STREAM_URL = "/api/v1/achievements/stream";
+  var motion = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : null;
+  var state = { source: null, lastId: 0, seen: new Set(), pending: [], flushTimer: 0,
+                leaving: false, retry: 0 };
+  var api = window.achievementsLive = { received: [], celebrated: [], announcements: [] };
 
-  function toast(award) {
-    var region = document.getElementById("toasts");
-    var item = document.createElement("div");
-    item.className = "toast";
-    var title = document.createElement("strong");
-    title.textContent = "Achievement unlocked: " + award.title;
-    var body = document.createElement("p");
-    body.textContent = award.description;
-    var close = document.createElement("button");
-    close.type = "button";
-    close.className = "toast-close";
-    close.setAttribute("aria-label", "Dismiss");
-    close.textContent = "×";
-    close.addEventListener("click", function () { item.remove(); });
-    item.append(title, body, close);
-    region.append(item);
-    setTimeout(function () { item.remove(); }, 8000);
+  // ---- resume point -------------------------------------------------------
+  function storedResume() {
+    try {
+      var saved = JSON.parse(sessionStorage.getItem(RESUME_KEY) || "null");
+      if (saved && Date.now() - saved.at < FRESH_MS) return Number(saved.id);
+    } catch (e) { /* storage disabled: start from the page */ }
+    return null;
+  }
+  function remember(id) {
+    if (id > state.lastId) state.lastId = id;
+    try {
+      sessionStorage.setItem(RESUME_KEY, JSON.stringify({ id: state.lastId, at: Date.now() }));
+    } catch (e) { /* ignore */ }
   }
 
+  // ---- stream -------------------------------------------------------------
+  function connect() {
+    if (state.leaving) return;
+    var source = new EventSource(STREAM_URL + "?after=" + state.lastId);
+    state.source = source;
+    setLive("connecting");
+    source.onopen = function () { state.retry = 0; setLive("open"); };
+    source.addEventListener("achievement", onAward);
+    source.onerror = function () {
+      setLive("connecting");  // the browser retries by itself, sending Last-Event-ID
+      if (source.readyState === EventSource.CLOSED) reconnectLater();
+    };
+  }
+  function reconnectLater() {
+    disconnect();
+    var delay = Math.min(30000, 1000 * Math.pow(2, state.retry++));
+    setTimeout(connect, delay);
+  }
+  function disconnect() {
+    if (state.source) state.source.close();
+    state.source = null;
+    setLive("closed");
+  }
+  function setLive(value) { document.documentElement.dataset.live = value; }
+
+  function onAward(event) {
+    var award = JSON.parse(event.data);
+    api.received.push(award.id);
+    if (state.leaving || state.seen.has(award.id)) return;
+    state.seen.add(award.id);
+    remember(award.id);
+    state.pending.push(award);
+    if (!state.flushTimer) state.flushTimer = setTimeout(flush, COALESCE_MS);
+  }
+  function flush() {
+    var awards = state.pending.splice(0);
+    state.flushTimer = 0;
+    if (!awards.length) return;
+    celebrate(awards, { remaining: Number(body.dataset.toastMs) || TOAST_MS, announce: true });
+    awards.forEach(addToList);
+  }
+
+  // ---- toasts -------------------------------------------------------------
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text) node.textContent = text;
+    return node;
+  }
+  function badgeImg(award) {
+    var img = el("img", "badge");
+    img.src = award.badge_url;
+    img.alt = "";
+    img.width = 64;
+    img.height = 64;
+    img.onerror = function () { img.onerror = null; img.src = "/static/badges/" + award.type + ".svg"; };
+    return img;
+  }
+  function confetti() {
+    var box = el("span", "confetti");
+    box.setAttribute("aria-hidden", "true");
+    var colours = ["#fbbf24", "#60a5fa", "#34d399", "#f472b6", "#a78bfa"];
+    for (var i = 0; i < 14; i++) {
+      var bit = el("i");
+      var angle = (Math.PI * 2 * i) / 14;
+      bit.style.background = colours[i % colours.length];
+      bit.style.setProperty("--dx", Math.round(Math.cos(angle) * 70) + "px");
+      bit.style.setProperty("--dy", Math.round(Math.sin(angle) * 55) + "px");
+      box.append(bit);
+    }
+    return box;
+  }
+  function summaryText(awards) {
+    if (awards.length === 1) {
+      return "Achievement unlocked: " + awards[0].title + ". " + (awards[0].description || "");
+    }
+    var titles = awards.map(function (a) { return a.title; });
+    return awards.length + " new achievements: " + titles.join(", ") + ".";
+  }
+  function toastContent(toast, awards) {
+    var art = el("div", "toast__art" + (awards.length > 1 ? " toast__art--many" : ""));
+    awards.slice(0, 4).forEach(function (a) { art.append(badgeImg(a)); });
+    var text = el("div");
+    var title = el("p", "toast__title");
+    title.id = "toast-title-" + awards[0].id;
+    var detail = el("div", "toast__text");
+    var link = el("a");
+    if (awards.length === 1) {
+      text.append(el("p", "toast__eyebrow", "Achievement unlocked"));
+      title.textContent = awards[0].title;
+      detail.append(el("span", "", (awards[0].description || "") + " "));
+      link.href = "/achievements/" + awards[0].id;
+      link.textContent = "View badge";
+    } else {
+      text.append(el("p", "toast__eyebrow", "Congratulations!"));
+      title.textContent = awards.length + " new achievements";
+      var list = el("ul");
+      awards.slice(0, 4).forEach(function (a) { list.append(el("li", "", a.title)); });
+      if (awards.length > 4) list.append(el("li", "", "and " + (awards.length - 4) + " more"));
+      detail.append(list);
+      link.href = "/achievements";
+      link.textContent = "See them all";
+    }
+    detail.append(link);
+    text.append(title, detail);
+    toast.setAttribute("aria-labelledby", title.id);
+    toast.append(art, text);
+    if (!toast.classList.contains("toast--calm")) art.append(confetti());
+  }
+  function celebrate(awards, options) {
+    var region = document.getElementById("toasts");
+    if (!region) return;
+    var toast = el("div", "toast");
+    var calm = motion && motion.matches;
+    if (calm) toast.classList.add("toast--calm");
+    toast.dataset.motion = calm ? "reduced" : "full";
+    toast.dataset.awardIds = awards.map(function (a) { return a.id; }).join(",");
+    toast.setAttribute("role", "group");
+    toastContent(toast, awards);
+    var close = el("button", "toast__close");
+    close.type = "button";
+    close.setAttribute("aria-label", "Dismiss notification");
+    close.append(el("span", "", "\u00d7"));
+    close.firstChild.setAttribute("aria-hidden", "true");
+    close.addEventListener("click", function () { dismiss(toast); });
+    var timer = el("span", "toast__timer");
+    timer.style.setProperty("--toast-ms", options.remaining + "ms");
+    toast.append(close, timer);
+    toast._awards = awards;
+    region.append(toast);
+    startTimer(toast, options.remaining);
+    awards.forEach(function (a) { api.celebrated.push(a.id); });
+    if (options.announce) announce(summaryText(awards), toast);
+  }
+  function announce(message, toast) {
+    var region = document.getElementById("announcer");
+    if (!region) return;
+    toast._announcedAt = Date.now();
+    api.announcements.push(message);
+    region.textContent = "";
+    setTimeout(function () { region.textContent = message; }, 60);
+  }
+
+  // Auto-dismiss, paused while the pointer is over the toast or focus is inside it.
+  function startTimer(toast, ms) {
+    toast._remaining = ms;
+    toast._hover = false;
+    resume(toast);
+    toast.addEventListener("mouseenter", function () { toast._hover = true; pause(toast); });
+    toast.addEventListener("mouseleave", function () { toast._hover = false; resume(toast); });
+    toast.addEventListener("focusin", function () { pause(toast); });
+    toast.addEventListener("focusout", function (e) {
+      if (!toast.contains(e.relatedTarget)) resume(toast);
+    });
+  }
+  function pause(toast) {
+    if (!toast._timer) return;
+    clearTimeout(toast._timer);
+    toast._timer = 0;
+    toast._remaining -= Date.now() - toast._startedAt;
+    toast.classList.add("is-paused");
+  }
+  function resume(toast) {
+    if (toast._timer || toast._hover || toast.contains(document.activeElement)) return;
+    toast._startedAt = Date.now();
+    toast._timer = setTimeout(function () { dismiss(toast); }, Math.max(toast._remaining, 0));
+    toast.classList.remove("is-paused");
+  }
+  function dismiss(toast) {
+    if (!toast.isConnected || toast.classList.contains("is-leaving")) return;
+    clearTimeout(toast._timer);
+    var hadFocus = toast.contains(document.activeElement);
+    toast.classList.add("is-leaving");
+    setTimeout(function () { toast.remove(); }, 250);
+    if (hadFocus) returnFocus(toast);
+  }
+  function returnFocus(leaving) {
+    var others = Array.prototype.filter.call(document.querySelectorAll(".toast:not(.is-leaving)"),
+      function (t) { return t !== leaving; });
+    var next = others.length ? others[others.length - 1].querySelector(".toast__close") : null;
+    (next || document.getElementById("main")).focus();
+  }
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") return;
+    var open = document.querySelectorAll(".toast:not(.is-leaving)");
+    if (open.length) dismiss(open[open.length - 1]);
+  });
+
+  // Toasts still on screen (or just received) follow the learner to the next page.
+  function carryOver() {
+    var carried = [];
+    document.querySelectorAll(".toast:not(.is-leaving)").forEach(function (t) {
+      pause(t);
+      var heard = t._announcedAt && Date.now() - t._announcedAt > HEARD_MS;
+      carried.push({ awards: t._awards, remaining: t._remaining, heard: !!heard });
+    });
+    if (state.pending.length) {
+      carried.push({ awards: state.pending.splice(0), remaining: TOAST_MS, heard: false });
+    }
+    try { sessionStorage.setItem(CARRY_KEY, JSON.stringify(carried)); } catch (e) { /* ignore */ }
+  }
+  function restoreCarried() {
+    var carried = [];
+    try { carried = JSON.parse(sessionStorage.getItem(CARRY_KEY) || "[]"); } catch (e) { /* ignore */ }
+    sessionStorage.removeItem(CARRY_KEY);
+    carried.forEach(function (c) {
+      if (!c.awards || !c.awards.length || c.remaining < 1000) return;
+      c.awards.forEach(function (a) { state.seen.add(a.id); });
+      // Announce again only if the previous page was left before it could be heard.
+      celebrate(c.awards, { remaining: c.remaining, announce: !c.heard });
+    });
+  }
+
+  // ---- the dashboard list -------------------------------------------------
   function addToList(award) {
     var list = document.getElementById("achievement-list");
     if (!list || list.querySelector('[data-award-id="' + award.id + '"]')) return;
-    var empty = list.querySelector(".empty");
-    if (empty) empty.remove();
-    var li = document.createElement("li");
-    li.className = "award";
-    li.dataset.awardId = award.id;
-    li.dataset.type = award.type;
-    var strong = document.createElement("strong");
-    strong.textContent = award.title;
-    var desc = document.createElement("span");
-    desc.className = "desc";
-    desc.textContent = award.description;
-    li.append(strong, desc);
-    list.prepend(li);
+    fetch("/achievements/" + award.id + "/card", { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+      .then(function (html) {
+        if (list.querySelector('[data-award-id="' + award.id + '"]')) return;
+        var holder = document.createElement("ol");
+        holder.innerHTML = html.trim();
+        var card = holder.firstElementChild;
+        card.classList.add("is-new");
+        var before = Array.prototype.find.call(list.children, function (li) {
+          return Number(li.dataset.awardId) < award.id;
+        });
+        list.insertBefore(card, before || null);
+        var empty = document.getElementById("achievement-empty");
+        if (empty) empty.remove();
+        bump('[data-type-count="' + award.type + '"]');
+        bump("[data-total]");
+      })
+      .catch(function () { /* the card appears on the next page load */ });
+  }
+  function bump(selector) {
+    var node = document.querySelector(selector);
+    if (node) node.textContent = String(Number(node.textContent || 0) + 1);
   }
 
-  function connect() {
-    var url = "/api/v1/achievements/stream";
-    var source = new EventSource(url + (lastId() ? "?after=" + lastId() : ""));
-    source.addEventListener("achievement", function (e) {
-      var award = JSON.parse(e.data);
-      if (seen.has(award.id)) return;
-      seen.add(award.id);
-      remember(award.id);
-      toast(award);
-      addToList(award);
-    });
-    document.documentElement.dataset.live = "connecting";
-    source.onopen = function () { document.documentElement.dataset.live = "open"; };
-  }
-
-  function enhanceForms() {
+  // ---- forms --------------------------------------------------------------
+  function enhanceCompleteForms() {
     document.querySelectorAll("form.js-complete").forEach(function (form) {
       form.addEventListener("submit", function (e) {
         e.preventDefault();
         var button = form.querySelector("button");
-        button.disabled = true;
+        if (button.getAttribute("aria-disabled") === "true") return;
+        button.setAttribute("aria-disabled", "true");
         fetch(form.action, {
           method: "POST", body: new FormData(form), credentials: "same-origin",
           headers: { "Accept": "application/json" }
         }).then(function (r) {
           if (!r.ok) throw new Error(r.status);
-          var done = document.createElement("span");
-          done.className = "done";
-          done.textContent = "Completed";
-          form.replaceWith(done);
-        }).catch(function () { button.disabled = false; });
+          button.textContent = "Completed \u2713";
+          bump("[data-course-completed]");
+        }).catch(function () {
+          button.removeAttribute("aria-disabled");
+          form.submit();  // fall back to the plain form post
+        });
       });
     });
   }
+  // A real navigation (form post, link) is leaving: stop consuming, so awards it
+  // makes are replayed to the next page instead of flashing on this one.
+  document.addEventListener("submit", function (e) {
+    if (e.defaultPrevented) return;
+    state.leaving = true;
+    disconnect();
+    setTimeout(function () { state.leaving = false; connect(); }, 10000);
+  });
+  window.addEventListener("pagehide", function () {
+    state.leaving = true;
+    disconnect();
+    carryOver();
+  });
+  window.addEventListener("pageshow", function (e) {
+    if (!e.persisted) return;  // back/forward cache: reconnect where we left off
+    state.leaving = false;
+    connect();
+  });
 
+  var resumeFrom = storedResume();
+  remember(resumeFrom !== null ? resumeFrom : Number(body.dataset.latestId || 0));
+  restoreCarried();
+  enhanceCompleteForms();
   connect();
-  enhanceForms();
 })();

@@ -1,0 +1,26 @@
+"""The dashboard: newest badges large and first, counts by type, the next locked levels."""
+
+from __future__ import annotations
+
+from flask import render_template
+from flask_login import current_user, login_required
+
+from app.achievements.queries import HistoryFilter, list_achievements
+from app.achievements.summary import learner_summary
+from app.achievements.types import achievement_types
+from app.web.pages import ActionForm, bp
+from app.web.pages.learning import courses_for
+
+NEWEST = 8
+
+
+@bp.route("/")
+@login_required
+def dashboard() -> str:
+    newest = list_achievements(current_user.id, HistoryFilter(), limit=NEWEST).items
+    summary = learner_summary(current_user.id)
+    courses = courses_for(current_user.id)
+    return render_template(
+        "dashboard.html", newest=newest, summary=summary, types=achievement_types(),
+        courses=courses, up_next=next((c for c in courses if c.next_module), None),
+        form=ActionForm())

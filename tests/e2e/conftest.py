@@ -1,0 +1,156 @@
+"""Browser tests: Debian's Chromium driven by Playwright against the real web server.
+
+Most tests run against the embedded deployment (temp SQLite, eager tasks);
+the toast test also runs against PostgreSQL + Redis + a real Celery worker,
+which under ``CI=true`` must be present (the run fails, never skips).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.proxy import DroppingProxy
+from tests.e2e.server import ARTIFACTS, LiveServer, sqlite_settings
+from tests.support.services import ROOT, Worker, fresh_database, redis_settings, require
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking",
+                 "--disable-component-update", "--disable-gpu"]
+NODE_DIR = ROOT / "tests" / "e2e" / ".node"
+AXE_JS = NODE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    require(Path(CHROMIUM).exists(), f"Debian chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core from the npm registry, installed into a test-only folder when missing."""
+    if not AXE_JS.exists() and shutil.which("npm"):
+        subprocess.run(["npm", "install", "--prefix", str(NODE_DIR), "--no-audit", "--no-fund",
+                        "--silent", "axe-core@4"], check=False, timeout=300)
+    require(AXE_JS.exists(), f"axe-core (npm install --prefix {NODE_DIR} axe-core)")
+    return AXE_JS.read_text()
+
+
+@pytest.fixture(scope="session")
+def embedded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    directory = tmp_path_factory.mktemp("e2e-embedded")
+    server = LiveServer(sqlite_settings(directory), "embedded").prepare()
+    yield server.start()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def services_server() -> Iterator[LiveServer]:
+    """PostgreSQL + Redis + a real Celery worker; required under CI=true."""
+    with fresh_database() as url:
+        settings = {"DATABASE_URL": url, "TASKS_EAGER": "false", **redis_settings()}
+        server = LiveServer(settings, "services").prepare(migrate=False)
+        worker = Worker(server.settings, concurrency=1, name="e2e").start()
+        try:
+            yield server.start()
+        finally:
+            server.stop()
+            worker.stop()
+            if server._app is not None:
+                from app.extensions import db
+
+                with server.app.app_context():
+                    db.engine.dispose()
+
+
+@pytest.fixture(params=["embedded", "services"])
+def any_server(request: pytest.FixtureRequest) -> LiveServer:
+    """The toast test's deployments: the embedded default and the real services."""
+    return request.getfixturevalue(f"{request.param}_server")
+
+
+@pytest.fixture
+def server(embedded_server: LiveServer) -> LiveServer:
+    return embedded_server
+
+
+@pytest.fixture
+def learner(server: LiveServer) -> dict[str, Any]:
+    return server.new_learner()
+
+
+@pytest.fixture
+def new_context(browser: Any) -> Iterator[Callable[..., Any]]:
+    contexts: list[Any] = []
+
+    def make(base_url: str, **options: Any) -> Any:
+        context = browser.new_context(base_url=base_url, viewport={"width": 1280, "height": 900},
+                                      **options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def log_in(page: Any, learner: dict[str, Any]) -> Any:
+    page.goto("/login")
+    page.get_by_label("Email").fill(learner["email"])
+    page.get_by_label("Password").fill(learner["password"])
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/")
+    wait_live(page)
+    return page
+
+
+def wait_live(page: Any) -> None:
+    """The page's EventSource is open (live.js marks <html data-live="open">)."""
+    page.wait_for_function("document.documentElement.dataset.live === 'open'")
+
+
+@pytest.fixture
+def logged_in(server: LiveServer, learner: dict[str, Any],
+              new_context: Callable[..., Any]) -> Any:
+    """A page of a fresh learner, logged in on the dashboard with the stream open."""
+    return log_in(new_context(server.url).new_page(), learner)
+
+
+@pytest.fixture
+def proxy(server: LiveServer) -> Iterator[DroppingProxy]:
+    instance = DroppingProxy(server.port).start()
+    yield instance
+    instance.stop()
+
+
+def screenshot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=name != "toast")
+    return path
+
+
+def run_axe(page: Any, axe_source: str) -> list[dict[str, Any]]:
+    """Serious and critical axe-core violations on the current page (WCAG 2.x A/AA)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(content=axe_source)
+    result = page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})""")
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
