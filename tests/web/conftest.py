@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -65,13 +65,16 @@ def award(user: User, key: str, kind: str = "module_complete",
 
 
 @pytest.fixture
-def csrf_app(tmp_path: Path) -> Iterator[Flask]:
-    """The embedded app with CSRF protection on, as it runs in production."""
+def csrf_app(tmp_path: Path) -> Flask:
+    """The embedded app with CSRF protection on, as it runs in production.
+
+    No app context stays pushed: each request gets its own, as in production
+    (a shared one would carry ``g``, and with it a stale CSRF token, across requests).
+    """
     application = create_app(embedded_config(tmp_path))
     with application.app_context():
         db.create_all()
-        yield application
-        db.session.remove()
+    return application
 
 
 @pytest.fixture
