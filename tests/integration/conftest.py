@@ -71,7 +71,8 @@ def start_worker(service_settings: dict[str, str]) -> Iterator[Callable[..., Wor
 def truncate_all(url: str) -> None:
     import psycopg
 
-    tables = ("achievements, assessment_attempts, module_completions, progress_events, "
+    tables = ("achievements, achievement_stats, assessment_attempts, module_completions, "
+              "progress_events, "
               "service_tokens, assessments, modules, units, courses, users")
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
