@@ -62,6 +62,7 @@ def test_awards_arriving_together_are_one_summary_toast_announced_once(
     assert page.evaluate("window.achievementsLive.announcements") == [
         page.locator("#announcer").text_content()]
     assert page.locator("#announcer").get_attribute("role") == "status"
+    page.wait_for_timeout(1000)  # let the celebration settle for the picture
     screenshot(page, "toast")
 
 

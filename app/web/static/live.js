@@ -119,7 +119,7 @@
   }
   function toastContent(toast, awards) {
     var art = el("div", "toast__art" + (awards.length > 1 ? " toast__art--many" : ""));
-    awards.slice(0, 4).forEach(function (a) { art.append(badgeImg(a)); });
+    awards.slice(0, 3).forEach(function (a) { art.append(badgeImg(a)); });
     var text = el("div");
     var title = el("p", "toast__title");
     title.id = "toast-title-" + awards[0].id;
