@@ -16,9 +16,10 @@ from typing import Any
 import grpc
 from flask import Flask
 
-from app.accounts import Principal, verify_token
+from app.accounts import Principal
 from app.accounts.principal import ADMIN, READ, WRITE
-from app.errors import DomainError, Forbidden, Unauthenticated
+from app.errors import DomainError
+from app.grpc.auth import TokenCache, authorize, bearer_token
 from app.grpc.errors import abort_internal, abort_with
 
 SERVICE = "achievements.v1.AchievementService"
@@ -50,25 +51,11 @@ def acting_as(principal: Principal) -> Iterator[None]:
         _principal.reset(token)
 
 
-def bearer_token(metadata: Any) -> str:
-    for key, value in metadata or ():
-        if key == "authorization" and isinstance(value, str) and value.startswith("Bearer "):
-            return value.removeprefix("Bearer ").strip()
-    raise Unauthenticated("send a service token as 'authorization: Bearer <token>' metadata")
-
-
-def authenticate(context: grpc.ServicerContext, scope: str) -> Principal:
-    """The service principal of the call's bearer token, if it holds ``scope``."""
-    principal = verify_token(bearer_token(context.invocation_metadata()))
-    if not principal.has_scope(scope):
-        raise Forbidden(f"the {scope} scope is required")
-    return principal
-
-
 class CallInterceptor(grpc.ServerInterceptor):
     def __init__(self, app: Flask, scopes: Mapping[str, ScopeRule] = SCOPES) -> None:
         self.app = app
         self.scopes = scopes
+        self.tokens = TokenCache(app.config["ACHIEVEMENTS_CONFIG"].GRPC_TOKEN_CACHE_SECONDS)
 
     def intercept_service(self, continuation: Any, details: grpc.HandlerCallDetails) -> Any:
         handler = continuation(details)
@@ -87,7 +74,7 @@ class CallInterceptor(grpc.ServerInterceptor):
     def _unary(self, behavior: Callable[..., Any], rule: ScopeRule) -> Callable[..., Any]:
         def serve(request: Any, context: grpc.ServicerContext) -> Any:
             with (_translated(context), self.app.app_context(),
-                  acting_as(authenticate(context, rule(request)))):
+                  acting_as(self._authenticate(context, rule(request)))):
                 return behavior(request, context)
 
         return serve
@@ -98,11 +85,16 @@ class CallInterceptor(grpc.ServerInterceptor):
         def serve(request: Any, context: grpc.ServicerContext) -> Iterator[Any]:
             with _translated(context):
                 with self.app.app_context():
-                    principal = authenticate(context, rule(request))
+                    principal = self._authenticate(context, rule(request))
                 with acting_as(principal):
                     yield from behavior(request, context)
 
         return serve
+
+    def _authenticate(self, context: grpc.ServicerContext, scope: str) -> Principal:
+        """The caller's principal from its bearer token, if it holds ``scope``."""
+        token = bearer_token(context.invocation_metadata())
+        return authorize(self.tokens.principal(token), scope)
 
 
 @contextmanager

@@ -38,6 +38,7 @@ def grpc_server(app: Flask) -> Iterator[AchievementsServer]:
     settings = app.config["ACHIEVEMENTS_CONFIG"]
     settings.GRPC_HEARTBEAT_SECONDS = 0.5
     settings.GRPC_MAX_STREAMS = 4
+    settings.GRPC_TOKEN_CACHE_SECONDS = 0.0  # every call checks the database (see test_auth)
     server = AchievementsServer(app, host="127.0.0.1", port=0).start()
     yield server
     server.stop(grace=1.0)

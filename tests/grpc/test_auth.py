@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import grpc
 import pytest
 
 from app.accounts import create_token, revoke_token
+from app.errors import Unauthenticated
+from app.grpc.auth import TokenCache
 from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
 from tests.grpc.conftest import bearer, code_of
 
@@ -73,3 +77,22 @@ def test_admin_scope_includes_reading(stub, token_metadata, learner) -> None:
     reply = stub.ListAchievements(pb.ListAchievementsRequest(user_id=learner.id),
                                   metadata=token_metadata(ADMIN))
     assert list(reply.achievements) == []
+
+
+def test_a_verified_token_is_cached_until_its_ttl_runs_out(app, monkeypatch) -> None:
+    token, plaintext = create_token("hot", [READ])
+    cache = TokenCache(ttl=60)
+    assert cache.principal(plaintext).id == token.id
+    revoke_token(token.id)
+    assert cache.principal(plaintext).id == token.id  # within the ttl: no query
+    clock = time.monotonic() + 61
+    monkeypatch.setattr(time, "monotonic", lambda: clock)
+    with pytest.raises(Unauthenticated):
+        cache.principal(plaintext)
+
+
+def test_unknown_tokens_are_not_cached(app) -> None:
+    cache = TokenCache(ttl=60)
+    with pytest.raises(Unauthenticated):
+        cache.principal("ach_unknown")
+    assert cache._entries == {}

@@ -1,0 +1,254 @@
+"""gRPC unary throughput: GetSummary / ListAchievements QPS vs a bare servicer, same run.
+
+Real processes on 127.0.0.1: ``python -m app.grpc`` on a scratch PostgreSQL
+database (seeded learners with awards), and as the baseline a bare grpc
+server (same thread pool, same generated service, no interceptor, no
+database) answering each RPC with a constant response of the same shape.
+Clients are grpc.aio coroutines in this process, ``--concurrency`` calls in
+flight over ``--channels`` connections, each RPC for ``--duration`` seconds
+after a warm-up. Prints one JSON document.
+
+    .venv/bin/python bench/grpc_qps.py [--duration 5 --concurrency 32 --learners 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import common
+
+RPCS = ("GetSummary", "ListAchievements")
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=5.0, help="seconds per RPC and server")
+    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--concurrency", type=int, default=32, help="calls in flight")
+    parser.add_argument("--channels", type=int, default=4)
+    parser.add_argument("--learners", type=int, default=50)
+    parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra ACHIEVEMENTS_* server setting, e.g. GRPC_MAX_WORKERS=16")
+    parser.add_argument("--bare-port", type=int, help=argparse.SUPPRESS)  # the baseline process
+    return parser.parse_args()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def seed(learners: int) -> tuple[str, list[int]]:
+    """Learners who completed 1..6 modules of a 2-unit course (awards made in-process)."""
+    from app.accounts import create_token, create_user
+    from app.achievements.detection import evaluate_event
+    from app.progress import ProgressInput, record_progress
+    from tests.support.catalog import build_catalog, module_keys
+
+    modules = module_keys(build_catalog("bench", units=2, modules=3))
+    ids = []
+    for index in range(learners):
+        user = create_user(f"grpc-bench{index}@example.com", "bench-password")
+        for module in modules[: 1 + index % len(modules)]:
+            event = record_progress(ProgressInput(user.id, "module_completed", None, module,
+                                                  module=module)).event
+            evaluate_event(event.id)
+        ids.append(user.id)
+    return create_token("bench", ["achievements:read"])[1], ids
+
+
+class Process:
+    """A server subprocess on 127.0.0.1, stopped with SIGTERM."""
+
+    def __init__(self, command: list[str], settings: dict[str, str]) -> None:
+        from tests.support.services import service_env
+
+        self.process = subprocess.Popen(command, cwd=common.ROOT, env=service_env(settings),
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the process (warm-up included: measured around both)."""
+        stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+        fields = stat.rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def wait_serving(address: str, timeout: float = 60.0) -> None:
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    options = [("grpc.initial_reconnect_backoff_ms", 100), ("grpc.max_reconnect_backoff_ms", 300)]
+    with grpc.insecure_channel(address, options=options) as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+
+        def serving() -> bool:
+            try:
+                reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
+            except grpc.RpcError:
+                return False
+            return reply.status == health_pb2.HealthCheckResponse.SERVING
+
+        common.wait_for(serving, timeout=timeout, what=f"{address} SERVING")
+
+
+def requests_for(user_ids: list[int]) -> dict[str, list[Any]]:
+    from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
+
+    return {"GetSummary": [pb.GetSummaryRequest(user_id=u) for u in user_ids],
+            "ListAchievements": [pb.ListAchievementsRequest(user_id=u, page_size=20)
+                                 for u in user_ids]}
+
+
+async def load(address: str, rpc: str, requests: list[Any], token: str,
+               args: argparse.Namespace) -> dict[str, Any]:
+    """Closed loop: ``concurrency`` callers, each sending its next call when one returns."""
+    import grpc
+
+    from app.grpc.generated.achievements.v1 import achievements_pb2_grpc as pb_grpc
+
+    metadata = (("authorization", f"Bearer {token}"),)
+    channels = [grpc.aio.insecure_channel(address, options=[("grpc.use_local_subchannel_pool", 1)])
+                for _ in range(args.channels)]
+    stubs = [pb_grpc.AchievementServiceStub(ch) for ch in channels]
+    latencies: list[float] = []
+    errors = 0
+
+    async def caller(index: int, until: float, record: bool) -> None:
+        nonlocal errors
+        method = getattr(stubs[index % len(stubs)], rpc)
+        while (start := time.perf_counter()) < until:
+            try:
+                await method(random.choice(requests), metadata=metadata, timeout=10)
+            except grpc.aio.AioRpcError:
+                errors += 1
+            if record:
+                latencies.append((time.perf_counter() - start) * 1000)
+
+    async def phase(seconds: float, record: bool) -> float:
+        until = time.perf_counter() + seconds
+        began = time.perf_counter()
+        await asyncio.gather(*(caller(i, until, record) for i in range(args.concurrency)))
+        return time.perf_counter() - began
+
+    await phase(args.warmup, record=False)
+    elapsed = await phase(args.duration, record=True)
+    for channel in channels:
+        await channel.close()
+    return {"qps": round(len(latencies) / elapsed, 1), "calls": len(latencies),
+            "errors": errors, "latency_ms": common.percentiles(latencies)}
+
+
+def measure(server: Process, address: str, rpc: str, requests: list[Any], token: str,
+            args: argparse.Namespace) -> dict[str, Any]:
+    """QPS plus the server's CPU time per call (robust to other load on the machine)."""
+    before = server.cpu_seconds()
+    result = asyncio.run(load(address, rpc, requests, token, args))
+    calls = result["calls"] + result["errors"]
+    spent = server.cpu_seconds() - before
+    result["server_cpu_ms_per_call"] = round(spent * 1000 / calls, 3) if calls else None
+    return result
+
+
+def serve_bare(port: int, token_free_responses: dict[str, Any]) -> None:
+    """The baseline: the same generated service, constant answers, no interceptor or database."""
+    import grpc
+
+    from app.grpc.generated.achievements.v1 import achievements_pb2_grpc as pb_grpc
+
+    class Bare(pb_grpc.AchievementServiceServicer):
+        def GetSummary(self, request: Any, context: Any) -> Any:
+            return token_free_responses["GetSummary"]
+
+        def ListAchievements(self, request: Any, context: Any) -> Any:
+            return token_free_responses["ListAchievements"]
+
+    server = grpc.server(ThreadPoolExecutor(64), options=[("grpc.so_reuseport", 0)])
+    pb_grpc.add_AchievementServiceServicer_to_server(Bare(), server)
+    from grpc_health.v1 import health, health_pb2_grpc
+
+    health_pb2_grpc.add_HealthServicer_to_server(health.HealthServicer(), server)
+    server.add_insecure_port(f"127.0.0.1:{port}")
+    server.start()
+    signal.signal(signal.SIGTERM, lambda *_: server.stop(0))
+    server.wait_for_termination()
+
+
+def constant_responses() -> dict[str, Any]:
+    """Responses shaped like a seeded learner's: 6 awards, a summary with counts and levels."""
+    from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
+
+    award = pb.Achievement(id=1, user_id=1, type=pb.ACHIEVEMENT_TYPE_MODULE_COMPLETE,
+                           type_key="module_complete", dedupe_key="module_complete:bench-u1-m1",
+                           title="Module complete: Module 1.1", description="You completed it.",
+                           badge="module_complete", badge_url="/static/badges/module_complete.svg")
+    award.earned_at.GetCurrentTime()
+    award.metadata.update({"module": "bench-u1-m1", "course": "bench", "course_title": "Bench"})
+    summary = pb.GetSummaryResponse(
+        user_id=1, total=6, counts=[pb.TypeCount(type_key="module_complete", count=3)] * 3,
+        next_milestones=[pb.MilestoneProgress(type_key="milestone", title="10 modules completed",
+                                              current=3, target=10, unit="modules")] * 3,
+        rarity=[pb.Rarity(dedupe_key="module_complete:bench-u1-m1", share=0.5)] * 6)
+    return {"GetSummary": summary,
+            "ListAchievements": pb.ListAchievementsResponse(achievements=[award] * 6)}
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    deadline = time.monotonic() + 600
+    with common.Services(workers=0) as services:
+        token, user_ids = seed(args.learners)
+        ports = {"service": free_port(), "bare": free_port()}
+        servers = {
+            "service": Process([sys.executable, "-m", "app.grpc"], {
+                **services.settings, "GRPC_HOST": "127.0.0.1", "GRPC_PORT": str(ports["service"]),
+                **dict(item.split("=", 1) for item in args.server_env)}),
+            "bare": Process([sys.executable, __file__, "--bare-port", str(ports["bare"])], {}),
+        }
+        try:
+            for port in ports.values():
+                wait_serving(f"127.0.0.1:{port}")
+            results = {rpc: {name: measure(servers[name], f"127.0.0.1:{port}", rpc,
+                                           requests_for(user_ids)[rpc], token, args)
+                             for name, port in ports.items()}
+                       for rpc in RPCS if time.monotonic() < deadline}
+        finally:
+            for server in servers.values():
+                server.stop()
+    return common.report(
+        "grpc_qps", {k: v for k, v in vars(args).items() if k != "bare_port"},
+        measured={rpc: r["service"] for rpc, r in results.items()},
+        baseline={rpc: r["bare"] for rpc, r in results.items()},
+        ratios={rpc: common.ratio(r["service"]["qps"], r["bare"]["qps"])
+                for rpc, r in results.items()},
+        targets={"qps": ">= 2000", "ratio": ">= 0.5"})
+
+
+def main() -> None:
+    args = parse()
+    if args.bare_port:
+        serve_bare(args.bare_port, constant_responses())
+        return
+    common.emit(run(args))
+
+
+if __name__ == "__main__":
+    main()
