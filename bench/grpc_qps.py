@@ -18,7 +18,6 @@ import asyncio
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -42,12 +41,6 @@ def parse() -> argparse.Namespace:
                         help="extra ACHIEVEMENTS_* server setting, e.g. GRPC_MAX_WORKERS=16")
     parser.add_argument("--bare-port", type=int, help=argparse.SUPPRESS)  # the baseline process
     return parser.parse_args()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def seed(learners: int) -> tuple[str, list[int]]:
@@ -95,20 +88,11 @@ class Process:
 
 def wait_serving(address: str, timeout: float = 60.0) -> None:
     import grpc
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-    options = [("grpc.initial_reconnect_backoff_ms", 100), ("grpc.max_reconnect_backoff_ms", 300)]
-    with grpc.insecure_channel(address, options=options) as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
+    from tests.support.grpc_client import FAST_RECONNECT, serving
 
-        def serving() -> bool:
-            try:
-                reply = stub.Check(health_pb2.HealthCheckRequest(), timeout=1)
-            except grpc.RpcError:
-                return False
-            return reply.status == health_pb2.HealthCheckResponse.SERVING
-
-        common.wait_for(serving, timeout=timeout, what=f"{address} SERVING")
+    with grpc.insecure_channel(address, options=FAST_RECONNECT) as channel:
+        common.wait_for(lambda: serving(channel), timeout=timeout, what=f"{address} SERVING")
 
 
 def requests_for(user_ids: list[int]) -> dict[str, list[Any]]:
@@ -216,6 +200,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     deadline = time.monotonic() + 600
     with common.Services(workers=0) as services:
         token, user_ids = seed(args.learners)
+        from tests.support.grpc_client import free_port
+
         ports = {"service": free_port(), "bare": free_port()}
         servers = {
             "service": Process([sys.executable, "-m", "app.grpc"], {

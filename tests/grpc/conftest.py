@@ -9,28 +9,13 @@ from typing import Any
 import grpc
 import pytest
 from flask import Flask
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from app.accounts import create_token
 from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
 from app.grpc.generated.achievements.v1 import achievements_pb2_grpc as pb_grpc
 from app.grpc.server import AchievementsServer
+from tests.support.grpc_client import Metadata, bearer, serving
 from tests.support.services import wait_for
-
-Metadata = tuple[tuple[str, str], ...]
-
-
-def bearer(token: str) -> Metadata:
-    return (("authorization", f"Bearer {token}"),)
-
-
-def serving(channel: grpc.Channel, service: str = "") -> bool:
-    stub = health_pb2_grpc.HealthStub(channel)
-    try:
-        reply = stub.Check(health_pb2.HealthCheckRequest(service=service), timeout=2)
-    except grpc.RpcError:
-        return False
-    return reply.status == health_pb2.HealthCheckResponse.SERVING
 
 
 @pytest.fixture

@@ -11,7 +11,8 @@ from app.accounts import create_token, revoke_token
 from app.errors import Unauthenticated
 from app.grpc.auth import TokenCache
 from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
-from tests.grpc.conftest import bearer, code_of
+from tests.grpc.conftest import code_of
+from tests.support.grpc_client import bearer
 
 WRITE, READ, ADMIN = "progress:write", "achievements:read", "achievements:admin"
 

@@ -10,7 +10,7 @@ from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
 )
 
 from app.grpc.server import SERVICE_NAME, AchievementsServer
-from tests.grpc.conftest import serving
+from tests.support.grpc_client import serving
 
 SERVICE = "achievements.v1.AchievementService"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -14,7 +13,8 @@ import pytest
 import app.grpc.servicer as servicer_module
 from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
 from app.grpc.generated.achievements.v1 import achievements_pb2_grpc as pb_grpc
-from tests.grpc.conftest import code_of, serving
+from tests.grpc.conftest import code_of
+from tests.support.grpc_client import FAST_RECONNECT, free_port, serving
 from tests.support.services import ROOT, service_env, wait_for
 
 
@@ -41,18 +41,6 @@ def test_an_in_flight_call_finishes_during_a_graceful_stop(stub, service, learne
     assert list(pending.result().achievements) == []
     stopper.join(timeout=15)
     assert not stopper.is_alive()
-
-
-# The process may take a while to start on a loaded machine; without these the channel's
-# reconnect backoff (1 s growing to 120 s) would make "SERVING" arrive far later than it did.
-FAST_RECONNECT = (("grpc.initial_reconnect_backoff_ms", 100),
-                  ("grpc.max_reconnect_backoff_ms", 500), ("grpc.min_reconnect_backoff_ms", 100))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

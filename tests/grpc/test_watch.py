@@ -11,6 +11,7 @@ import pytest
 
 from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
 from tests.grpc.conftest import code_of, complete
+from tests.support.grpc_client import next_awards
 from tests.support.services import wait_for
 
 
@@ -25,14 +26,10 @@ def watch(stub, metadata, **fields) -> grpc.Future:
 
 
 def awards(stream: Iterator[pb.WatchAchievementsResponse], count: int) -> list[pb.Achievement]:
-    """The next ``count`` awards of the stream, skipping heartbeats."""
+    """The next ``count`` awards of the stream (the one ``watch`` read first included)."""
     received = list(getattr(stream, "replayed", []))
     stream.replayed = []  # type: ignore[attr-defined]
-    while len(received) < count:
-        message = next(stream)
-        if message.WhichOneof("event") == "achievement":
-            received.append(message.achievement)
-    return received
+    return received + next_awards(stream, count - len(received))
 
 
 def all_ids(stub, metadata, user_id: int) -> list[int]:

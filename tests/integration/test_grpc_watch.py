@@ -13,6 +13,7 @@ from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
 from app.grpc.generated.achievements.v1 import achievements_pb2_grpc as pb_grpc
 from app.grpc.server import AchievementsServer
 from tests.support.catalog import build_catalog
+from tests.support.grpc_client import bearer, next_awards
 from tests.support.services import wait_for
 
 pytestmark = pytest.mark.integration
@@ -30,22 +31,13 @@ def grpc_stub(services_app: Flask) -> Iterator[pb_grpc.AchievementServiceStub]:
 @pytest.fixture
 def lms() -> tuple[tuple[str, str], ...]:
     token = create_token("lms", ["progress:write", "achievements:read"])[1]
-    return (("authorization", f"Bearer {token}"),)
+    return bearer(token)
 
 
 def record(stub, metadata, user_id: int, module: str) -> None:
     stub.RecordProgress(pb.RecordProgressRequest(
         request_id=module, user_id=user_id, kind=pb.PROGRESS_KIND_MODULE_COMPLETED,
         module=module), metadata=metadata, timeout=10)
-
-
-def next_awards(stream, count: int) -> list[pb.Achievement]:
-    received: list[pb.Achievement] = []
-    while len(received) < count:
-        message = next(stream)
-        if message.WhichOneof("event") == "achievement":
-            received.append(message.achievement)
-    return received
 
 
 def stored_ids(stub, metadata, user_id: int) -> list[int]:
