@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
+from app.achievements.bulk import insert_awards_pg, is_postgresql
 from app.achievements.registry import AwardDue
 from app.achievements.stats import add_holders
 from app.extensions import db
@@ -34,13 +36,18 @@ def store_awards(due_by_user: Mapping[int, Sequence[AwardDue]], *,
     redelivered task, a second worker or a backfill rerun inserts nothing, and
     only rows really inserted are counted in ``achievement_stats``.
     """
-    rows = [_row(user_id, award, source_event_id, silent)
+    now = utcnow()
+    rows = [_row(user_id, award, source_event_id, silent, now)
             for user_id, awards in due_by_user.items() for award in awards]
     if not rows:
         return []
-    stmt = insert_ignore_stmt(Achievement.__table__, ["user_id", "dedupe_key"]).returning(
-        Achievement.id, Achievement.user_id, Achievement.dedupe_key, Achievement.achievement_type)
-    stored = [StoredAward(*row) for row in db.session.execute(stmt, rows)]
+    if is_postgresql():
+        stored = [StoredAward(*row) for row in insert_awards_pg(rows)]
+    else:
+        stmt = insert_ignore_stmt(Achievement.__table__, ["user_id", "dedupe_key"]).returning(
+            Achievement.id, Achievement.user_id, Achievement.dedupe_key,
+            Achievement.achievement_type)
+        stored = [StoredAward(*row) for row in db.session.execute(stmt, rows)]
     add_holders((row.dedupe_key, row.type) for row in stored)
     return sorted(stored)
 
@@ -63,10 +70,10 @@ def existing_keys(user_ids: Sequence[int]) -> dict[int, set[str]]:
 
 
 def _row(user_id: int, award: AwardDue, source_event_id: int | None,
-         silent: bool) -> dict[str, Any]:
+         silent: bool, earned_at: datetime) -> dict[str, Any]:
     return {
         "user_id": user_id, "achievement_type": award.type, "dedupe_key": award.dedupe_key,
-        "title": award.title, "description": award.description, "earned_at": utcnow(),
+        "title": award.title, "description": award.description, "earned_at": earned_at,
         "metadata": award.metadata, "source_event_id": source_event_id, "silent": silent,
     }
 

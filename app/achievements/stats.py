@@ -12,8 +12,9 @@ from collections import Counter
 from collections.abc import Iterable
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 
+from app.achievements.bulk import is_postgresql, upsert_holders_pg
 from app.extensions import db
 from app.models import AchievementStat, User
 
@@ -25,11 +26,14 @@ def add_holders(keys: Iterable[tuple[str, str]], delta: int = 1) -> None:
     counts = Counter(keys)
     if not counts:
         return
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    ordered = sorted(counts.items())
+    if is_postgresql():
+        upsert_holders_pg([(key, kind, n * delta) for (key, kind), n in ordered])
+        return
     table = AchievementStat.__table__
-    for (key, kind), n in sorted(counts.items()):
-        stmt = dialect.insert(table).values(dedupe_key=key, achievement_type=kind,
-                                            holders=max(n * delta, 0))
+    for (key, kind), n in ordered:
+        stmt = sqlite.insert(table).values(dedupe_key=key, achievement_type=kind,
+                                           holders=max(n * delta, 0))
         stmt = stmt.on_conflict_do_update(index_elements=["dedupe_key"],
                                           set_={"holders": table.c.holders + n * delta})
         db.session.execute(stmt)

@@ -1,0 +1,62 @@
+"""PostgreSQL fast paths: many award or counter rows in ONE statement and ONE parameter.
+
+A multi-row VALUES insert makes psycopg parse a statement whose text grows
+with the row count (SQLAlchemy's insertmanyvalues), and array parameters are
+adapted element by element in Python; one JSON document expanded by
+``jsonb_to_recordset`` keeps both the statement and the client work constant
+(the C json encoder does the rest), so the work happens on the server. Used by
+live detection and backfill alike on PostgreSQL; other databases take the
+portable path in ``awards``/``stats``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import text
+
+from app.extensions import db
+
+_INSERT_AWARDS = text("""
+INSERT INTO achievements (user_id, achievement_type, dedupe_key, title, description,
+                          earned_at, metadata, source_event_id, silent)
+SELECT u, t, k, ti, d, :earned_at, m, :source_event_id, :silent
+FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(u integer, t text, k text, ti text, d text,
+                                                  m jsonb)
+ON CONFLICT (user_id, dedupe_key) DO NOTHING
+RETURNING id, user_id, dedupe_key, achievement_type
+""")
+
+_UPSERT_HOLDERS = text("""
+INSERT INTO achievement_stats (dedupe_key, achievement_type, holders)
+SELECT k, t, GREATEST(n, 0)
+FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(k text, t text, n integer)
+ON CONFLICT (dedupe_key) DO UPDATE SET holders = achievement_stats.holders + EXCLUDED.holders
+""")
+
+
+def is_postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def insert_awards_pg(rows: Sequence[dict[str, Any]]) -> list[tuple[int, int, str, str]]:
+    """Insert award rows (same earned_at, source event and silence), returning the new ones."""
+    first = rows[0]
+    payload = json.dumps([{"u": r["user_id"], "t": r["achievement_type"], "k": r["dedupe_key"],
+                           "ti": r["title"], "d": r["description"], "m": r["metadata"]}
+                          for r in rows])
+    params = {"rows": payload, "earned_at": first["earned_at"],
+              "source_event_id": first["source_event_id"], "silent": first["silent"]}
+    return [tuple(row) for row in db.session.execute(_INSERT_AWARDS, params)]
+
+
+def upsert_holders_pg(counts: Sequence[tuple[str, str, int]]) -> None:
+    """Add holder deltas per (key, type, delta); rows go in the caller's (sorted) order.
+
+    On a conflict the delta (not GREATEST) is added; GREATEST only guards a
+    first row created by a negative delta, which cannot happen in practice.
+    """
+    payload = json.dumps([{"k": key, "t": kind, "n": n} for key, kind, n in counts])
+    db.session.execute(_UPSERT_HOLDERS, {"rows": payload})

@@ -1,0 +1,154 @@
+"""Benchmark: backfill over a generated history on PostgreSQL; prints JSON.
+
+    .venv/bin/python bench/backfill.py --rows 1000000 --learners 10000
+
+Creates a scratch database next to ``--admin-url`` (dropped afterwards unless
+``--keep``), imports a catalog, COPYs users and progress rows in, then times
+``backfill(dry_run=...)`` and ``backfill()`` and a rerun. Target: >= 20,000
+progress rows/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import random
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+ZONES = ["UTC", "Europe/Berlin", "America/Los_Angeles", "Pacific/Auckland", "Asia/Kolkata"]
+START = datetime(2024, 1, 1, tzinfo=UTC)
+
+
+def catalog_doc(courses: int = 20, units: int = 3, modules: int = 5) -> dict:
+    quiz = {"max_score": 10, "required": True}
+    return {"courses": [{
+        "key": f"c{c}", "title": f"Course {c}",
+        "assessments": [{"key": f"c{c}-final", "title": "Final", **quiz}],
+        "units": [{"key": f"c{c}-u{u}", "title": f"Unit {u}",
+                   "assessments": [{"key": f"c{c}-u{u}-q", "title": "Quiz", **quiz}],
+                   "modules": [{"key": f"c{c}-u{u}-m{m}", "title": f"Module {m}"}
+                               for m in range(modules)]} for u in range(units)],
+    } for c in range(courses)]}
+
+
+@contextmanager
+def scratch_database(admin_url: str, keep: bool) -> Iterator[str]:
+    import psycopg
+
+    name = f"ach_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        if not keep:
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def copy_rows(conn, table: str, columns: str, rows: Iterator[tuple]) -> None:
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join("\\N" if v is None else str(v) for v in row) + "\n")
+    buffer.seek(0)
+    with conn.cursor() as cur, cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        while chunk := buffer.read(1 << 20):
+            copy.write(chunk)
+
+
+def generate(url: str, rows: int, learners: int, seed: int) -> dict:
+    """COPY users, events, completions and attempts; returns the row counts."""
+    import psycopg
+
+    rng = random.Random(seed)
+    per = rows // learners
+    with psycopg.connect(url) as conn:
+        module_ids = [r[0] for r in conn.execute("SELECT id FROM modules")]
+        quiz_ids = [r[0] for r in conn.execute("SELECT id FROM assessments")]
+        now = datetime.now(UTC).isoformat()
+        copy_rows(conn, "users", "id, email, password_hash, role, timezone, created_at",
+                  ((i, f"b{i}@example.com", "x", "learner", rng.choice(ZONES), now)
+                   for i in range(1, learners + 1)))
+        events, completions, attempts = [], [], []
+        for user in range(1, learners + 1):
+            day0 = rng.randint(0, 200)
+            done = rng.sample(module_ids, min(len(module_ids), per // 2))
+            for i in range(per):
+                when = START + timedelta(days=day0 + i // 3, minutes=rng.randint(0, 1439))
+                kind = "module_completed" if i < len(done) else (
+                    "assessment_scored" if i % 3 == 0 else "activity")
+                events.append((user, kind, "{}", f"k{i}", "h", "bench", when.isoformat(),
+                               now, now, 1))
+                if kind == "module_completed":
+                    completions.append((user, done[i], when.isoformat()))
+                elif kind == "assessment_scored":
+                    attempts.append((user, rng.choice(quiz_ids), rng.choice([5, 7, 9, 10]),
+                                     when.isoformat()))
+        copy_rows(conn, "progress_events", "user_id, kind, payload, idempotency_key, "
+                  "request_hash, source, occurred_at, recorded_at, processed_at, attempts",
+                  iter(events))
+        copy_rows(conn, "module_completions", "user_id, module_id, completed_at",
+                  iter(completions))
+        copy_rows(conn, "assessment_attempts", "user_id, assessment_id, score, occurred_at",
+                  iter(attempts))
+        conn.execute("SELECT setval('users_id_seq', %s)", (learners,))
+        conn.commit()
+        conn.execute("ANALYZE")
+    return {"progress_events": len(events), "module_completions": len(completions),
+            "assessment_attempts": len(attempts), "learners": learners}
+
+
+def timed(label: str, fn) -> dict:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    report = fn()
+    seconds = time.perf_counter() - started
+    return {"run": label, "seconds": round(seconds, 2), "rows": report.rows,
+            "rows_per_second": round(report.rows / seconds), "awards": report.awards,
+            "learners": report.learners}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--learners", type=int, default=10_000)
+    parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+
+    from app import create_app
+    from app.achievements.backfill import backfill
+    from app.catalog import import_catalog
+    from app.config import Config
+    from app.extensions import db
+
+    with scratch_database(args.admin_url, args.keep) as url:
+        app = create_app(Config(DATABASE_URL=url, SECRET_KEY="bench", TASKS_EAGER=True))
+        with app.app_context():
+            db.create_all()
+            import_catalog(catalog_doc())
+            started = time.perf_counter()
+            counts = generate(url, args.rows, args.learners, args.seed)
+            generated = time.perf_counter() - started
+            runs = [timed("dry_run", lambda: backfill(dry_run=True, batch_size=args.batch_size)),
+                    timed("backfill", lambda: backfill(batch_size=args.batch_size)),
+                    timed("rerun", lambda: backfill(batch_size=args.batch_size))]
+            db.session.remove()
+    print(json.dumps({"benchmark": "backfill", "database": "postgresql",
+                      "generated": counts, "generate_seconds": round(generated, 1),
+                      "batch_size": args.batch_size, "runs": runs,
+                      "target_rows_per_second": 20_000}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
