@@ -22,8 +22,9 @@ MAX_ENTRIES = 4096
 
 def bearer_token(metadata: Any) -> str:
     for key, value in metadata or ():
-        if key == "authorization" and isinstance(value, str) and value.startswith("Bearer "):
-            return value.removeprefix("Bearer ").strip()
+        scheme, _, token = value.partition(" ") if isinstance(value, str) else ("", "", "")
+        if key == "authorization" and scheme.lower() == "bearer" and token.strip():
+            return token.strip()
     raise Unauthenticated("send a service token as 'authorization: Bearer <token>' metadata")
 
 

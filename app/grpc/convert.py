@@ -36,7 +36,10 @@ def moment(message: Any, field: str) -> datetime | None:
     """The aware UTC datetime of a Timestamp field, or None when the field is unset."""
     if not message.HasField(field):
         return None
-    return getattr(message, field).ToDatetime(tzinfo=UTC)
+    try:
+        return getattr(message, field).ToDatetime(tzinfo=UTC)
+    except (ValueError, OverflowError) as exc:  # outside 0001-01-01..9999-12-31
+        raise InvalidInput(f"{field} is out of range", fields={field: ["out of range"]}) from exc
 
 
 def struct(values: Mapping[str, Any] | None) -> Struct:

@@ -11,6 +11,8 @@ import json
 import logging
 
 import grpc
+from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
 
@@ -49,5 +51,10 @@ def abort_with(context: grpc.ServicerContext, exc: DomainError) -> None:
 
 
 def abort_internal(context: grpc.ServicerContext, exc: Exception) -> None:
+    """A fault on our side: UNAVAILABLE when the database is unreachable (retrying helps),
+    otherwise INTERNAL. Either way logged, and never UNKNOWN."""
+    if isinstance(exc, OperationalError | DisconnectionError | PoolTimeout):
+        log.warning("database unavailable during a gRPC call: %s", exc)
+        context.abort(grpc.StatusCode.UNAVAILABLE, "the database is unavailable; retry later")
     log.error("unhandled error in gRPC call", exc_info=exc)
     context.abort(grpc.StatusCode.INTERNAL, "internal error")

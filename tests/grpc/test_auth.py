@@ -97,3 +97,10 @@ def test_unknown_tokens_are_not_cached(app) -> None:
     with pytest.raises(Unauthenticated):
         cache.principal("ach_unknown")
     assert cache._entries == {}
+
+
+def test_the_bearer_scheme_is_case_insensitive(stub, token_metadata, learner) -> None:
+    token = token_metadata(READ)[0][1].removeprefix("Bearer ")
+    reply = stub.ListAchievements(pb.ListAchievementsRequest(user_id=learner.id),
+                                  metadata=(("authorization", f"bearer {token}"),))
+    assert list(reply.achievements) == []

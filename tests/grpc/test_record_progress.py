@@ -107,3 +107,12 @@ def test_unknown_user_is_not_found(stub, service, catalog) -> None:
     assert code_of(lambda: complete(stub, service, 999_999, "c1-u1-m1")) == \
         grpc.StatusCode.NOT_FOUND
     assert stored_events() == 0
+
+
+def test_occurred_at_beyond_year_9999_is_invalid_argument(stub, service, catalog,
+                                                          learner) -> None:
+    far = Timestamp(seconds=300_000_000_000)
+    error = rpc_error(lambda: complete(stub, service, learner.id, "c1-u1-m1", occurred_at=far))
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "occurred_at" in field_errors(error)
+    assert stored_events() == 0
