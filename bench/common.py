@@ -88,9 +88,11 @@ class Services:
     """
 
     def __init__(self, workers: int = 1, concurrency: int = 2, web: bool = False,
-                 web_workers: int = 1, beat: bool = False, **extra: str) -> None:
+                 web_workers: int = 1, beat: bool = False, pool: str = "prefork",
+                 **extra: str) -> None:
         self.counts = {"workers": workers, "concurrency": concurrency, "web": web,
                        "web_workers": web_workers, "beat": beat}
+        self.pool = pool
         self.extra = extra
         self.stack = ExitStack()
         self.workers: list[Worker] = []
@@ -119,8 +121,9 @@ class Services:
         return self
 
     def start_worker(self, name: str = "bench") -> Worker:
-        worker = self._own(Worker(self.settings, concurrency=self.counts["concurrency"],
-                                  name=name).start())
+        worker = Worker(self.settings, concurrency=self.counts["concurrency"], name=name)
+        worker.extra_args = ["-P", self.pool]
+        self._own(worker.start())
         self.workers.append(worker)
         return worker
 
@@ -214,8 +217,8 @@ def report(name: str, params: dict[str, Any], measured: dict[str, Any],
            targets: dict[str, Any]) -> dict[str, Any]:
     """The one JSON document a benchmark prints."""
     return {"benchmark": name, "at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "machine": machine(), "params": params, "measured": measured,
-            "baseline": baseline, "ratio": ratios, "targets": targets}
+            "machine": {**machine(), "loadavg_at_end": loadavg()}, "params": params,
+            "measured": measured, "baseline": baseline, "ratio": ratios, "targets": targets}
 
 
 def emit(document: dict[str, Any]) -> None:
@@ -282,3 +285,25 @@ class SSEListener:
 
     def stop(self) -> None:
         self.stopped.set()
+
+
+def bulk_learners(count: int, prefix: str = "learner") -> list[int]:
+    """Insert ``count`` learners in one statement (no password: they never log in); their ids."""
+    from sqlalchemy import insert, select
+
+    from app.extensions import db
+    from app.models import User
+    from app.models.types import utcnow
+
+    now = utcnow()
+    rows = [{"email": f"{prefix}{i}@bench.example", "password_hash": "!", "role": "learner",
+             "timezone": "UTC", "created_at": now} for i in range(count)]
+    db.session.execute(insert(User), rows)
+    db.session.commit()
+    query = select(User.id).where(User.email.like(f"{prefix}%@bench.example")).order_by(User.id)
+    return list(db.session.scalars(query))
+
+
+def loadavg() -> list[float]:
+    """The 1/5/15-minute load averages: other work on the box skews every figure."""
+    return [round(x, 2) for x in os.getloadavg()]

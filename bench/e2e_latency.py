@@ -57,11 +57,16 @@ class Clock:
     def __init__(self) -> None:
         self.sent: dict[str, float] = {}
         self.received: dict[str, float] = {}
+        self.wall: dict[str, tuple[float, float]] = {}  # key -> (sent, received) epoch seconds
+        self.post_ms: list[float] = []
         self.lock = threading.Lock()
 
     def on_award(self, award: dict[str, Any], at: float) -> None:
         with self.lock:
-            self.received.setdefault(award["dedupe_key"], at)
+            key = award["dedupe_key"]
+            if key not in self.received:
+                self.received[key] = at
+                self.wall[key] = (self.wall.get(key, (0.0, 0.0))[0], time.time())
 
     def latencies(self) -> list[float]:
         with self.lock:
@@ -100,14 +105,35 @@ def run_pipeline(args: argparse.Namespace, deadline: float) -> dict[str, Any]:
                     for m in [p[2][i]]][: args.events]
         for index in common.paced(len(schedule), args.rate, deadline):
             (user_id, _, _), module = schedule[index]
-            clock.sent[f"module_complete:{module}"] = time.monotonic()
+            key, started = f"module_complete:{module}", time.monotonic()
+            clock.sent[key], clock.wall[key] = started, (time.time(), 0.0)
             post(sender, url, token, user_id, "module_completed", f"e{index}", module)
+            clock.post_ms.append((time.monotonic() - started) * 1000)
         common.wait_for(lambda: len(clock.latencies()) >= len(clock.sent),
                         timeout=max(1.0, min(60.0, deadline - time.monotonic())),
                         what="every award on its SSE stream")
         for listener in listeners:
             listener.stop()
-        return {**common.percentiles(clock.latencies()), "sent": len(clock.sent)}
+        return {**common.percentiles(clock.latencies()), "sent": len(clock.sent),
+                "stages_ms": stages(svc.database_url, clock)}
+
+
+def stages(url: str, clock: Clock) -> dict[str, Any]:
+    """Where the time goes: POST, queue + detection, publish, delivery to the stream."""
+    rows = common.sql(url, """
+        SELECT a.dedupe_key, extract(epoch FROM e.recorded_at), extract(epoch FROM a.earned_at),
+               extract(epoch FROM a.published_at)
+        FROM achievements a JOIN progress_events e ON e.id = a.source_event_id
+        WHERE a.achievement_type = 'module_complete'""")
+    parts: dict[str, list[float]] = {"recorded_to_earned": [], "earned_to_published": [],
+                                     "published_to_received": []}
+    for key, recorded, earned, published in rows:
+        if key in clock.wall and published is not None:
+            parts["recorded_to_earned"].append((float(earned) - float(recorded)) * 1000)
+            parts["earned_to_published"].append((float(published) - float(earned)) * 1000)
+            parts["published_to_received"].append((clock.wall[key][1] - float(published)) * 1000)
+    summary = {name: common.percentiles(values) for name, values in parts.items()}
+    return {"post": common.percentiles(clock.post_ms), **summary}
 
 
 def run_baseline(count: int, rate: float, deadline: float) -> dict[str, Any]:

@@ -105,6 +105,7 @@ class Worker:
         self.name = name
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = ROOT / "test-artifacts" / f"worker-{name}-{uuid.uuid4().hex[:6]}.log"
+        self.extra_args: list[str] = []  # e.g. ["-P", "gevent"]
 
     ready_marker = b"ready."
 
@@ -112,7 +113,7 @@ class Worker:
         return [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker",
                 "-Q", self.settings["CELERY_QUEUE"], "-c", str(self.concurrency),
                 "-n", f"{self.name}-{uuid.uuid4().hex[:6]}@%h", "--without-gossip",
-                "--without-mingle", "-l", "INFO"]
+                "--without-mingle", "-l", "INFO", *self.extra_args]
 
     def start(self, timeout: float = 30.0) -> Worker:
         self.log_path.parent.mkdir(exist_ok=True)

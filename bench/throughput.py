@@ -1,0 +1,117 @@
+"""Throughput: sustained progress events per second evaluated and awarded by real workers.
+
+Phase 1 records ``--events`` module completions through the progress service
+(the same call REST and gRPC make), enqueuing a task each, with no worker
+running. Phase 2 starts the workers and measures how fast they drain that
+backlog: events / (last processed_at - first processed_at), every event
+evaluated and its awards stored. Baseline, same run and database server:
+raw single-row committed INSERTs per second on one connection. Prints one
+JSON document.
+
+    .venv/bin/python bench/throughput.py [--events 5000 --workers 1 --concurrency 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+import common
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument("--learners", type=int, default=200)
+    parser.add_argument("--courses", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--pool", default="prefork", help="celery pool: prefork|gevent|threads")
+    parser.add_argument("--timeout", type=float, default=300.0, help="hard stop, seconds")
+    return parser.parse_args()
+
+
+def seed(learners: int, courses: int, per_learner: int) -> list[tuple[int, list[str]]]:
+    """``courses`` courses of 10-module units; learner i takes course i % courses."""
+    from app.catalog import import_catalog
+    from tests.support.catalog import catalog_doc, module_keys
+
+    units = -(-per_learner // 10)
+    keys = []
+    for index in range(courses):
+        document = catalog_doc(f"t{index}", units=units, modules=10)
+        import_catalog(document)
+        keys.append(module_keys(document)[:per_learner])
+    ids = common.bulk_learners(learners)
+    return [(user_id, keys[i % courses]) for i, user_id in enumerate(ids)]
+
+
+def record_all(people: list[tuple[int, list[str]]], events: int) -> dict[str, Any]:
+    """Record the events through the progress service; tasks queue up for phase 2."""
+    from app.progress import ProgressInput, record_progress
+
+    plan = [(user_id, mods[i]) for i in range(len(people[0][1])) for user_id, mods in people
+            if i < len(mods)][:events]
+    started = time.monotonic()
+    for index, (user_id, module) in enumerate(plan):
+        record_progress(ProgressInput(user_id=user_id, kind="module_completed", occurred_at=None,
+                                      idempotency_key=f"t{index}", module=module,
+                                      source="bench"))
+    elapsed = time.monotonic() - started
+    return {"events": len(plan), "seconds": round(elapsed, 2),
+            "per_s": round(len(plan) / elapsed, 1)}
+
+
+def drain(svc: common.Services, events: int, deadline: float) -> dict[str, Any]:
+    for index in range(svc.counts["workers"]):
+        svc.start_worker(f"bench{index + 1}")
+
+    def left() -> int:
+        return common.sql(svc.database_url, "SELECT count(*) FROM progress_events "
+                          "WHERE processed_at IS NULL")[0][0]
+
+    common.wait_for(lambda: left() == 0, timeout=max(1.0, deadline - time.monotonic()),
+                    interval=0.25, what="the backlog to drain")
+    first, last, awards = common.sql(svc.database_url, """
+        SELECT extract(epoch FROM min(processed_at)), extract(epoch FROM max(processed_at)),
+               (SELECT count(*) FROM achievements) FROM progress_events""")[0]
+    seconds = float(last) - float(first)
+    return {"events": events, "awards": awards, "seconds": round(seconds, 2),
+            "per_s": round(events / seconds, 1) if seconds else None}
+
+
+def run_baseline(url: str, count: int) -> dict[str, Any]:
+    """Single-row INSERTs, each committed, one connection: the database's own pace."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE bench_inserts (id bigserial PRIMARY KEY, user_id int, "
+                     "payload jsonb, at timestamptz NOT NULL DEFAULT now())")
+        started = time.monotonic()
+        for index in range(count):
+            conn.execute("INSERT INTO bench_inserts (user_id, payload) VALUES (%s, %s)",
+                         (index % 200, '{"module": "m"}'))
+        elapsed = time.monotonic() - started
+    return {"inserts": count, "seconds": round(elapsed, 2), "per_s": round(count / elapsed, 1)}
+
+
+def main() -> None:
+    args = parse()
+    deadline = time.monotonic() + args.timeout
+    per_learner = -(-args.events // args.learners)
+    with common.Services(workers=args.workers, concurrency=args.concurrency,
+                         pool=args.pool) as svc:
+        people = seed(args.learners, args.courses, per_learner)
+        ingest = record_all(people, args.events)
+        measured = {**drain(svc, ingest["events"], deadline), "ingest": ingest}
+        baseline = run_baseline(svc.database_url, min(args.events, 5000))
+    ratios = {"evaluated_vs_inserts": common.ratio(measured["per_s"], baseline["per_s"])}
+    targets = {"events_per_s": 1000, "ratio_to_baseline": 0.25,
+               "met": bool((measured["per_s"] or 0) >= 1000
+                           and (ratios["evaluated_vs_inserts"] or 0) >= 0.25)}
+    common.emit(common.report("throughput", vars(args), measured, baseline, ratios, targets))
+
+
+if __name__ == "__main__":
+    main()
