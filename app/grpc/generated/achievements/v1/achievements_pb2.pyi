@@ -787,7 +787,10 @@ Global___WatchAchievementsRequest: _TypeAlias = WatchAchievementsRequest  # noqa
 
 @_typing.final
 class Heartbeat(_message.Message):
-    """Sent while a watch stream is idle, so both ends know it is alive."""
+    """Sent while a watch stream is idle, so both ends know it is alive. The
+    first one also says the stream is live: every award made after it arrives
+    is delivered, even on a stream opened without `after_id`.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
