@@ -61,14 +61,14 @@ def test_follow_replays_after_the_last_id_and_skips_silent_awards(app, learner) 
 
 
 def test_follow_wakes_on_a_publish(app, learner) -> None:  # type: ignore[no-untyped-def]
-    stream = follow(app, learner.id, None, heartbeat=5)
+    stream = follow(app, learner.id, 0, heartbeat=5)  # as live.js does: an explicit start
     received: list[dict] = []
     reader = threading.Thread(target=lambda: received.append(next(stream)))
     reader.start()
     wait_for(lambda: hub(app).connection_count() == 1, timeout=5, what="the subscription")
     new_id = give(learner.id, "live")
     hub(app).publish(learner.id, {"id": new_id})
-    reader.join(timeout=3)
+    reader.join(timeout=10)
     assert received and received[0]["id"] == new_id
     stream.close()
 
