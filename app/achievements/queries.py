@@ -58,13 +58,19 @@ def list_achievements(user_id: int, filters: HistoryFilter, cursor: str | None =
     """Newest first by award id; the cursor is the last id seen, so inserts never shift pages."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be 1..{MAX_LIMIT}", fields={"limit": ["out of range"]})
-    query = _filtered(visible(user_id), filters)
-    if cursor:
-        query = query.where(Achievement.id < decode_cursor(cursor))
-    rows = list(db.session.scalars(query.order_by(Achievement.id.desc()).limit(limit + 1)))
+    rows = list(db.session.scalars(history_query(user_id, filters, cursor, limit + 1)))
     more = len(rows) > limit
     items = rows[:limit]
     return Page(items, encode_cursor(items[-1].id) if more and items else None)
+
+
+def history_query(user_id: int, filters: HistoryFilter, cursor: str | None,
+                  limit: int) -> Select[tuple[Achievement]]:
+    """The keyset query (also what ``bench/history.py`` times as its SQL baseline)."""
+    query = _filtered(visible(user_id), filters)
+    if cursor:
+        query = query.where(Achievement.id < decode_cursor(cursor))
+    return query.order_by(Achievement.id.desc()).limit(limit)
 
 
 def _filtered(query: Select[tuple[Achievement]], f: HistoryFilter) -> Select[tuple[Achievement]]:
