@@ -11,7 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app.accounts import create_token, create_user, list_tokens, revoke_token
+from app.accounts import create_token, create_user, enroll, list_tokens, revoke_token
 from app.catalog import import_catalog
 from app.errors import DomainError
 from app.extensions import db
@@ -68,6 +68,23 @@ def users_create(email: str, password: str, role: str, timezone: str) -> None:
     except DomainError as exc:
         raise _fail(exc) from exc
     click.echo(user.id)
+
+
+@users_cli.command("enroll")
+@click.argument("email")
+@click.argument("course_key")
+@click.option("--as", "role", type=click.Choice(["learner", "instructor"]), default="learner",
+              show_default=True, help="instructors may read their courses' learners")
+def users_enroll(email: str, course_key: str, role: str) -> None:
+    """Enroll a user in a course as learner or instructor (as the LMS sync would)."""
+    user = db.session.query(User).filter_by(email=email.strip().lower()).one_or_none()
+    if user is None:
+        raise click.ClickException(f"no user {email}")
+    try:
+        created = enroll(user.id, course_key, role)
+    except DomainError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"{email} {'enrolled in' if created else 'already in'} {course_key} as {role}")
 
 
 @tokens_cli.command("create")

@@ -263,3 +263,11 @@ def test_admin_user_revokes(as_user, people) -> None:
 
 def test_revoking_an_unknown_award_is_not_found(client, people, token_headers) -> None:
     assert revoke(client, 999_999, headers=token_headers("achievements:admin")).status_code == 404
+
+
+def test_cli_enrollment_lets_an_instructor_read_a_learner(app, as_user, people) -> None:
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["users", "enroll", people["bob"].email, "c1"])
+    assert result.exit_code == 0, result.output
+    response = as_user(people["ida"]).get(f"/api/v1/achievements?user_id={people['bob'].id}")
+    assert response.status_code == 200
