@@ -17,6 +17,14 @@ pytestmark = pytest.mark.integration
 CALLERS = 8
 
 
+@pytest.fixture(autouse=True)
+def release_connections(services_app):
+    """Close the pool the threads filled: PostgreSQL is shared by concurrent test runs."""
+    yield
+    db.session.remove()
+    db.engine.dispose()
+
+
 def test_concurrent_duplicates_store_one_event_and_answer_alike(services_app) -> None:
     build_catalog("c1", units=1, modules=1)
     user = create_user("race@example.com", "password123")
