@@ -13,9 +13,17 @@ import pytest
 import app.grpc.servicer as servicer_module
 from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
 from app.grpc.generated.achievements.v1 import achievements_pb2_grpc as pb_grpc
-from tests.grpc.conftest import code_of
 from tests.support.grpc_client import FAST_RECONNECT, free_port, serving
 from tests.support.services import ROOT, service_env, wait_for
+
+
+def refused(stub, metadata) -> bool:
+    """True once the server refuses new calls (it answers them until its stop begins)."""
+    try:
+        stub.ListAchievementTypes(pb.ListAchievementTypesRequest(), metadata=metadata, timeout=2)
+    except grpc.RpcError as error:
+        return error.code() == grpc.StatusCode.UNAVAILABLE
+    return False
 
 
 def test_an_in_flight_call_finishes_during_a_graceful_stop(stub, service, learner, grpc_server,
@@ -34,9 +42,7 @@ def test_an_in_flight_call_finishes_during_a_graceful_stop(stub, service, learne
     assert entered.wait(10)
     stopper = threading.Thread(target=grpc_server.stop, kwargs={"grace": 10})
     stopper.start()
-    wait_for(lambda: code_of(lambda: stub.ListAchievementTypes(
-        pb.ListAchievementTypesRequest(), metadata=service, timeout=2)) ==
-        grpc.StatusCode.UNAVAILABLE, timeout=5, what="new calls refused")
+    wait_for(lambda: refused(stub, service), timeout=5, what="new calls refused")
     release.set()
     assert list(pending.result().achievements) == []
     stopper.join(timeout=15)
