@@ -8,6 +8,8 @@ back. Holder counts follow in the same transaction.
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy import select
 
 from app.achievements.stats import add_holders
@@ -17,6 +19,7 @@ from app.models import Achievement
 from app.models.types import utcnow
 
 MAX_REASON = 2000
+log = logging.getLogger(__name__)
 
 
 def revoke_award(award_id: int, reason: str, actor: str) -> Achievement:
@@ -31,6 +34,7 @@ def revoke_award(award_id: int, reason: str, actor: str) -> Achievement:
     if award.revoked_at is None:
         award.revoked_at, award.revoked_reason, award.revoked_by = utcnow(), reason, actor
         add_holders([(award.dedupe_key, award.achievement_type)], delta=-1)
+        log.info("award %s (%s) revoked by %s: %s", award.id, award.dedupe_key, actor, reason)
     db.session.commit()
     return award
 
@@ -41,6 +45,7 @@ def restore_award(award_id: int, actor: str) -> Achievement:
     if award.revoked_at is not None:
         award.revoked_at, award.revoked_reason, award.revoked_by = None, None, None
         add_holders([(award.dedupe_key, award.achievement_type)], delta=1)
+        log.info("award %s (%s) restored by %s", award.id, award.dedupe_key, actor)
     db.session.commit()
     return award
 
