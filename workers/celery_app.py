@@ -40,10 +40,38 @@ def init_celery(app: Flask) -> None:
             }
         },
     )
+    _survive_broker_loss()
     celery.flask_app = app  # type: ignore[attr-defined]
     celery.set_default()
     app.extensions["celery"] = celery
     from workers import tasks  # noqa: F401  (registers the tasks on this instance)
+
+
+@functools.cache
+def _survive_broker_loss() -> None:
+    """Keep the worker alive when Redis goes away while it holds unacked tasks.
+
+    kombu 5.7's Redis channel builds new clients from its connection even after
+    that connection was closed (restoring unacked messages on close, acking a
+    message of the previous connection after a reconnect); the missing
+    connection raises AttributeError, which escapes as "Unrecoverable error" and
+    the worker exits (found by tests/faults F2: Redis restarted mid-burst).
+    Raising redis's ConnectionError instead lets kombu treat it as the broker
+    outage it is and reconnect. Nothing is lost: an unacked task stays in
+    Redis's unacked set until the visibility timeout, and if Redis itself lost
+    it, the outbox sweep re-enqueues its event.
+    """
+    import redis
+    from kombu.transport import redis as kombu_redis
+
+    connparams = kombu_redis.Channel._connparams
+
+    def _connparams(self: Any, asynchronous: bool = False) -> Any:
+        if self.connection is None or self.connection.client is None:
+            raise redis.ConnectionError("the broker connection of this channel is closed")
+        return connparams(self, asynchronous)
+
+    kombu_redis.Channel._connparams = _connparams
 
 
 def _drop_broker_pool() -> None:
