@@ -13,6 +13,7 @@ import pytest
 from flask import Flask
 
 from tests.faults.harness import Burst, SSEClient
+from tests.faults.watch import WatchClient
 from tests.integration import conftest as integration
 from tests.support.services import Beat
 
@@ -75,3 +76,30 @@ def live_clients(services_app: Flask) -> Iterator[Callable[[Burst], dict[int, SS
     yield open_all
     for client in opened:
         client.disconnect()
+
+
+@pytest.fixture
+def grpc_address(services_app: Flask) -> Iterator[str]:
+    """The gRPC server in-process on the services app (heartbeat every 0.5 s)."""
+    from app.grpc.server import AchievementsServer
+
+    services_app.config["ACHIEVEMENTS_CONFIG"].GRPC_HEARTBEAT_SECONDS = 0.5
+    server = AchievementsServer(services_app, host="127.0.0.1", port=0).start()
+    yield server.address
+    server.stop(grace=1.0)
+
+
+@pytest.fixture
+def watchers(grpc_address: str) -> Iterator[Callable[[Burst], dict[int, WatchClient]]]:
+    """One live gRPC WatchAchievements stream per learner of a burst; closed afterwards."""
+    opened: list[WatchClient] = []
+
+    def open_all(scenario: Burst) -> dict[int, WatchClient]:
+        clients = {lr.user_id: WatchClient(grpc_address, scenario.token, lr.user_id).connect()
+                   for lr in scenario.learners}
+        opened.extend(clients.values())
+        return clients
+
+    yield open_all
+    for client in opened:
+        client.close()

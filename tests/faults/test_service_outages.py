@@ -1,4 +1,5 @@
-"""F2 Redis restarted, F3 PostgreSQL connections dropped, F5 broker unreachable at write time."""
+"""F2 Redis restarted with SSE and gRPC watch streams open, F3 PostgreSQL connections
+dropped, F5 broker unreachable at write time."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from tests.support.services import WebServer, redis_outage, terminate_connection
 CLOSED_REDIS = "redis://127.0.0.1:6390/0"
 
 
-def test_redis_restart_mid_burst_loses_nothing(burst, live_clients, start_worker, beat):
+def test_redis_restart_mid_burst_loses_nothing(burst, live_clients, watchers, start_worker,
+                                               beat):
     scenario = burst(learners=3, units=2, modules=5)
     clients = live_clients(scenario)
+    streams = watchers(scenario)
     start_worker()
     pairs = scenario.events()
     client = scenario.app.test_client()
@@ -24,6 +27,7 @@ def test_redis_restart_mid_burst_loses_nothing(burst, live_clients, start_worker
 
     scenario.assert_exact(timeout=60)
     assert_stream_complete(clients, scenario.expected())
+    assert_stream_complete(streams, scenario.expected())  # type: ignore[arg-type]
 
 
 def test_postgres_connections_dropped_mid_burst_lose_nothing(burst, live_clients, start_worker,
