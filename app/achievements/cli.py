@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 from flask.cli import AppGroup
@@ -33,8 +34,7 @@ def backfill_command(user_id: int | None, rule: str | None, dry_run: bool,
     """Re-evaluate stored progress and award silently (no live notification); rerunnable."""
     try:
         total = len(learners(user_id))
-        with click.progressbar(length=total, label="learners", file=click.get_text_stream(
-                "stderr")) as bar:
+        with click.progressbar(length=total, label="learners", file=sys.stderr) as bar:
             report = backfill(user_id, rule, dry_run, bar.update, batch_size=batch_size)
     except DomainError as exc:
         raise _fail(exc) from exc

@@ -115,3 +115,25 @@ def test_revoked_award_is_not_backfilled_again(history) -> None:
     revoke_award(award.id, "cheating", "admin")
     assert backfill().awards == 0
     assert award_keys(first, include_revoked=False) == award_keys(first) - {"streak:3"}
+
+
+def test_cli_prints_what_it_would_do_and_did(app, history) -> None:
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["achievements", "backfill", "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "would award: user" in dry.output and "would award 10" in dry.output
+    assert all_awards() == set()
+    done = runner.invoke(args=["achievements", "backfill"])
+    assert "awarded 10" in done.output and len(all_awards()) == 10
+    again = runner.invoke(args=["achievements", "backfill"])
+    assert "awarded 0 (nothing)" in again.output
+
+
+def test_cli_revoke_and_restore(app, history) -> None:
+    backfill()
+    award_id = db.session.scalar(select(Achievement.id).limit(1))
+    runner = app.test_cli_runner()
+    revoked = runner.invoke(args=["achievements", "revoke", str(award_id), "--reason", "test"])
+    assert revoked.exit_code == 0 and "revoked" in revoked.output
+    restored = runner.invoke(args=["achievements", "restore", str(award_id)])
+    assert restored.exit_code == 0 and "restored" in restored.output
