@@ -16,9 +16,11 @@ Exactly-once reasoning, end to end:
   taking the learner's row lock (``SELECT ... FOR NO KEY UPDATE``: it
   serializes detection per learner yet does not block new progress rows,
   whose foreign-key checks take only KEY SHARE). Every event is evaluated
-  after its own commit, so the last evaluation for a learner sees every fact,
-  and rules are monotone, so it owes every award (see ``state``). Order,
-  lateness and duplicates of events therefore cannot change the result;
+  after its own commit — by its own task, or settled by an evaluation that
+  listed it as pending before reading the state, so its facts were read — so
+  the last evaluation for a learner sees every fact, and rules are monotone,
+  so it owes every award (see ``state``). Order, lateness and duplicates of
+  events therefore cannot change the result;
 * live — new awards are published after commit and marked ``published_at``;
   an award whose publish failed is published again by the sweep, and every
   client resumes from the database by award id. Because detection is
