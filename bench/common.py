@@ -273,7 +273,7 @@ class SSEListener:
         with self.session.get(self.url, stream=True, timeout=(5, 60)) as response:
             response.raise_for_status()
             data: str | None = None
-            for line in response.iter_lines(chunk_size=1, decode_unicode=True):
+            for line in response.iter_lines(chunk_size=None, decode_unicode=True):
                 self.connected.set()
                 if self.stopped.is_set():
                     return
