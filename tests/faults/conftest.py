@@ -32,6 +32,14 @@ def service_settings(pg_url: str, redis_config: dict[str, str]) -> Iterator[dict
                 "BROKER_VISIBILITY_TIMEOUT": "3", "SSE_PING_SECONDS": "1", **redis_config}
     yield settings
     integration.truncate_all(pg_url)
+    purge_queue(settings)
+
+
+def purge_queue(settings: dict[str, str]) -> None:
+    """Drop tasks a stopped worker left behind (sweeps, retries) before the next test."""
+    import redis
+
+    redis.Redis.from_url(settings["REDIS_URL"]).delete(settings["CELERY_QUEUE"])
 
 
 @pytest.fixture

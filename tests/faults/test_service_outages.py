@@ -50,6 +50,8 @@ def test_broker_unreachable_at_write_time_is_delivered_by_the_sweep(
         burst, live_clients, service_settings, start_worker, start_beat):
     scenario = burst(learners=2, units=1, modules=2)
     clients = live_clients(scenario)
+    queue = redis.Redis.from_url(service_settings["REDIS_URL"])
+    queue.delete(service_settings["CELERY_QUEUE"])
     web = WebServer({**service_settings, "REDIS_URL": CLOSED_REDIS}).start()
     try:
         for learner, module in scenario.events():
@@ -61,7 +63,6 @@ def test_broker_unreachable_at_write_time_is_delivered_by_the_sweep(
             assert response.status_code == 202, response.text
     finally:
         web.stop()
-    queue = redis.Redis.from_url(service_settings["REDIS_URL"])
     assert queue.llen(service_settings["CELERY_QUEUE"]) == 0  # nothing was enqueued
     assert scenario.unprocessed() == scenario.event_count() == 4
 
