@@ -16,11 +16,12 @@ from tests.support.services import wait_for
 class WatchClient:
     """Same surface as ``harness.SSEClient``: ``received``, ``keys``, ``has``, resume by id."""
 
-    def __init__(self, address: str, token: str, user_id: int) -> None:
+    def __init__(self, address: str, token: str, user_id: int, everyone: bool = False) -> None:
         self.channel = grpc.insecure_channel(address)
         self.stub = pb_grpc.AchievementServiceStub(self.channel)
         self.metadata = (("authorization", f"Bearer {token}"),)
         self.user_id = user_id
+        self.everyone = everyone
         self.received: list[dict[str, Any]] = []
         self.sent_after_ids: list[int] = []
         self.live = threading.Event()
@@ -34,7 +35,8 @@ class WatchClient:
     def connect(self) -> WatchClient:
         self.live.clear()
         self.sent_after_ids.append(self.last_id)
-        request = pb.WatchAchievementsRequest(user_id=self.user_id, after_id=self.last_id)
+        request = pb.WatchAchievementsRequest(user_id=self.user_id, after_id=self.last_id,
+                                              all_learners=self.everyone)
         self._call = self.stub.WatchAchievements(request, metadata=self.metadata)
         self._thread = threading.Thread(target=self._read, args=(self._call,), daemon=True)
         self._thread.start()
