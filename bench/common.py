@@ -32,13 +32,13 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.support.services import (  # noqa: E402  (needs ROOT on sys.path)
+from tests.support import services  # noqa: E402  (needs ROOT on sys.path)
+from tests.support.services import (  # noqa: E402
     PG_ADMIN_URL,
     REDIS_BASE_URL,
     Beat,
     WebServer,
     Worker,
-    migrate,
     wait_for,
 )
 
@@ -59,18 +59,8 @@ __all__ = [
 @contextmanager
 def scratch_database() -> Iterator[str]:
     """A new migrated PostgreSQL database, dropped afterwards (never the shared ``test`` db)."""
-    import psycopg
-
-    name = f"ach_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    try:
-        migrate(url)
+    with services.scratch_database("ach_bench") as url:
         yield url
-    finally:
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def redis_settings() -> dict[str, str]:

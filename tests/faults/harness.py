@@ -151,7 +151,7 @@ class SSEClient:
         login_as(self.client, learner.email)
         self.received: list[dict[str, Any]] = []
         self.connections = 0
-        self.sent_last_ids: list[int | None] = []
+        self.resumed_from: list[int | None] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -191,7 +191,7 @@ class SSEClient:
 
     def _read_one_connection(self) -> None:
         headers = {"Last-Event-ID": str(self.last_id)} if self.last_id else {}
-        self.sent_last_ids.append(self.last_id)
+        self.resumed_from.append(self.last_id)
         response = self.client.get("/api/v1/achievements/stream", headers=headers,
                                    buffered=False)
         self.connections += 1

@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-from tests.faults.harness import assert_stream_complete
+from typing import Any
+
+from tests.faults.harness import Burst, assert_stream_complete
 from tests.support.services import wait_for
 
 
-def test_sse_client_resumed_with_last_id_misses_nothing(burst, live_clients, start_worker):
-    scenario = burst(learners=2)
-    clients = live_clients(scenario)
-    start_worker()
-    pairs = scenario.events()
-    dropped = clients[scenario.learners[0].user_id]
-    scenario.post_all(scenario.app.test_client(), pairs[: len(pairs) // 2])
-    wait_for(lambda: len(dropped.received) >= 3, what="some awards before the drop")
-
-    dropped.disconnect()
-    seen_before_drop = dropped.last_id
-    scenario.post_all(scenario.app.test_client(), pairs[len(pairs) // 2:])
-    scenario.assert_exact()
-    dropped.resume()
-
-    assert dropped.sent_last_ids[-1] == seen_before_drop
-    assert_stream_complete(clients, scenario.expected())
-
-
-def test_grpc_watch_resumed_with_after_id_misses_nothing(burst, watchers, start_worker):
-    scenario = burst(learners=2)
-    streams = watchers(scenario)
+def drop_and_resume(scenario: Burst, streams: dict[int, Any], start_worker: Any) -> None:
+    """Half the burst live, drop one learner's stream, the rest offline, resume with last id."""
     start_worker()
     pairs = scenario.events()
     dropped = streams[scenario.learners[0].user_id]
@@ -40,5 +22,15 @@ def test_grpc_watch_resumed_with_after_id_misses_nothing(burst, watchers, start_
     scenario.assert_exact()
     dropped.resume()
 
-    assert dropped.sent_after_ids[-1] == seen_before_drop
-    assert_stream_complete(streams, scenario.expected())  # type: ignore[arg-type]
+    assert dropped.resumed_from[-1] == seen_before_drop
+    assert_stream_complete(streams, scenario.expected())
+
+
+def test_sse_client_resumed_with_last_id_misses_nothing(burst, live_clients, start_worker):
+    scenario = burst(learners=2)
+    drop_and_resume(scenario, live_clients(scenario), start_worker)
+
+
+def test_grpc_watch_resumed_with_after_id_misses_nothing(burst, watchers, start_worker):
+    scenario = burst(learners=2)
+    drop_and_resume(scenario, watchers(scenario), start_worker)

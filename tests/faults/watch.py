@@ -23,7 +23,7 @@ class WatchClient:
         self.user_id = user_id
         self.everyone = everyone
         self.received: list[dict[str, Any]] = []
-        self.sent_after_ids: list[int] = []
+        self.resumed_from: list[int] = []
         self.live = threading.Event()
         self._call: Any = None
         self._thread: threading.Thread | None = None
@@ -34,7 +34,7 @@ class WatchClient:
 
     def connect(self) -> WatchClient:
         self.live.clear()
-        self.sent_after_ids.append(self.last_id)
+        self.resumed_from.append(self.last_id)
         request = pb.WatchAchievementsRequest(user_id=self.user_id, after_id=self.last_id,
                                               all_learners=self.everyone)
         self._call = self.stub.WatchAchievements(request, metadata=self.metadata)

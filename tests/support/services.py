@@ -48,11 +48,19 @@ def pg_available() -> str | None:
 @contextmanager
 def fresh_database() -> Iterator[str]:
     """A new PostgreSQL database migrated to head; dropped afterwards."""
-    import psycopg
 
     error = pg_available()
     require(error is None, f"PostgreSQL at {PG_ADMIN_URL}: {error}")
-    name = f"ach_test_{uuid.uuid4().hex[:12]}"
+    with scratch_database("ach_test") as url:
+        yield url
+
+
+@contextmanager
+def scratch_database(prefix: str) -> Iterator[str]:
+    """Create ``<prefix>_<random>`` migrated to head, drop it afterwards (tests and benchmarks)."""
+    import psycopg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
