@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 
 from app.achievements.awards import award_as_dict
 from app.extensions import db
@@ -24,7 +24,7 @@ def publish_awards(awards: Sequence[Achievement]) -> int:
     clients that missed it meanwhile replay from the database on reconnect.
     """
     sent: list[int] = []
-    for award in awards:
+    for award in _loaded(awards):
         if award.silent:
             continue
         try:
@@ -38,6 +38,15 @@ def publish_awards(awards: Sequence[Achievement]) -> int:
                            .values(published_at=utcnow()))
         db.session.commit()
     return len(sent)
+
+
+def _loaded(awards: Sequence[Achievement]) -> Sequence[Achievement]:
+    """Reload awards expired by the commit in ONE query (touching each one costs a query)."""
+    ids = [inspect(award).identity[0] for award in awards if inspect(award).expired_attributes]
+    if ids:
+        db.session.scalars(select(Achievement).where(Achievement.id.in_(ids))
+                           .execution_options(populate_existing=True)).all()
+    return awards
 
 
 def republish_pending(age_seconds: float, limit: int = 1000) -> int:
