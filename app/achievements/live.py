@@ -6,12 +6,21 @@ of order, twice, or not at all (Redis restarted: the hub asks for a resync)
 never makes a client miss or repeat an award. Silent (backfilled) and revoked
 awards are never replayed. An idle stream costs no database query: heartbeats
 only tell the transport to send a keep-alive.
+
+A learner's own feed can trust "after the last id sent": detection holds the
+learner's lock from insert to commit, so that learner's ids commit in id
+order. Across learners they do not (learner A's award can take id 10 and
+commit after learner B's id 11), so the all-learners feed re-reads a short
+settle window below its watermark and skips ids it already sent.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -25,6 +34,35 @@ from app.notify import hub
 from app.notify.hub import Subscription
 
 REPLAY_BATCH = 200
+SETTLE_SECONDS = 5.0
+"""Longest time an award id may stay uncommitted after a higher id became visible."""
+
+
+@dataclass
+class Position:
+    """How far a follower got: the highest id sent and, for the all-learners feed, the
+    ids sent within the settle window (so a late commit below the watermark is caught)."""
+
+    sent: int
+    settle: float = 0.0
+    seen: dict[int, float] = field(default_factory=dict)
+    marks: deque[tuple[float, int]] = field(default_factory=deque)
+
+    def floor(self, now: float) -> int:
+        """Replay from here: the lowest watermark still inside the settle window."""
+        while self.marks and now - self.marks[0][0] > self.settle:
+            self.marks.popleft()
+        floor = self.marks[0][1] if self.marks else self.sent
+        self.seen = {i: t for i, t in self.seen.items() if i > floor}
+        return floor
+
+    def is_news(self, award_id: int) -> bool:
+        return award_id not in self.seen if self.settle else award_id > self.sent
+
+    def record(self, award_id: int, now: float) -> None:
+        self.sent = max(self.sent, award_id)
+        if self.settle:
+            self.seen[award_id] = now
 
 
 def latest_award_id(user_id: int | None) -> int:
@@ -43,39 +81,72 @@ def follow(app: Flask, user_id: int | None, after_id: int | None, heartbeat: flo
     """
     subscription = hub(app).subscribe(user_id)
     try:
-        sent = after_id if after_id is not None else _in_app(app, latest_award_id, user_id)
+        position = _in_app(app, start_position, user_id, after_id)
         woken = True
         while not stopped():
             if woken:
-                for award in replay(app, user_id, sent):
-                    sent = award["id"]
-                    yield award
-            woken = wait_for_news(subscription, heartbeat, sent)
+                yield from replay(app, user_id, position)
+            woken = wait_for_news(subscription, heartbeat, position)
             if not woken:
                 yield None
     finally:
         hub(app).unsubscribe(subscription)
 
 
-def replay(app: Flask, user_id: int | None, after_id: int) -> Iterator[dict[str, Any]]:
-    """Every live award after ``after_id`` in id order, read in batches."""
+def start_position(user_id: int | None, after_id: int | None) -> Position:
+    """A learner's feed starts at its watermark. The all-learners feed also looks back
+    over the settle window: without ``after_id`` it marks those awards as already
+    seen (only new ones are wanted); on resume it sends them again, since the client
+    may have missed a late commit among them — that feed is at-least-once on resume,
+    and clients drop repeats by award id."""
+    start = after_id if after_id is not None else latest_award_id(user_id)
+    if user_id is not None:
+        return Position(start)
+    position = Position(start, settle=SETTLE_SECONDS)
+    now = time.monotonic()
+    recent = _recent_ids(start)
+    position.marks.append((now, min(recent, default=start + 1) - 1))
+    if after_id is None:
+        position.seen = dict.fromkeys(recent, now)
+    return position
+
+
+def _recent_ids(upto: int) -> list[int]:
+    """Ids at or below ``upto`` earned within the settle window before award ``upto``."""
+    anchor = db.session.get(Achievement, upto) if upto else None
+    if anchor is None:
+        return []
+    since = anchor.earned_at - timedelta(seconds=SETTLE_SECONDS)
+    query = select(Achievement.id).where(Achievement.id <= upto, Achievement.earned_at >= since)
+    return list(db.session.scalars(query))
+
+
+def replay(app: Flask, user_id: int | None, position: Position) -> Iterator[dict[str, Any]]:
+    """Every live award the follower has not been sent yet, in id order, read in batches."""
+    now = time.monotonic()
+    after_id = position.floor(now)
+    if position.settle:
+        position.marks.append((now, position.sent))
     while True:
         batch = _in_app(app, _award_dicts, user_id, after_id)
-        yield from batch
+        for award in batch:
+            if position.is_news(award["id"]):
+                position.record(award["id"], now)
+                yield award
         if len(batch) < REPLAY_BATCH:
             return
         after_id = batch[-1]["id"]
 
 
-def wait_for_news(subscription: Subscription, heartbeat: float, sent: int) -> bool:
-    """True when a message says there may be an award newer than ``sent``; False after
+def wait_for_news(subscription: Subscription, heartbeat: float, position: Position) -> bool:
+    """True when a message says there may be an award not sent yet; False after
     ``heartbeat`` seconds of silence (messages about awards already sent are skipped)."""
     deadline = time.monotonic() + heartbeat
     while (remaining := deadline - time.monotonic()) > 0:
         message = subscription.get(timeout=remaining)
         if message is None:
             return False
-        if message.get("resync") or int(message.get("id", 0)) > sent:
+        if message.get("resync") or position.is_news(int(message.get("id", 0))):
             return True
     return False
 
