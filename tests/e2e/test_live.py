@@ -143,16 +143,17 @@ def test_toast_is_keyboard_dismissible_and_never_steals_focus(
 def test_auto_dismiss_pauses_while_hovered(server: LiveServer, learner: dict[str, Any],
                                            logged_in: Any) -> None:
     page = logged_in
-    page.evaluate("document.body.dataset.toastMs = '1200'")
+    # Long enough that the pointer reaches the toast before it expires on a busy machine.
+    page.evaluate("document.body.dataset.toastMs = '3000'")
     server.complete_module(learner["id"], DEMO_MODULES[0])
     toast = page.locator(TOAST).first
     toast.wait_for(state="visible", timeout=2000)
     toast.hover()
-    page.wait_for_timeout(2000)
+    page.wait_for_timeout(3500)
     assert toast.is_visible()
     assert "is-paused" in (toast.get_attribute("class") or "")
     page.mouse.move(5, 5)
-    page.locator(TOAST).wait_for(state="detached", timeout=4000)
+    page.locator(TOAST).wait_for(state="detached", timeout=8000)
 
 
 def test_reduced_motion_gets_the_calm_variant(server: LiveServer, learner: dict[str, Any],
