@@ -118,3 +118,13 @@ def test_grade_scales_correct_answers_to_max_score() -> None:
     assert questions is not None
     assert grade(questions, ANSWERS, 5).score == 5
     assert grade(questions, {}, 10).score == 0
+
+
+def test_milestones_fragment_follows_progress(client, learner, demo) -> None:  # type: ignore[no-untyped-def]
+    logged_in(client, learner)
+    before = client.get("/dashboard/milestones").get_data(as_text=True)
+    assert "0 of 1 module" in before
+    client.post("/modules/demo-python-variables/complete",
+                headers={"Accept": "application/json"})
+    after = client.get("/dashboard/milestones").get_data(as_text=True)
+    assert "1 of 10 modules" in after and "0 of 1 module" not in after

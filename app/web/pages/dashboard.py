@@ -24,3 +24,10 @@ def dashboard() -> str:
         "dashboard.html", newest=newest, summary=summary, types=achievement_types(),
         courses=courses, up_next=next((c for c in courses if c.next_module), None),
         form=ActionForm())
+
+
+@bp.route("/dashboard/milestones")
+@login_required
+def milestones_fragment() -> str:
+    """The next-milestones list alone: ``live.js`` swaps it in after a celebration."""
+    return render_template("partials/milestones.html", summary=learner_summary(current_user.id))

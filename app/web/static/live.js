@@ -78,6 +78,15 @@
     if (!awards.length) return;
     celebrate(awards, { remaining: Number(body.dataset.toastMs) || TOAST_MS, announce: true });
     awards.forEach(addToList);
+    refreshMilestones();
+  }
+  function refreshMilestones() {
+    var panel = document.getElementById("milestones");
+    if (!panel) return;
+    fetch(panel.dataset.refreshUrl, { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
+      .then(function (html) { panel.innerHTML = html; })
+      .catch(function () { /* the bars catch up on the next page load */ });
   }
 
   // ---- toasts -------------------------------------------------------------
