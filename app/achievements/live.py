@@ -80,14 +80,16 @@ def follow(app: Flask, user_id: int | None, after_id: int | None, heartbeat: flo
     between is caught by the first replay rather than lost.
     """
     subscription = hub(app).subscribe(user_id)
+    poll = hub(app).backend.poll_seconds
     try:
         position = _in_app(app, start_position, user_id, after_id)
         woken = True
         while not stopped():
             if woken:
                 yield from replay(app, user_id, position)
-            woken = wait_for_news(subscription, heartbeat, position)
+            woken = wait_for_news(subscription, min(heartbeat, poll or heartbeat), position)
             if not woken:
+                woken = poll is not None  # embedded: other processes can't wake us; look
                 yield None
     finally:
         hub(app).unsubscribe(subscription)

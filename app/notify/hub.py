@@ -28,6 +28,9 @@ READY_TIMEOUT = 5.0
 
 
 class Backend(Protocol):
+    poll_seconds: float | None
+    """None when the backend hears every process; else how often readers must poll the DB."""
+
     def publish(self, user_id: int, message: dict[str, Any]) -> None: ...
 
     def start(self, hub: Hub) -> None: ...

@@ -1,7 +1,9 @@
 """In-process pub/sub for the embedded default: publishing dispatches directly.
 
 Only listeners in the same process hear it, which is why the embedded mode
-runs one web process (``gunicorn -w 1``) with eager tasks.
+runs one web process (``gunicorn -w 1``) with eager tasks. Awards made by
+another process on the same SQLite file (the demo's gRPC server) are found by
+readers polling the database every ``poll_seconds``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ if TYPE_CHECKING:
 
 
 class MemoryBackend:
+    poll_seconds: float | None = 2.0
+
     def __init__(self) -> None:
         self._hub: Hub | None = None
 

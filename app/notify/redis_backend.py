@@ -31,6 +31,8 @@ POLL_SECONDS = 5.0
 
 
 class RedisBackend:
+    poll_seconds: float | None = None  # one channel reaches every process
+
     def __init__(self, url: str, prefix: str) -> None:
         self.url = url
         self.prefix = prefix

@@ -84,3 +84,14 @@ def test_an_event_carries_the_award_id() -> None:
     frame = format_event({"id": 5, "title": "t"})
     assert frame.startswith("event: achievement\nid: 5\ndata: {")
     assert frame.endswith("\n\n")
+
+
+def test_embedded_follow_finds_awards_another_process_made(app, learner) -> None:  # type: ignore[no-untyped-def]
+    """In-process pub/sub can't hear the demo's gRPC process: readers poll the database."""
+    hub(app).backend.poll_seconds = 0.05
+    stream = follow(app, learner.id, None, heartbeat=5.0)
+    assert next(stream) is None  # connected, nothing new yet
+    made_elsewhere = give(learner.id, "written-by-another-process")  # never published
+    received = next(a for a in stream if a is not None)
+    assert received["id"] == made_elsewhere
+    stream.close()
