@@ -2,22 +2,21 @@
 
 Internal callers send thousands of calls a second with the same token; a
 database lookup per call would cost more than the call's own work. Verified
-tokens are remembered for ``GRPC_TOKEN_CACHE_SECONDS`` (a revoked token stops
+tokens are remembered for ``GRPC_TOKEN_CACHE_SECONDS`` by the
+:class:`~app.accounts.tokens.TokenCache` REST uses too (a revoked token stops
 working within that time); unknown tokens are never cached, so every
 failure is checked against the database.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
-from app.accounts import Principal, verify_token
-from app.accounts.tokens import hash_token
+from app.accounts import Principal
+from app.accounts.tokens import TokenCache
 from app.errors import Forbidden, Unauthenticated
 
-MAX_ENTRIES = 4096
+__all__ = ["TokenCache", "authorize", "bearer_token"]
 
 
 def bearer_token(metadata: Any) -> str:
@@ -26,28 +25,6 @@ def bearer_token(metadata: Any) -> str:
         if key == "authorization" and scheme.lower() == "bearer" and token.strip():
             return token.strip()
     raise Unauthenticated("send a service token as 'authorization: Bearer <token>' metadata")
-
-
-class TokenCache:
-    def __init__(self, ttl: float) -> None:
-        self.ttl = ttl
-        self._entries: dict[str, tuple[float, Principal]] = {}
-        self._lock = threading.Lock()
-
-    def principal(self, token: str) -> Principal:
-        """The token's principal; ``verify_token`` (needs an app context) only on a miss."""
-        key = hash_token(token)
-        now = time.monotonic()
-        with self._lock:
-            hit = self._entries.get(key)
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        principal = verify_token(token)
-        with self._lock:
-            if len(self._entries) >= MAX_ENTRIES:
-                self._entries.clear()
-            self._entries[key] = (now + self.ttl, principal)
-        return principal
 
 
 def authorize(principal: Principal, scope: str) -> Principal:

@@ -17,7 +17,13 @@ from flask import Flask
 from app.accounts import subject_for_read, subject_for_write
 from app.achievements.awards import award_as_dict
 from app.achievements.live import follow
-from app.achievements.queries import MAX_LIMIT, HistoryFilter, get_achievement, list_achievements
+from app.achievements.queries import (
+    MAX_LIMIT,
+    HistoryFilter,
+    get_achievement,
+    list_achievements,
+    read_without_transaction,
+)
 from app.achievements.summary import learner_summary
 from app.achievements.types import achievement_types
 from app.errors import InvalidInput
@@ -51,6 +57,7 @@ class AchievementServicer(pb_grpc.AchievementServiceServicer):
 
     def ListAchievements(self, request: pb.ListAchievementsRequest,
                          context: grpc.ServicerContext) -> pb.ListAchievementsResponse:
+        read_without_transaction()  # read-only RPC: no BEGIN/ROLLBACK round trips
         user_id = self._reader_subject(request.user_id)
         filters = HistoryFilter(types=convert.type_keys(request.types),
                                 since=convert.moment(request, "earned_after"),
@@ -63,12 +70,14 @@ class AchievementServicer(pb_grpc.AchievementServiceServicer):
 
     def GetAchievement(self, request: pb.GetAchievementRequest,
                        context: grpc.ServicerContext) -> pb.GetAchievementResponse:
+        read_without_transaction()  # read-only RPC: no BEGIN/ROLLBACK round trips
         user_id = self._reader_subject(request.user_id)
         award = get_achievement(user_id, request.id)
         return pb.GetAchievementResponse(achievement=convert.achievement(award_as_dict(award)))
 
     def GetSummary(self, request: pb.GetSummaryRequest,
                    context: grpc.ServicerContext) -> pb.GetSummaryResponse:
+        read_without_transaction()  # read-only RPC: no BEGIN/ROLLBACK round trips
         user_id = self._reader_subject(request.user_id)
         return convert.summary(user_id, learner_summary(user_id))
 

@@ -10,7 +10,12 @@ from flask_smorest import Blueprint
 from app.accounts import may_read, require_scope, subject_for_read
 from app.accounts.principal import READ
 from app.achievements.awards import award_as_dict
-from app.achievements.queries import HistoryFilter, get_readable_achievement, list_achievements
+from app.achievements.queries import (
+    HistoryFilter,
+    get_readable_achievement,
+    list_achievements,
+    read_without_transaction,
+)
 from app.errors import Forbidden
 from app.web.api.docs import BEARER_OR_SESSION, problem_responses
 from app.web.api.schemas import AchievementOut, AchievementPage, AchievementQuery
@@ -30,6 +35,7 @@ def get_achievements(args: dict[str, Any]) -> Any:
     The cursor is opaque and stable while awards are being added: a page never
     repeats or skips an award that existed when the first page was read.
     """
+    read_without_transaction()
     user_id = subject_for_read(current_principal(), args.get("user_id"))
     filters = HistoryFilter(types=args.get("type") or (), since=args.get("since"),
                             until=args.get("until"))
@@ -42,6 +48,7 @@ def get_achievements(args: dict[str, Any]) -> Any:
 @blp.doc(security=BEARER_OR_SESSION, responses=problem_responses(404))
 def get_achievement(award_id: int) -> Any:
     """One achievement; another learner's id is 404, exactly like an unknown id."""
+    read_without_transaction()
     principal = current_principal()
     if principal.is_service:
         require_scope(principal, READ)

@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from app.accounts import require_scope, subject_for_read
 from app.accounts.principal import ADMIN
 from app.achievements.awards import award_as_dict
+from app.achievements.queries import read_without_transaction
 from app.achievements.revocation import revoke_award
 from app.achievements.summary import learner_summary
 from app.achievements.types import achievement_types
@@ -34,6 +35,7 @@ blp = Blueprint("insights", __name__, description="Summaries, types and revocati
 @blp.doc(security=BEARER_OR_SESSION, responses=problem_responses(403, 404, 422))
 def get_summary(args: dict[str, Any]) -> Any:
     """Counts by type, progress toward the next locked milestones, and rarity."""
+    read_without_transaction()
     return learner_summary(subject_for_read(current_principal(), args.get("user_id")))
 
 
