@@ -21,23 +21,30 @@ def insert_awards(user_id: int, due: Sequence[AwardDue], *, source_event_id: int
                   silent: bool = False) -> list[Achievement]:
     """Store one learner's due awards; returns the rows that are new, in id order."""
     stored = store_awards({user_id: due}, source_event_id=source_event_id, silent=silent)
-    if not stored:
+    return load_awards([row.id for row in stored])
+
+
+def load_awards(ids: Sequence[int]) -> list[Achievement]:
+    """The award rows with these ids, in id order, in one query."""
+    if not ids:
         return []
-    ids = [row.id for row in stored]
-    return list(db.session.scalars(select(Achievement).where(Achievement.id.in_(ids))
+    return list(db.session.scalars(select(Achievement).where(Achievement.id.in_(list(ids)))
                                    .order_by(Achievement.id)))
 
 
 def store_awards(due_by_user: Mapping[int, Sequence[AwardDue]], *,
-                 source_event_id: int | None, silent: bool = False) -> list[StoredAward]:
+                 source_event_id: int | None, silent: bool = False,
+                 sources: Mapping[int, int] | None = None) -> list[StoredAward]:
     """``INSERT ... ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING``, plus holder counts.
 
     The unique key makes the insert itself the exactly-once guarantee: a
     redelivered task, a second worker or a backfill rerun inserts nothing, and
     only rows really inserted are counted in ``achievement_stats``.
+    ``sources`` names a learner's own source event (batched detection).
     """
     now = utcnow()
-    rows = [_row(user_id, award, source_event_id, silent, now)
+    sources = sources or {}
+    rows = [_row(user_id, award, sources.get(user_id, source_event_id), silent, now)
             for user_id, awards in due_by_user.items() for award in awards]
     if not rows:
         return []

@@ -22,9 +22,9 @@ from app.extensions import db
 _INSERT_AWARDS = text("""
 INSERT INTO achievements (user_id, achievement_type, dedupe_key, title, description,
                           earned_at, metadata, source_event_id, silent)
-SELECT u, t, k, ti, d, :earned_at, m, :source_event_id, :silent
+SELECT u, t, k, ti, d, :earned_at, m, e, :silent
 FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(u integer, t text, k text, ti text, d text,
-                                                  m jsonb)
+                                                  m jsonb, e integer)
 ON CONFLICT (user_id, dedupe_key) DO NOTHING
 RETURNING id, user_id, dedupe_key, achievement_type
 """)
@@ -42,13 +42,12 @@ def is_postgresql() -> bool:
 
 
 def insert_awards_pg(rows: Sequence[dict[str, Any]]) -> list[tuple[int, int, str, str]]:
-    """Insert award rows (same earned_at, source event and silence), returning the new ones."""
+    """Insert award rows (same earned_at and silence), returning the new ones."""
     first = rows[0]
     payload = json.dumps([{"u": r["user_id"], "t": r["achievement_type"], "k": r["dedupe_key"],
-                           "ti": r["title"], "d": r["description"], "m": r["metadata"]}
-                          for r in rows])
-    params = {"rows": payload, "earned_at": first["earned_at"],
-              "source_event_id": first["source_event_id"], "silent": first["silent"]}
+                           "ti": r["title"], "d": r["description"], "m": r["metadata"],
+                           "e": r["source_event_id"]} for r in rows])
+    params = {"rows": payload, "earned_at": first["earned_at"], "silent": first["silent"]}
     return [tuple(row) for row in db.session.execute(_INSERT_AWARDS, params)]
 
 

@@ -21,6 +21,16 @@ Exactly-once reasoning, end to end:
   the last evaluation for a learner sees every fact, and rules are monotone,
   so it owes every award (see ``state``). Order, lateness and duplicates of
   events therefore cannot change the result;
+* batched across learners — a task locks its own learner (waiting), then up
+  to ``BATCH_LEARNERS - 1`` other learners with pending events with ``SKIP
+  LOCKED`` (never waiting, so holding those locks cannot deadlock: a
+  transaction waits only for its first lock), and settles them all in one
+  transaction — one state load, one insert, one commit. Each locked learner
+  is evaluated exactly as alone would be: locked, pending events read before
+  its facts (``loader.load_states_and_pending``), whole state. The other
+  learners' own tasks then find their events processed and return after one
+  query. A distinct-learner backlog costs one evaluation per batch, not per
+  event (bench/throughput.py);
 * live — new awards are published after commit and marked ``published_at``;
   an award whose publish failed is published again by the sweep, and every
   client resumes from the database by award id. Because detection is
@@ -30,82 +40,97 @@ Exactly-once reasoning, end to end:
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from collections.abc import Mapping
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 
 from app.achievements import registry
-from app.achievements.awards import existing_keys, insert_awards
-from app.achievements.loader import load_state
+from app.achievements.awards import existing_keys, load_awards, store_awards
+from app.achievements.loader import Learner, load_states_and_pending
 from app.achievements.publishing import publish_awards
+from app.achievements.state import LearnerState
 from app.extensions import db
 from app.models import Achievement, ProgressEvent, User
 from app.models.types import utcnow
 
 log = logging.getLogger(__name__)
 
+BATCH_LEARNERS = 32
+CANDIDATES_PER_SLOT = 4  # pending events looked at per free batch slot (others may be locked)
+
 
 def evaluate_event(event_id: int) -> list[Achievement]:
-    """Evaluate one event; safe to call any number of times for the same id."""
-    event = db.session.get(ProgressEvent, event_id)
-    if event is None or event.processed_at is not None:
+    """Evaluate one event (and settle other learners' pending events); safe to repeat.
+
+    Returns every award the batch made new, whoever's it is.
+    """
+    owner = lock_event_owner(event_id)
+    if owner is None:  # unknown, or already processed: one query, no lock
         db.session.rollback()
         return []
-    user = lock_learner(event.user_id)
-    db.session.refresh(event)
-    if event.processed_at is not None:  # another worker finished it while we waited
+    learners = [owner, *_lock_others(owner.id, BATCH_LEARNERS - 1)]
+    states, pending = load_states_and_pending(learners)
+    if event_id not in pending.get(owner.id, ()):  # another worker finished it while we waited
         db.session.rollback()
         return []
-    settled = _pending_event_ids(user.id)
-    new = _detect(user, event.id)
-    event.processed_at = utcnow()
-    event.attempts += 1
-    _mark_processed(settled, event.processed_at)
+    sources = {user_id: min(ids) for user_id, ids in pending.items()} | {owner.id: event_id}
+    new_ids = _store_due({user_id: states[user_id] for user_id in pending}, sources)
+    _mark_processed([i for ids in pending.values() for i in ids], event_id)
     db.session.commit()
+    new = load_awards(new_ids)  # after commit: a reload the commit would expire costs a query
     publish_awards(new)
     return new
 
 
-def _pending_event_ids(user_id: int) -> list[int]:
-    """The learner's unprocessed events committed so far, read BEFORE the state.
-
-    The state loaded next sees every fact of these events, so this one
-    evaluation settles them all; their own tasks then find them processed and
-    return at once. A backlog of N events for one learner costs one
-    evaluation, not N (bench/throughput.py). Events committed after this read
-    are left for their own task.
-    """
-    query = select(ProgressEvent.id).where(ProgressEvent.user_id == user_id,
-                                           ProgressEvent.processed_at.is_(None))
-    return list(db.session.scalars(query))
-
-
-def _mark_processed(event_ids: list[int], at: datetime) -> None:
-    if event_ids:
-        db.session.execute(update(ProgressEvent).where(
-            ProgressEvent.id.in_(event_ids), ProgressEvent.processed_at.is_(None),
-        ).values(processed_at=at).execution_options(synchronize_session=False))
-
-
-def lock_learner(user_id: int) -> User:
-    """Serialize detection per learner with a row lock (a no-op on SQLite's single writer).
+def lock_event_owner(event_id: int) -> Learner | None:
+    """Lock the learner of an UNPROCESSED event (waiting for it); None if there is none.
 
     NO KEY UPDATE (``key_share=True``) conflicts with another detection's lock
     but not with the KEY SHARE locks that inserting the learner's progress
-    rows takes, so recording progress never waits for detection.
+    rows takes, so recording progress never waits for detection. The event
+    may be processed by the time the lock is granted: the caller re-reads.
     """
-    query = (select(User).where(User.id == user_id).with_for_update(key_share=True)
-             .execution_options(populate_existing=True))
-    user = db.session.scalar(query)
-    if user is None:
-        raise LookupError(f"no user {user_id}")
-    return user
+    users, events = User.__table__, ProgressEvent.__table__
+    query = (select(users.c.id, users.c.timezone)
+             .join_from(users, events, events.c.user_id == users.c.id)
+             .where(events.c.id == event_id, events.c.processed_at.is_(None))
+             .with_for_update(key_share=True, of=users))
+    row = db.session.execute(query).first()
+    return Learner(row.id, row.timezone) if row is not None else None
 
 
-def _detect(user: User, event_id: int | None) -> list[Achievement]:
-    state = load_state(user)
-    due = registry.evaluate(state, current_app.config["ACHIEVEMENTS_CONFIG"].RULES)
-    held = existing_keys([user.id])[user.id]
-    fresh = [award for award in due if award.dedupe_key not in held]
-    return insert_awards(user.id, fresh, source_event_id=event_id)
+def _lock_others(owner_id: int, limit: int) -> list[Learner]:
+    """Up to ``limit`` other learners with the oldest pending events, locked, SKIP LOCKED."""
+    if limit <= 0:
+        return []
+    users, events = User.__table__, ProgressEvent.__table__
+    waiting = (select(events.c.user_id)
+               .where(events.c.processed_at.is_(None), events.c.user_id != owner_id)
+               .order_by(events.c.recorded_at.desc()).limit(limit * CANDIDATES_PER_SLOT))
+    query = (select(users.c.id, users.c.timezone).where(users.c.id.in_(waiting))
+             .order_by(users.c.id).limit(limit)
+             .with_for_update(key_share=True, skip_locked=True, of=users))
+    return [Learner(row.id, row.timezone) for row in db.session.execute(query)]
+
+
+def _store_due(states: Mapping[int, LearnerState], sources: Mapping[int, int]) -> list[int]:
+    """Insert what each learner is owed and does not hold yet; the new award ids."""
+    rules = current_app.config["ACHIEVEMENTS_CONFIG"].RULES
+    held = existing_keys(list(states))
+    due = {user_id: [award for award in registry.evaluate(state, rules)
+                     if award.dedupe_key not in held[user_id]]
+           for user_id, state in states.items()}
+    stored = store_awards({k: v for k, v in due.items() if v}, source_event_id=None,
+                          sources=sources)
+    return [row.id for row in stored]
+
+
+def _mark_processed(event_ids: list[int], own_event_id: int) -> None:
+    """Settle the pending events read before the state; the task's own event counts an attempt."""
+    events = ProgressEvent.__table__
+    attempts = case((events.c.id == own_event_id, events.c.attempts + 1),
+                    else_=events.c.attempts)
+    db.session.execute(update(events)
+                       .where(events.c.id.in_(event_ids), events.c.processed_at.is_(None))
+                       .values(processed_at=utcnow(), attempts=attempts))

@@ -46,13 +46,25 @@ def load_state(user: User | Learner) -> LearnerState:
 
 def load_states(learners: Sequence[Learner]) -> dict[int, LearnerState]:
     """States of many learners at once (one query per kind of fact, not per learner)."""
+    return load_states_and_pending(learners)[0]
+
+
+def load_states_and_pending(
+        learners: Sequence[Learner]) -> tuple[dict[int, LearnerState], dict[int, list[int]]]:
+    """States, plus each learner's unprocessed event ids (learners with none are left out).
+
+    Events are read FIRST, in their own statement: an event's facts commit
+    with it, so every event listed as pending here has its facts in the later
+    reads — the state evaluated settles it (``detection`` relies on this).
+    """
     indexed = catalog()
+    days = _active_days(learners)
     ids = [learner.id for learner in learners]
     modules = _completed_modules(ids, indexed)
     scores = _best_scores(ids, indexed)
-    days = _active_days(learners)
-    return {learner.id: _state(learner.id, indexed, modules[learner.id], scores[learner.id],
-                               days.get(learner.id)) for learner in learners}
+    states = {learner.id: _state(learner.id, indexed, modules[learner.id], scores[learner.id],
+                                 days.get(learner.id)) for learner in learners}
+    return states, {user_id: entry.pending for user_id, entry in days.items() if entry.pending}
 
 
 def _state(user_id: int, indexed: IndexedCatalog, modules: set[str], scores: dict[str, float],
@@ -94,16 +106,21 @@ def _best_scores(ids: list[int], indexed: IndexedCatalog) -> dict[int, dict[str,
 class ActiveDays:
     days: set[date] = field(default_factory=set)
     events: int = 0
+    pending: list[int] = field(default_factory=list)
 
 
 def _active_days(learners: Iterable[Learner]) -> dict[int, ActiveDays]:
     """Local calendar days with any event, in each learner's own zone."""
     zones = {learner.id: learner_zone(learner.timezone) for learner in learners}
-    rows = db.session.execute(select(ProgressEvent.user_id, ProgressEvent.occurred_at)
-                              .where(ProgressEvent.user_id.in_(list(zones))))
+    table = ProgressEvent.__table__
+    rows = db.session.execute(
+        select(table.c.id, table.c.user_id, table.c.occurred_at, table.c.processed_at)
+        .where(table.c.user_id.in_(list(zones))))
     found: dict[int, ActiveDays] = defaultdict(ActiveDays)
-    for user_id, moment in rows:
+    for event_id, user_id, moment, processed_at in rows:
         entry = found[user_id]
         entry.days.add(moment.astimezone(zones[user_id]).date())
         entry.events += 1
+        if processed_at is None:
+            entry.pending.append(event_id)
     return found
