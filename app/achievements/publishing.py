@@ -12,31 +12,30 @@ from app.achievements.awards import award_as_dict
 from app.extensions import db
 from app.models import Achievement
 from app.models.types import utcnow
-from app.notify import publish
+from app.notify import publish_many
 
 log = logging.getLogger(__name__)
 
 
 def publish_awards(awards: Sequence[Achievement]) -> int:
-    """Publish each non-silent award; returns how many went out.
+    """Publish every non-silent award in one round trip; returns how many went out.
 
-    A failed publish leaves ``published_at`` NULL for the sweep to retry;
+    A failed publish leaves ``published_at`` NULL for the sweep to retry (a
+    repeat is harmless: readers take news from the database by award id);
     clients that missed it meanwhile replay from the database on reconnect.
     """
-    sent: list[int] = []
-    for award in _loaded(awards):
-        if award.silent:
-            continue
-        try:
-            publish(award.user_id, award_as_dict(award))
-        except Exception:
-            log.exception("publishing award %s failed; the sweep will retry", award.id)
-            continue
-        sent.append(award.id)
-    if sent:
-        db.session.execute(update(Achievement).where(Achievement.id.in_(sent))
-                           .values(published_at=utcnow()))
-        db.session.commit()
+    live = [award for award in _loaded(awards) if not award.silent]
+    if not live:
+        return 0
+    try:
+        publish_many([(award.user_id, award_as_dict(award)) for award in live])
+    except Exception:
+        log.exception("publishing %d awards failed; the sweep will retry", len(live))
+        return 0
+    sent = [award.id for award in live]
+    db.session.execute(update(Achievement).where(Achievement.id.in_(sent))
+                       .values(published_at=utcnow()))
+    db.session.commit()
     return len(sent)
 
 

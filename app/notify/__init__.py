@@ -7,13 +7,14 @@ per-connection queues; embedded, publishing dispatches straight into the hub.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Flask, current_app
 
 from app.notify.hub import Hub, Subscription
 
-__all__ = ["Hub", "Subscription", "hub", "init_notify", "publish"]
+__all__ = ["Hub", "Subscription", "hub", "init_notify", "publish", "publish_many"]
 
 
 def init_notify(app: Flask) -> None:
@@ -36,3 +37,8 @@ def hub(app: Flask | None = None) -> Hub:
 def publish(user_id: int, message: dict[str, Any]) -> None:
     """Send one award message to every live listener of ``user_id`` (any process)."""
     hub().publish(user_id, message)
+
+
+def publish_many(messages: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """Send several ``(user_id, message)`` pairs in one round trip; all or none on failure."""
+    hub().publish_many(messages)

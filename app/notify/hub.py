@@ -13,6 +13,7 @@ import os
 import queue
 import threading
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -32,6 +33,8 @@ class Backend(Protocol):
     """None when the backend hears every process; else how often readers must poll the DB."""
 
     def publish(self, user_id: int, message: dict[str, Any]) -> None: ...
+
+    def publish_many(self, messages: Sequence[tuple[int, dict[str, Any]]]) -> None: ...
 
     def start(self, hub: Hub) -> None: ...
 
@@ -79,6 +82,9 @@ class Hub:
 
     def publish(self, user_id: int, message: dict[str, Any]) -> None:
         self.backend.publish(user_id, message)
+
+    def publish_many(self, messages: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        self.backend.publish_many(messages)
 
     def subscribe(self, user_id: int | None) -> Subscription:
         """Register an inbox; returns once the backend is listening, so no award slips by."""

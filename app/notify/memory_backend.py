@@ -8,6 +8,7 @@ readers polling the database every ``poll_seconds``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -29,3 +30,7 @@ class MemoryBackend:
     def publish(self, user_id: int, message: dict[str, Any]) -> None:
         if self._hub is not None:
             self._hub.dispatch(user_id, message)
+
+    def publish_many(self, messages: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        for user_id, message in messages:
+            self.publish(user_id, message)

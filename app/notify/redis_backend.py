@@ -17,6 +17,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import redis
@@ -45,6 +46,13 @@ class RedisBackend:
 
     def publish(self, user_id: int, message: dict[str, Any]) -> None:
         self._client.publish(self.channel(user_id), json.dumps(message, default=str))
+
+    def publish_many(self, messages: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """One pipelined round trip for a whole detection batch."""
+        pipe = self._client.pipeline(transaction=False)
+        for user_id, message in messages:
+            pipe.publish(self.channel(user_id), json.dumps(message, default=str))
+        pipe.execute()
 
     def start(self, hub: Hub) -> None:
         self._ready = threading.Event()

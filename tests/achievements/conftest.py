@@ -44,8 +44,8 @@ def award(user: User | int, dedupe_key: str) -> Achievement:
 def published(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     """Every award published live during the test."""
     sent: list[dict] = []
-    monkeypatch.setattr("app.achievements.publishing.publish",
-                        lambda user_id, message: sent.append(message))
+    monkeypatch.setattr("app.achievements.publishing.publish_many",
+                        lambda messages: sent.extend(message for _, message in messages))
     return sent
 
 
