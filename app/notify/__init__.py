@@ -14,7 +14,7 @@ from flask import Flask, current_app
 
 from app.notify.hub import Hub, Subscription
 
-__all__ = ["Hub", "Subscription", "hub", "init_notify", "publish", "publish_many"]
+__all__ = ["Hub", "Subscription", "hub", "init_notify", "publish_many"]
 
 
 def init_notify(app: Flask) -> None:
@@ -32,11 +32,6 @@ def init_notify(app: Flask) -> None:
 
 def hub(app: Flask | None = None) -> Hub:
     return (app or current_app).extensions["notify_hub"]
-
-
-def publish(user_id: int, message: dict[str, Any]) -> None:
-    """Send one award message to every live listener of ``user_id`` (any process)."""
-    hub().publish(user_id, message)
 
 
 def publish_many(messages: Sequence[tuple[int, dict[str, Any]]]) -> None:
