@@ -148,6 +148,11 @@ def run_axe(page: Any, axe_source: str) -> list[dict[str, Any]]:
     """Serious and critical axe-core violations on the current page (WCAG 2.x A/AA)."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(content=axe_source)
+    # A toast carried over from the previous page fades in; axe would measure the
+    # contrast of its half-transparent first frames. Let entrances finish (capped).
+    page.evaluate("""() => Promise.race([
+        Promise.all(document.getAnimations().map(a => a.finished.catch(() => null))),
+        new Promise(done => setTimeout(done, 1500))])""")
     result = page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag',
         values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})""")
     return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
