@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections import namedtuple
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, inspect, select
+from sqlalchemy import BigInteger, Integer, Select, String, any_, bindparam, inspect, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
@@ -137,3 +140,71 @@ def awards_after(user_id: int | None, after_id: int, limit: int = 500) -> list[A
     if user_id is not None:
         query = query.where(Achievement.user_id == user_id)
     return list(db.session.scalars(query.order_by(Achievement.id).limit(limit)))
+
+
+# PostgreSQL read path for REST history (additive; ``list_achievements`` is unchanged).
+# Building and compiling ``history_query`` and the ORM execution around it cost more per
+# request than the keyset query itself. Here each filter shape is compiled once, with
+# named parameters (the type list as one array), and run on the session's own psycopg
+# connection with ``prepare=True``: no SQL is built per request and the server plans
+# each shape once per connection. Rows get the same result processing SQLAlchemy applies.
+
+HistoryRow = namedtuple("HistoryRow", [column.key for column in AWARD_COLUMNS])  # type: ignore[misc]
+_PG = postgresql_psycopg.dialect()
+_PROCESSORS = [(index, processor) for index, column in enumerate(AWARD_COLUMNS)
+               if (processor := column.type.dialect_impl(_PG).result_processor(_PG, None))]
+_OPTIONAL = ("types", "since", "until", "after_id", "before_id")
+_HISTORY_SQL: dict[tuple[bool, ...], str] = {}
+
+
+def history_statement(user_id: int, filters: HistoryFilter, cursor: str | None,
+                      limit: int) -> tuple[str, dict[str, Any]]:
+    """``history_query`` as SQL text and parameters for psycopg (bench/history.py's baseline)."""
+    values = {"types": list(filters.types) or None, "since": filters.since,
+              "until": filters.until, "after_id": filters.after_id,
+              "before_id": decode_cursor(cursor) if cursor else None}
+    shape = tuple(values[name] is not None for name in _OPTIONAL)
+    sql = _HISTORY_SQL.get(shape) or _HISTORY_SQL.setdefault(shape, _compile_history(shape))
+    params = {name: value for name, value in values.items() if value is not None}
+    return sql, {"user_id": user_id, "limit": limit, **params}
+
+
+def _compile_history(shape: tuple[bool, ...]) -> str:
+    types, since, until, after_id, before_id = shape
+    a = Achievement
+    query = select(*AWARD_COLUMNS).where(*_seen_by(bindparam("user_id")))  # type: ignore[arg-type]
+    if types:
+        query = query.where(a.achievement_type == any_(bindparam("types", type_=ARRAY(String))))
+    if since:
+        query = query.where(a.earned_at >= bindparam("since"))
+    if until:
+        query = query.where(a.earned_at < bindparam("until"))
+    if after_id:
+        query = query.where(a.id > bindparam("after_id", type_=BigInteger))
+    if before_id:  # BIGINT: a cursor may name any id below 2**63 (int4 < int8 uses the index)
+        query = query.where(a.id < bindparam("before_id", type_=BigInteger))
+    query = query.order_by(a.id.desc()).limit(bindparam("limit", type_=Integer))
+    return str(query.compile(dialect=_PG))
+
+
+def list_history(user_id: int, filters: HistoryFilter, cursor: str | None = None,
+                 limit: int = 20) -> Page:
+    """:func:`list_achievements`, the same rows and cursor; on psycopg through one prepared
+    statement per filter shape (see above), elsewhere exactly ``list_achievements``."""
+    connection = db.session.connection()
+    if connection.dialect.driver != "psycopg":
+        return list_achievements(user_id, filters, cursor, limit)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be 1..{MAX_LIMIT}", fields={"limit": ["out of range"]})
+    sql, params = history_statement(user_id, filters, cursor, limit + 1)
+    driver = connection.connection.driver_connection
+    rows = [_history_row(row) for row in driver.execute(sql, params, prepare=True)]
+    items = rows[:limit]
+    return Page(items, encode_cursor(items[-1].id) if len(rows) > limit and items else None)
+
+
+def _history_row(values: tuple[Any, ...]) -> Any:
+    processed = list(values)
+    for index, processor in _PROCESSORS:
+        processed[index] = processor(processed[index])
+    return HistoryRow._make(processed)
