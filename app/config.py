@@ -70,6 +70,10 @@ class Config:
     SSE_PING_SECONDS: float = 15.0
     BROKER_VISIBILITY_TIMEOUT: int = 300
     # Ping each pooled connection on checkout. Off: a round trip per request/task
+    # Detection is round trips to PostgreSQL and Redis, not Python: threads beat
+    # prefork's per-task pipe hand-off (bench/README.md, throughput).
+    WORKER_POOL: str = "threads"
+    WORKER_CONCURRENCY: int = 4
     # (e2e p50 58 -> 42 ms, bench/README.md); a dropped connection fails one call,
     # which invalidates the pool and is retried (tasks; idempotent clients).
     DB_PRE_PING: bool = False
@@ -103,6 +107,8 @@ class Config:
             BROKER_VISIBILITY_TIMEOUT=int(_env("BROKER_VISIBILITY_TIMEOUT", "300") or 300),
             DB_PRE_PING=_env_bool("DB_PRE_PING", False),
             RULES=_env_json("RULES"),
+            WORKER_POOL=_env("WORKER_POOL", defaults.WORKER_POOL) or defaults.WORKER_POOL,
+            WORKER_CONCURRENCY=int(_env("WORKER_CONCURRENCY", "4") or 4),
             SESSION_COOKIE_SECURE=_env_bool("SESSION_COOKIE_SECURE", False),
         )
 

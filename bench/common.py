@@ -77,8 +77,8 @@ class Services:
     in-process app on the same services, for seeding and for direct calls.
     """
 
-    def __init__(self, workers: int = 1, concurrency: int = 2, web: bool = False,
-                 web_workers: int = 1, beat: bool = False, pool: str = "prefork",
+    def __init__(self, workers: int = 1, concurrency: int = 4, web: bool = False,
+                 web_workers: int = 1, beat: bool = False, pool: str | None = None,
                  **extra: str) -> None:
         self.counts = {"workers": workers, "concurrency": concurrency, "web": web,
                        "web_workers": web_workers, "beat": beat}
@@ -111,8 +111,8 @@ class Services:
         return self
 
     def start_worker(self, name: str = "bench") -> Worker:
-        worker = Worker(self.settings, concurrency=self.counts["concurrency"], name=name)
-        worker.extra_args = ["-P", self.pool]
+        worker = Worker(self.settings, concurrency=self.counts["concurrency"], name=name,
+                        pool=self.pool)
         self._own(worker.start())
         self.workers.append(worker)
         return worker

@@ -8,7 +8,7 @@ evaluated and its awards stored. Baseline, same run and database server:
 raw single-row committed INSERTs per second on one connection. Prints one
 JSON document.
 
-    .venv/bin/python bench/throughput.py [--events 5000 --workers 1 --concurrency 2]
+    .venv/bin/python bench/throughput.py [--events 5000 --workers 1 --concurrency 4]
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--learners", type=int, default=200)
     parser.add_argument("--courses", type=int, default=10)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--concurrency", type=int, default=2)
-    parser.add_argument("--pool", default="prefork", help="celery pool: prefork|gevent|threads")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--pool", default=None,
+                        help="celery pool: threads|prefork|gevent (default: the configured one)")
     parser.add_argument("--timeout", type=float, default=300.0, help="hard stop, seconds")
     return parser.parse_args()
 

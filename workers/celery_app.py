@@ -29,6 +29,8 @@ def init_celery(app: Flask) -> None:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=4,
+        worker_pool=settings.WORKER_POOL,
+        worker_concurrency=settings.WORKER_CONCURRENCY,
         task_default_queue=settings.CELERY_QUEUE,
         broker_connection_retry_on_startup=True,
         # Seconds before a task taken by a worker that vanished (SIGKILL) is redelivered.

@@ -58,8 +58,8 @@ def start_worker(service_settings: dict[str, str]) -> Iterator[Callable[..., Wor
     """Start real ``celery worker`` processes on this run's queue; stopped after the test."""
     workers: list[Worker] = []
 
-    def start(name: str = "w1", concurrency: int = 2) -> Worker:
-        worker = Worker(service_settings, concurrency=concurrency, name=name).start()
+    def start(name: str = "w1", concurrency: int = 2, pool: str | None = None) -> Worker:
+        worker = Worker(service_settings, concurrency=concurrency, name=name, pool=pool).start()
         workers.append(worker)
         return worker
 

@@ -107,13 +107,16 @@ def service_env(settings: dict[str, str]) -> dict[str, str]:
 class Worker:
     """A real ``celery worker`` subprocess consuming this run's queue."""
 
-    def __init__(self, settings: dict[str, str], concurrency: int = 2, name: str = "w1") -> None:
-        self.settings = settings
+    def __init__(self, settings: dict[str, str], concurrency: int = 2, name: str = "w1",
+                 pool: str | None = None) -> None:
+        # By setting, not -P: celery cannot tell "-P prefork" from its default,
+        # so a configured pool would win over it. None: ACHIEVEMENTS_WORKER_POOL.
+        self.settings = {**settings, "WORKER_POOL": pool} if pool else settings
         self.concurrency = concurrency
         self.name = name
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = ROOT / "test-artifacts" / f"worker-{name}-{uuid.uuid4().hex[:6]}.log"
-        self.extra_args: list[str] = []  # e.g. ["-P", "gevent"]
+        self.extra_args: list[str] = []
 
     ready_marker = b"ready."
 
@@ -132,7 +135,7 @@ class Worker:
         return self
 
     def children(self) -> list[int]:
-        """Pids of the pool processes (the prefork children doing the work)."""
+        """Pids of the pool processes (the prefork children doing the work; none for threads)."""
         return child_pids(self.pid)
 
     def _wait_ready(self, timeout: float) -> None:
