@@ -61,6 +61,7 @@ class Config:
     GRPC_HEARTBEAT_SECONDS: float = 15.0
     GRPC_GRACE_SECONDS: float = 10.0  # on SIGTERM: time in-flight calls get to finish
     GRPC_TOKEN_CACHE_SECONDS: float = 5.0  # a revoked token stops working within this
+    GRPC_PROCESSES: int = 0  # server processes sharing the port; 0: one per CPU, 1 when embedded
     TOKEN_CACHE_SECONDS: float = 5.0  # the same for REST bearer tokens (0: query every request)
     CELERY_QUEUE: str = "achievements"
     CHANNEL_PREFIX: str = "achievements"
@@ -97,6 +98,7 @@ class Config:
             GRPC_HEARTBEAT_SECONDS=float(_env("GRPC_HEARTBEAT_SECONDS", "15") or 15),
             GRPC_GRACE_SECONDS=float(_env("GRPC_GRACE_SECONDS", "10") or 10),
             GRPC_TOKEN_CACHE_SECONDS=float(_env("GRPC_TOKEN_CACHE_SECONDS", "5") or 5),
+            GRPC_PROCESSES=int(_env("GRPC_PROCESSES", "0") or 0),
             TOKEN_CACHE_SECONDS=float(_env("TOKEN_CACHE_SECONDS", "5") or 5),
             CELERY_QUEUE=_env("CELERY_QUEUE", defaults.CELERY_QUEUE) or defaults.CELERY_QUEUE,
             CHANNEL_PREFIX=_env("CHANNEL_PREFIX", defaults.CHANNEL_PREFIX) or "achievements",

@@ -4,11 +4,16 @@ Real processes on 127.0.0.1: ``python -m app.grpc`` on a scratch PostgreSQL
 database (seeded learners with awards), and as the baseline a bare grpc
 server (same thread pool, same generated service, no interceptor, no
 database) answering each RPC with a constant response of the same shape.
+Both sides run ``--processes`` server processes sharing their port with
+SO_REUSEPORT (default: one per CPU, the server's own default), so the ratio
+compares like with like; the JSON says how many each side used. Server CPU
+per call sums every process of a side.
 Clients are grpc.aio coroutines in this process, ``--concurrency`` calls in
-flight over ``--channels`` connections, each RPC for ``--duration`` seconds
-after a warm-up. Prints one JSON document.
+flight over ``--channels`` connections (several, so the kernel can spread
+them over the processes), each RPC for ``--duration`` seconds after a
+warm-up. Prints one JSON document.
 
-    .venv/bin/python bench/grpc_qps.py [--duration 5 --concurrency 32 --learners 50]
+    .venv/bin/python bench/grpc_qps.py [--duration 5 --concurrency 32 --learners 50 --processes 2]
 """
 
 from __future__ import annotations
@@ -39,6 +44,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--learners", type=int, default=50)
     parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra ACHIEVEMENTS_* server setting, e.g. GRPC_MAX_WORKERS=16")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                        help="server processes on each side (ours and the bare baseline)")
     parser.add_argument("--bare-port", type=int, help=argparse.SUPPRESS)  # the baseline process
     return parser.parse_args()
 
@@ -71,11 +78,18 @@ class Process:
         self.process = subprocess.Popen(command, cwd=common.ROOT, env=service_env(settings),
                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
-    def cpu_seconds(self) -> float:
-        """User + system CPU time of the process (warm-up included: measured around both)."""
-        stat = Path(f"/proc/{self.process.pid}/stat").read_text()
-        fields = stat.rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    def cpu_seconds(self) -> dict[int, float]:
+        """User + system CPU time of the process and of each child (the forked servers)."""
+        from tests.support.services import child_pids
+
+        pids = [self.process.pid, *child_pids(self.process.pid)]
+        return {pid: _cpu_seconds(pid) for pid in pids}
+
+    def processes(self) -> int:
+        """Server processes: the forked children, or the process itself when it forked none."""
+        from tests.support.services import child_pids
+
+        return len(child_pids(self.process.pid)) or 1
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -84,6 +98,14 @@ class Process:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_serving(address: str, timeout: float = 60.0) -> None:
@@ -148,12 +170,33 @@ def measure(server: Process, address: str, rpc: str, requests: list[Any], token:
     before = server.cpu_seconds()
     result = asyncio.run(load(address, rpc, requests, token, args))
     calls = result["calls"] + result["errors"]
-    spent = server.cpu_seconds() - before
-    result["server_cpu_ms_per_call"] = round(spent * 1000 / calls, 3) if calls else None
+    after = server.cpu_seconds()
+    spent = {pid: after[pid] - before.get(pid, 0.0) for pid in after}
+    result["server_cpu_ms_per_call"] = round(sum(spent.values()) * 1000 / calls, 3) \
+        if calls else None
+    result["server_cpu_seconds_by_process"] = [round(spent[pid], 2) for pid in sorted(spent)]
+    result["server_processes"] = server.processes()
     return result
 
 
-def serve_bare(port: int, token_free_responses: dict[str, Any]) -> None:
+def serve_bare_processes(port: int, processes: int, responses: dict[str, Any]) -> None:
+    """``processes`` bare servers on one port, forked before any grpc object exists (as ours)."""
+    if processes == 1:
+        serve_bare(port, responses, shared_port=False)
+        return
+    children = []
+    for _ in range(processes):
+        pid = os.fork()
+        if pid == 0:
+            serve_bare(port, responses, shared_port=True)
+            os._exit(0)
+        children.append(pid)
+    signal.signal(signal.SIGTERM, lambda *_: [os.kill(pid, signal.SIGTERM) for pid in children])
+    for pid in children:
+        os.waitpid(pid, 0)
+
+
+def serve_bare(port: int, token_free_responses: dict[str, Any], shared_port: bool) -> None:
     """The baseline: the same generated service, constant answers, no interceptor or database."""
     import grpc
 
@@ -166,7 +209,7 @@ def serve_bare(port: int, token_free_responses: dict[str, Any]) -> None:
         def ListAchievements(self, request: Any, context: Any) -> Any:
             return token_free_responses["ListAchievements"]
 
-    server = grpc.server(ThreadPoolExecutor(64), options=[("grpc.so_reuseport", 0)])
+    server = grpc.server(ThreadPoolExecutor(64), options=[("grpc.so_reuseport", int(shared_port))])
     pb_grpc.add_AchievementServiceServicer_to_server(Bare(), server)
     from grpc_health.v1 import health, health_pb2_grpc
 
@@ -206,8 +249,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         servers = {
             "service": Process([sys.executable, "-m", "app.grpc"], {
                 **services.settings, "GRPC_HOST": "127.0.0.1", "GRPC_PORT": str(ports["service"]),
+                "GRPC_PROCESSES": str(args.processes),
                 **dict(item.split("=", 1) for item in args.server_env)}),
-            "bare": Process([sys.executable, __file__, "--bare-port", str(ports["bare"])], {}),
+            "bare": Process([sys.executable, __file__, "--bare-port", str(ports["bare"]),
+                             "--processes", str(args.processes)], {}),
         }
         try:
             for port in ports.values():
@@ -231,7 +276,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> None:
     args = parse()
     if args.bare_port:
-        serve_bare(args.bare_port, constant_responses())
+        serve_bare_processes(args.bare_port, args.processes, constant_responses())
         return
     common.emit(run(args))
 

@@ -56,6 +56,15 @@ def catalog(session: Session | None = None) -> IndexedCatalog:
     return loaded
 
 
+def catalog_for_revision(revision: str | None, session: Session | None = None) -> IndexedCatalog:
+    """The catalog when the caller already read its revision (saves :func:`catalog`'s query)."""
+    session = session or db.session
+    hit = _cached.get(str(session.get_bind().url))
+    if hit is not None and revision is not None and hit[0] == revision:
+        return hit[1]
+    return catalog(session)
+
+
 def current_revision(session: Session) -> str | None:
     return session.scalar(select(CatalogRevision.revision).where(CatalogRevision.id == 1))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
@@ -65,6 +65,22 @@ def load_states_and_pending(
     states = {learner.id: _state(learner.id, indexed, modules[learner.id], scores[learner.id],
                                  days.get(learner.id)) for learner in learners}
     return states, {user_id: entry.pending for user_id, entry in days.items() if entry.pending}
+
+
+def state_from_rows(learner: Learner, indexed: IndexedCatalog, module_ids: Iterable[int],
+                    best_scores: Iterable[tuple[int, float]],
+                    moments: Iterable[datetime]) -> LearnerState:
+    """A learner's state from rows read elsewhere (ids as stored, every event's moment):
+    the same mapping :func:`load_states` applies to its own reads."""
+    zone = learner_zone(learner.timezone)
+    modules = {indexed.module_keys[m] for m in module_ids if m in indexed.module_keys}
+    scores = {indexed.assessment_keys[a]: best for a, best in best_scores
+              if a in indexed.assessment_keys}
+    days = ActiveDays()
+    for moment in moments:
+        days.days.add(moment.astimezone(zone).date())
+        days.events += 1
+    return _state(learner.id, indexed, modules, scores, days)
 
 
 def _state(user_id: int, indexed: IndexedCatalog, modules: set[str], scores: dict[str, float],

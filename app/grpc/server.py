@@ -10,6 +10,7 @@ with ``after_id``), new calls are refused, and in-flight unary calls get
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -21,10 +22,12 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from sqlalchemy import text
 
+from app.config import Config
 from app.extensions import db
 from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
 from app.grpc.generated.achievements.v1 import achievements_pb2_grpc as pb_grpc
 from app.grpc.interceptors import CallInterceptor
+from app.grpc.processes import process_count, run_processes
 from app.grpc.servicer import AchievementServicer
 from app.grpc.streams import StreamGate
 
@@ -37,8 +40,11 @@ OPTIONS: tuple[tuple[str, Any], ...] = (
     ("grpc.keepalive_permit_without_calls", 1),
     ("grpc.http2.min_ping_interval_without_data_ms", 10_000),  # clients may ping every 10 s
     ("grpc.http2.max_pings_without_data", 0),
-    ("grpc.so_reuseport", 0),  # a port already taken is an error, not a silent second server
 )
+# One process: a port already taken is an error, not a silent second server. Several
+# processes (app.grpc.processes) share the port the supervisor checked and holds.
+SHARED_PORT = (("grpc.so_reuseport", 1),)
+OWN_PORT = (("grpc.so_reuseport", 0),)
 
 
 class Readiness:
@@ -77,13 +83,15 @@ class Readiness:
 
 
 class AchievementsServer:
-    def __init__(self, app: Flask, host: str | None = None, port: int | None = None) -> None:
+    def __init__(self, app: Flask, host: str | None = None, port: int | None = None,
+                 shared_port: bool = False) -> None:
         settings = app.config["ACHIEVEMENTS_CONFIG"]
         self.grace = settings.GRPC_GRACE_SECONDS
         self.gate = StreamGate(app, settings.GRPC_MAX_STREAMS, settings.GRPC_HEARTBEAT_SECONDS)
         self.server = grpc.server(
             ThreadPoolExecutor(settings.GRPC_MAX_WORKERS, thread_name_prefix="grpc-call"),
-            interceptors=[CallInterceptor(app)], options=OPTIONS)
+            interceptors=[CallInterceptor(app)],
+            options=OPTIONS + (SHARED_PORT if shared_port else OWN_PORT))
         pb_grpc.add_AchievementServiceServicer_to_server(
             AchievementServicer(app, self.gate), self.server)
         self.health = health.HealthServicer(experimental_non_blocking=True)
@@ -110,13 +118,13 @@ class AchievementsServer:
         self.server.stop(self.grace if grace is None else grace).wait()
 
 
-def serve(app: Flask) -> None:
+def serve(app: Flask, port: int | None = None, shared_port: bool = False) -> None:
     """Run until SIGTERM/SIGINT, then stop gracefully."""
-    server = AchievementsServer(app).start()
+    server = AchievementsServer(app, port=port, shared_port=shared_port).start()
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    print(f"gRPC {SERVICE_NAME} listening on {server.address}", flush=True)
+    print(f"gRPC {SERVICE_NAME} listening on {server.address} (pid {os.getpid()})", flush=True)
     while not stop.wait(1.0):
         pass
     log.info("stopping: grace %.1fs", server.grace)
@@ -125,7 +133,13 @@ def serve(app: Flask) -> None:
 
 
 def main() -> None:
+    """One server, or ``GRPC_PROCESSES`` of them on a shared port (see app.grpc.processes)."""
     from app import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    serve(create_app())
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(process)d %(levelname)s %(name)s %(message)s")
+    settings = Config.from_env()
+    if process_count(settings) == 1:
+        serve(create_app(settings))
+        return
+    run_processes(settings, lambda port: serve(create_app(settings), port, shared_port=True))

@@ -9,7 +9,8 @@ token and checked the RPC's scope; it also turns domain errors into codes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 import grpc
 from flask import Flask
@@ -21,13 +22,14 @@ from app.achievements.queries import (
     MAX_LIMIT,
     HistoryFilter,
     get_achievement,
-    list_achievements,
     read_without_transaction,
 )
+from app.achievements.raw_sql import awards_by_ids, history_ids
 from app.achievements.summary import learner_summary
 from app.achievements.types import achievement_types
 from app.errors import InvalidInput
 from app.grpc import convert
+from app.grpc.award_cache import AwardMessages
 from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
 from app.grpc.generated.achievements.v1 import achievements_pb2_grpc as pb_grpc
 from app.grpc.interceptors import current_principal
@@ -41,6 +43,7 @@ class AchievementServicer(pb_grpc.AchievementServiceServicer):
     def __init__(self, app: Flask, gate: StreamGate) -> None:
         self.app = app
         self.gate = gate
+        self.awards = AwardMessages(_award_rows)
 
     def RecordProgress(self, request: pb.RecordProgressRequest,
                        context: grpc.ServicerContext) -> pb.RecordProgressResponse:
@@ -57,16 +60,15 @@ class AchievementServicer(pb_grpc.AchievementServiceServicer):
 
     def ListAchievements(self, request: pb.ListAchievementsRequest,
                          context: grpc.ServicerContext) -> pb.ListAchievementsResponse:
-        read_without_transaction()  # read-only RPC: no BEGIN/ROLLBACK round trips
+        """The page's award ids from one query; their messages mostly from ``self.awards``."""
         user_id = self._reader_subject(request.user_id)
         filters = HistoryFilter(types=convert.type_keys(request.types),
                                 since=convert.moment(request, "earned_after"),
                                 until=convert.moment(request, "earned_before"))
-        page = list_achievements(user_id, filters, request.page_token or None,
-                                 convert.page_size(request.page_size, MAX_LIMIT))
-        return pb.ListAchievementsResponse(
-            achievements=[convert.achievement(award_as_dict(a)) for a in page.items],
-            next_page_token=page.next_cursor or "")
+        page = history_ids(user_id, filters, request.page_token or None,
+                           convert.page_size(request.page_size, MAX_LIMIT))
+        return pb.ListAchievementsResponse(achievements=self.awards.messages(page.items),
+                                           next_page_token=page.next_cursor or "")
 
     def GetAchievement(self, request: pb.GetAchievementRequest,
                        context: grpc.ServicerContext) -> pb.GetAchievementResponse:
@@ -77,7 +79,6 @@ class AchievementServicer(pb_grpc.AchievementServiceServicer):
 
     def GetSummary(self, request: pb.GetSummaryRequest,
                    context: grpc.ServicerContext) -> pb.GetSummaryResponse:
-        read_without_transaction()  # read-only RPC: no BEGIN/ROLLBACK round trips
         user_id = self._reader_subject(request.user_id)
         return convert.summary(user_id, learner_summary(user_id))
 
@@ -105,6 +106,11 @@ class AchievementServicer(pb_grpc.AchievementServiceServicer):
                                    fields={"user_id": ["must be 0 with all_learners"]})
             return None
         return self._reader_subject(request.user_id)
+
+
+def _award_rows(ids: Sequence[int]) -> list[Any]:
+    read_without_transaction()  # read-only RPC: no BEGIN/ROLLBACK round trips
+    return awards_by_ids(ids)
 
 
 def _watch(app: Flask, user_id: int | None, after_id: int | None, heartbeat: float,
