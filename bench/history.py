@@ -186,16 +186,22 @@ def _deep(deep_ids: dict[int, list[int]]) -> tuple[int, None, int]:
     return uid, None, ids[random.randrange(len(ids) // 10 + 1)]  # the oldest tenth
 
 
-def api_call(client: Any, headers: dict[str, str], query: Pick) -> None:
+def api_url(query: Pick) -> str:
+    """The request a client sends for ``query`` (built before timing, as the SQL is compiled)."""
+    from urllib.parse import urlencode
+
     from app.achievements.queries import encode_cursor
 
     uid, kinds, after = query
-    params: dict[str, Any] = {"user_id": uid, "limit": PAGE}
-    if kinds:
-        params["type"] = kinds
+    params: list[tuple[str, Any]] = [("user_id", uid), ("limit", PAGE)]
+    params += [("type", kind) for kind in kinds or ()]
     if after:
-        params["cursor"] = encode_cursor(after)
-    response = client.get("/api/v1/achievements", query_string=params, headers=headers)
+        params.append(("cursor", encode_cursor(after)))
+    return "/api/v1/achievements?" + urlencode(params)
+
+
+def api_call(client: Any, headers: dict[str, str], url: str) -> None:
+    response = client.get(url, headers=headers)
     assert response.status_code == 200, response.data
 
 
@@ -225,27 +231,33 @@ def measure(url: str, seeded: dict[str, Any], repeats: int) -> dict[str, Any]:
     with psycopg.connect(url, autocommit=True) as conn, api_client(url) as (client, headers):
         for scenario in scenarios(seeded, conn):
             picks = [scenario.pick() for _ in range(repeats)]
-            statements = [compiled_sql(pick) for pick in picks]
+            urls, statements = [api_url(p) for p in picks], [compiled_sql(p) for p in picks]
+            same_rows(client.get(urls[0], headers=headers).get_json(), run_sql(conn, statements[0]))
             api[scenario.name], direct[scenario.name] = run_interleaved(
-                lambda pick: api_call(client, headers, pick),
-                lambda sql: run_sql(conn, sql), picks, statements)
+                lambda url: api_call(client, headers, url),
+                lambda sql: run_sql(conn, sql), urls, statements)
             plans[scenario.name] = plan(conn, statements[0])
     return {"api": api, "sql": direct, "plans": plans}
+
+
+def same_rows(page: dict[str, Any], rows: list[Any]) -> None:
+    """The API and the baseline read the same awards (the SQL fetches one extra row)."""
+    assert [item["id"] for item in page["items"]] == [row[0] for row in rows[:PAGE]], page
 
 
 def run_sql(conn: Any, sql: tuple[str, dict[str, Any]]) -> list[Any]:
     return conn.execute(sql[0], sql[1], prepare=True).fetchall()  # type: ignore[no-any-return]
 
 
-def run_interleaved(call_api: Callable[[Pick], Any], call_sql: Callable[[Any], Any],
-                    picks: list[Pick], statements: list[Any]) -> tuple[dict[str, Any], ...]:
+def run_interleaved(call_api: Callable[[str], Any], call_sql: Callable[[Any], Any],
+                    urls: list[str], statements: list[Any]) -> tuple[dict[str, Any], ...]:
     """API request i, then its SQL i: both sides see the same load; 20 warm-ups each."""
-    for pick, sql in zip(picks[:20], statements[:20], strict=True):
-        call_api(pick)
+    for url, sql in zip(urls[:20], statements[:20], strict=True):
+        call_api(url)
         call_sql(sql)
     api, direct = [], []
-    for pick, sql in zip(picks, statements, strict=True):
-        api.append(timed(lambda: call_api(pick)))  # noqa: B023  (called at once)
+    for url, sql in zip(urls, statements, strict=True):
+        api.append(timed(lambda: call_api(url)))  # noqa: B023  (called at once)
         direct.append(timed(lambda: call_sql(sql)))  # noqa: B023
     return percentiles(api), percentiles(direct)
 

@@ -153,14 +153,16 @@ HistoryRow = namedtuple("HistoryRow", [column.key for column in AWARD_COLUMNS]) 
 _PG = postgresql_psycopg.dialect()
 _PROCESSORS = [(index, processor) for index, column in enumerate(AWARD_COLUMNS)
                if (processor := column.type.dialect_impl(_PG).result_processor(_PG, None))]
-_OPTIONAL = ("types", "since", "until", "after_id", "before_id")
+_OPTIONAL = ("type", "types", "since", "until", "after_id", "before_id")
 _HISTORY_SQL: dict[tuple[bool, ...], str] = {}
 
 
 def history_statement(user_id: int, filters: HistoryFilter, cursor: str | None,
                       limit: int) -> tuple[str, dict[str, Any]]:
     """``history_query`` as SQL text and parameters for psycopg (bench/history.py's baseline)."""
-    values = {"types": list(filters.types) or None, "since": filters.since,
+    kinds = list(filters.types)
+    values = {"type": kinds[0] if len(kinds) == 1 else None,
+              "types": kinds if len(kinds) > 1 else None, "since": filters.since,
               "until": filters.until, "after_id": filters.after_id,
               "before_id": decode_cursor(cursor) if cursor else None}
     shape = tuple(values[name] is not None for name in _OPTIONAL)
@@ -170,9 +172,11 @@ def history_statement(user_id: int, filters: HistoryFilter, cursor: str | None,
 
 
 def _compile_history(shape: tuple[bool, ...]) -> str:
-    types, since, until, after_id, before_id = shape
+    one_type, types, since, until, after_id, before_id = shape
     a = Achievement
     query = select(*AWARD_COLUMNS).where(*_seen_by(bindparam("user_id")))  # type: ignore[arg-type]
+    if one_type:  # "=", not "= ANY": the (user_id, type, id) index then yields id order
+        query = query.where(a.achievement_type == bindparam("type", type_=String))
     if types:
         query = query.where(a.achievement_type == any_(bindparam("types", type_=ARRAY(String))))
     if since:

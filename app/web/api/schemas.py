@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
@@ -109,6 +111,47 @@ class AchievementQuery(SubjectQuery):
                                  metadata={"description": "earned before (exclusive)"})
     cursor = Text(validate=validate.Length(max=100), metadata={"description": "opaque"})
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_LIMIT))
+
+
+_CANONICAL_ID = re.compile(r"[1-9][0-9]{0,9}\Z")
+_CURSOR_CHARS = re.compile(r"[A-Za-z0-9_-]{1,100}\Z")  # what encode_cursor writes
+_TYPE_SET = frozenset(ACHIEVEMENT_TYPES)
+
+
+def canonical_achievement_query(lists: Mapping[str, list[str]]) -> dict[str, Any] | None:
+    """``AchievementQuery().load`` of a plain history query, without marshmallow; else None.
+
+    ``lists`` is the query string's values per key. Only keys given once in
+    canonical form (decimal ids in range, known types, a cursor in
+    ``encode_cursor``'s alphabet) are read here; anything else (``since``,
+    ``until``, repeats, signs, unknown keys) returns None and the schema itself
+    answers, errors included. Tests check equality with the schema's load.
+    """
+    loaded: dict[str, Any] = {"limit": 20}
+    for key, values in lists.items():
+        if key == "type" and _TYPE_SET.issuperset(values):
+            loaded["type"] = list(values)
+            continue
+        read = _CANONICAL_READERS.get(key)
+        value = read(values[0]) if read is not None and len(values) == 1 else None
+        if value is None:
+            return None
+        loaded[key] = value
+    return loaded
+
+
+def _id_in(low: int, high: int) -> Callable[[str], int | None]:
+    def read(text: str) -> int | None:
+        number = int(text) if _CANONICAL_ID.match(text) else 0
+        return number if low <= number <= high else None
+    return read
+
+
+_CANONICAL_READERS: dict[str, Callable[[str], Any]] = {
+    "user_id": _id_in(1, MAX_ID),
+    "limit": _id_in(1, MAX_LIMIT),
+    "cursor": lambda text: text if _CURSOR_CHARS.match(text) else None,
+}
 
 
 class RevokeIn(StrictSchema):
