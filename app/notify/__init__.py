@@ -2,7 +2,7 @@
 
 Each process holds ONE :class:`Hub`. With Redis configured the hub keeps one
 pattern subscription to ``<prefix>:user:*`` and fans messages out to
-per-connection queues; embedded, publishing dispatches straight into the hub.
+per-connection inboxes; embedded, publishing dispatches straight into the hub.
 """
 
 from __future__ import annotations

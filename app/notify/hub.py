@@ -1,29 +1,27 @@
-"""Per-process fan-out from one backend subscription to many connection queues.
+"""Per-process fan-out from one backend subscription to many connection inboxes.
 
 A web process holds thousands of idle streams; each costs one small
-:class:`Subscription` (a bounded queue), never a Redis connection. Works the
+:class:`Subscription` (a bounded inbox), never a Redis connection. Works the
 same with OS threads and under gevent's monkey-patching (gunicorn ``-k
-gevent``), where ``threading`` and ``queue`` become cooperative.
+gevent``), where ``threading`` becomes cooperative.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import queue
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
 RESYNC = {"resync": True}
-"""Put on a queue when messages may have been missed; the reader replays from the database."""
+"""Put in an inbox when messages may have been missed; the reader replays from the database."""
 
 QUEUE_SIZE = 64
-"""Messages only wake readers (awards are read from the database), so a short queue suffices."""
+"""Messages only wake readers (awards are read from the database), so a short inbox suffices."""
 
 READY_TIMEOUT = 5.0
 
@@ -41,34 +39,35 @@ class Backend(Protocol):
     def wait_ready(self, timeout: float) -> bool: ...
 
 
-@dataclass(eq=False)
 class Subscription:
-    """One live connection's inbox. ``user_id`` None means every learner (admin watch)."""
+    """One live connection's inbox. ``user_id`` None means every learner (admin watch).
 
-    user_id: int | None
-    queue: queue.Queue[dict[str, Any]] = field(
-        default_factory=lambda: queue.Queue(maxsize=QUEUE_SIZE))
+    A list and an event rather than a ``queue.Queue`` (a mutex, three conditions
+    and a deque, ~2.5 KB): a web process holds one per open stream. One reader,
+    any number of writers; ``threading.Event`` is gevent's under monkey-patching.
+    """
+
+    __slots__ = ("_bell", "_inbox", "user_id")
+
+    def __init__(self, user_id: int | None) -> None:
+        self.user_id = user_id
+        self._inbox: list[dict[str, Any]] = []
+        self._bell = threading.Event()
 
     def offer(self, message: dict[str, Any]) -> None:
         """Never blocks the fan-out: a stalled reader gets one RESYNC instead of a backlog."""
-        try:
-            self.queue.put_nowait(message)
-        except queue.Full:
-            self._drain()
-            self.queue.put_nowait(RESYNC)
+        if len(self._inbox) >= QUEUE_SIZE:
+            self._inbox[:] = [RESYNC]
+        else:
+            self._inbox.append(message)
+        self._bell.set()
 
     def get(self, timeout: float) -> dict[str, Any] | None:
-        try:
-            return self.queue.get(timeout=timeout)
-        except queue.Empty:
-            return None
-
-    def _drain(self) -> None:
-        while True:
-            try:
-                self.queue.get_nowait()
-            except queue.Empty:
-                return
+        """The oldest message, waiting up to ``timeout`` seconds; None if none came."""
+        self._bell.clear()  # cleared before looking, so an offer racing this call still rings
+        if not self._inbox:
+            self._bell.wait(timeout)
+        return self._inbox.pop(0) if self._inbox else None
 
 
 class Hub:
@@ -76,7 +75,8 @@ class Hub:
 
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
-        self._subs: dict[int | None, set[Subscription]] = defaultdict(set)
+        # Lists, not sets: a learner has a tab or two open, and an empty set is 216 bytes.
+        self._subs: dict[int | None, list[Subscription]] = defaultdict(list)
         self._lock = threading.Lock()
         self._started_pid: int | None = None
 
@@ -91,7 +91,7 @@ class Hub:
         self._ensure_started()
         sub = Subscription(user_id)
         with self._lock:
-            self._subs[user_id].add(sub)
+            self._subs[user_id].append(sub)
         if not self.backend.wait_ready(READY_TIMEOUT):
             log.warning("live backend not ready; the reader relies on resync after reconnect")
         return sub
@@ -99,8 +99,8 @@ class Hub:
     def unsubscribe(self, sub: Subscription) -> None:
         with self._lock:
             subs = self._subs.get(sub.user_id)
-            if subs is not None:
-                subs.discard(sub)
+            if subs is not None and sub in subs:
+                subs.remove(sub)
                 if not subs:
                     del self._subs[sub.user_id]
 

@@ -16,6 +16,8 @@ from flask import Flask
 from app.achievements.live import follow
 
 RETRY_MS = 2000
+CONNECTED = f"retry: {RETRY_MS}\n: connected\n\n".encode()
+PING = b": ping\n\n"
 
 
 def parse_last_event_id(header: str | None, query: str | None) -> int | None:
@@ -27,11 +29,14 @@ def parse_last_event_id(header: str | None, query: str | None) -> int | None:
     return None
 
 
-def event_stream(app: Flask, user_id: int, after_id: int | None) -> Iterator[str]:
+def event_stream(app: Flask, user_id: int, after_id: int | None) -> Iterator[bytes]:
+    """Encoded frames, for a ``direct_passthrough`` response: werkzeug then hands this
+    generator to the server as is, with no wrapping iterator or encoding generator
+    kept alive (and saved on the greenlet's stack) for the life of the stream."""
     heartbeat = app.config["ACHIEVEMENTS_CONFIG"].SSE_PING_SECONDS
-    yield f"retry: {RETRY_MS}\n: connected\n\n"
+    yield CONNECTED
     for award in follow(app, user_id, after_id, heartbeat):
-        yield ": ping\n\n" if award is None else format_event(award)
+        yield PING if award is None else format_event(award).encode()
 
 
 def format_event(award: dict[str, Any]) -> str:

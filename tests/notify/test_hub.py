@@ -34,6 +34,30 @@ def test_a_stalled_inbox_gets_one_resync_instead_of_a_backlog() -> None:
     assert len([m for m in drained if m is not None]) <= QUEUE_SIZE
 
 
+def test_a_message_offered_before_the_reader_waits_is_not_lost() -> None:
+    sub = Hub(MemoryBackend()).subscribe(1)
+    sub.offer({"id": 1})
+    sub.offer({"id": 2})
+    assert [sub.get(0.01), sub.get(0.01), sub.get(0.01)] == [{"id": 1}, {"id": 2}, None]
+
+
+def test_a_reader_wakes_when_another_thread_offers() -> None:
+    sub = Hub(MemoryBackend()).subscribe(1)
+    threading.Timer(0.05, sub.offer, args=({"id": 3},)).start()
+    assert sub.get(5) == {"id": 3}
+
+
+def test_a_learner_with_two_tabs_has_two_inboxes() -> None:
+    local = Hub(MemoryBackend())
+    first, second = local.subscribe(1), local.subscribe(1)
+    local.unsubscribe(first)
+    local.unsubscribe(first)  # a second close changes nothing
+    local.publish(1, {"id": 4})
+    assert second.get(0.1) == {"id": 4}
+    assert first.get(0.01) is None
+    assert local.connection_count() == 1
+
+
 def test_unsubscribing_forgets_the_learner() -> None:
     local = Hub(MemoryBackend())
     sub = local.subscribe(1)
