@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from flask import current_app
 from sqlalchemy import select
 
 from app.errors import InvalidInput, NotFound
@@ -40,8 +41,8 @@ def resolve(data: ProgressInput) -> ResolvedInput:
     _check_common(data)
     occurred_at = data.occurred_at or utcnow()
     if data.kind == "module_completed":
-        module = _module(data.module)
-        return ResolvedInput(occurred_at, {"module": module.key}, module_id=module.id)
+        module_id = _module_id(data.module)
+        return ResolvedInput(occurred_at, {"module": data.module}, module_id=module_id)
     if data.kind == "assessment_scored":
         assessment, score = _assessment_score(data.assessment, data.score)
         payload = {"assessment": assessment.key, "score": score}
@@ -60,7 +61,7 @@ def _check_common(data: ProgressInput) -> None:
     if errors:
         raise InvalidInput("the progress event is invalid", fields=errors)
     check_user_id(data.user_id)
-    if db.session.get(User, data.user_id) is None:
+    if db.session.scalar(select(User.id).where(User.id == data.user_id)) is None:
         raise NotFound(f"no user {data.user_id}", fields={"user_id": ["unknown user"]})
 
 
@@ -80,13 +81,17 @@ def _time_errors(occurred_at: datetime) -> dict[str, list[str]]:
     return {}
 
 
-def _module(key: str | None) -> Module:
+def _module_id(key: str | None) -> int:
+    """The module's id; known ids are kept per app, as modules are never deleted or re-keyed."""
     if not key:
         raise InvalidInput("module is required", fields={"module": ["required"]})
-    module = db.session.scalar(select(Module).where(Module.key == key))
-    if module is None:
-        raise InvalidInput(f"unknown module {key!r}", fields={"module": ["unknown module"]})
-    return module
+    known: dict[str, int] = current_app.extensions.setdefault("module_ids", {})
+    if key not in known:
+        module_id = db.session.scalar(select(Module.id).where(Module.key == key))
+        if module_id is None:
+            raise InvalidInput(f"unknown module {key!r}", fields={"module": ["unknown module"]})
+        known[key] = module_id
+    return known[key]
 
 
 def _assessment_score(key: str | None, score: float | None) -> tuple[Assessment, float]:

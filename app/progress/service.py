@@ -16,14 +16,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict
 from app.extensions import db
 from app.models import AssessmentAttempt, ModuleCompletion, ProgressEvent
+from app.models.types import utcnow
 from app.progress.dispatch import enqueue_evaluation
 from app.progress.facts import ResolvedInput, check_user_id, resolve
-from app.progress.inserts import insert_ignore
+from app.progress.inserts import insert_ignore, insert_ignore_stmt
 
 log = logging.getLogger(__name__)
 
@@ -60,23 +60,15 @@ def record_progress(data: ProgressInput) -> RecordResult:
     ``source`` is the caller's identity, so idempotency keys of different callers never collide.
     """
     check_user_id(data.user_id)
-    existing = _find_replay(data)
-    if existing is not None:
-        return RecordResult(existing, created=False)
     resolved = resolve(data)
-    try:
-        event = _store(data, resolved)
-    except IntegrityError:
-        db.session.rollback()  # a concurrent duplicate won the race: answer with its event
-        existing = _find_replay(data)
-        if existing is None:
-            raise
-        return RecordResult(existing, created=False)
+    event = _store(data, resolved)
+    if event is None:  # the key was taken, maybe by a concurrent duplicate that just won
+        return RecordResult(_replayed(data), created=False)
     enqueue_evaluation(event.id)
     return RecordResult(event, created=True)
 
 
-def _find_replay(data: ProgressInput) -> ProgressEvent | None:
+def _replayed(data: ProgressInput) -> ProgressEvent:
     event = db.session.scalar(
         select(ProgressEvent).where(
             ProgressEvent.user_id == data.user_id,
@@ -84,21 +76,37 @@ def _find_replay(data: ProgressInput) -> ProgressEvent | None:
             ProgressEvent.idempotency_key == data.idempotency_key,
         )
     )
-    if event is not None and event.request_hash != data.fingerprint():
+    if event is None:  # ON CONFLICT waited for the holder of the key, which committed it
+        raise RuntimeError(f"idempotency key {data.idempotency_key!r} conflicted but is missing")
+    if event.request_hash != data.fingerprint():
         raise Conflict(
             f"idempotency key {data.idempotency_key!r} was already used with a different body"
         )
     return event
 
 
-def _store(data: ProgressInput, resolved: ResolvedInput) -> ProgressEvent:
+def _store(data: ProgressInput, resolved: ResolvedInput) -> ProgressEvent | None:
+    """Insert the event and its fact and commit; None (nothing stored) if the key was used.
+
+    One ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` both claims the key
+    and stores the row, so a new event costs no look-up first. The returned
+    event is never attached to the session, so reading it after the commit
+    costs no reload.
+    """
     event = ProgressEvent(
         user_id=data.user_id, kind=data.kind, payload=resolved.payload,
         idempotency_key=data.idempotency_key, request_hash=data.fingerprint(),
-        source=data.source, occurred_at=resolved.occurred_at,
+        source=data.source, occurred_at=resolved.occurred_at, recorded_at=utcnow(),
+        processed_at=None, attempts=0,
     )
-    db.session.add(event)
-    db.session.flush()
+    columns = [c.key for c in ProgressEvent.__table__.columns if c.key != "id"]
+    claim = (insert_ignore_stmt(ProgressEvent, ["user_id", "source", "idempotency_key"])
+             .values({key: getattr(event, key) for key in columns})
+             .returning(ProgressEvent.id))
+    event.id = db.session.scalar(claim)
+    if event.id is None:
+        db.session.rollback()
+        return None
     _store_fact(event, resolved)
     db.session.commit()
     return event
