@@ -11,7 +11,7 @@ import asyncio
 import threading
 from contextlib import suppress
 
-from tests.e2e.server import free_port
+from tests.support.services import free_port
 
 
 class DroppingProxy:

@@ -10,7 +10,6 @@ own app to create learners and service tokens.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -25,7 +24,7 @@ from app import create_app
 from app.accounts import create_token, create_user
 from app.config import Config
 from app.extensions import db
-from tests.support.services import ROOT, service_env, wait_for
+from tests.support.services import ROOT, WebServer, service_env, wait_for
 
 ARTIFACTS = ROOT / "test-artifacts"
 PASSWORD = "correct-horse-42"
@@ -33,21 +32,15 @@ DEMO_MODULES = ["demo-python-variables", "demo-python-control-flow", "demo-pytho
                 "demo-python-defining-functions", "demo-python-arguments"]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class LiveServer:
+    """A ``WebServer`` (gunicorn + gevent, one worker) plus what the browser tests do to it."""
+
     def __init__(self, settings: dict[str, str], name: str) -> None:
         self.settings = {"SECRET_KEY": f"e2e-{uuid.uuid4().hex}", "SSE_PING_SECONDS": "2",
                          **settings}
-        self.name = name
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = ARTIFACTS / f"e2e-web-{name}-{uuid.uuid4().hex[:6]}.log"
-        self.process: subprocess.Popen[bytes] | None = None
+        self.web = WebServer(self.settings, name=f"e2e-web-{name}")
+        self.port = self.web.port
+        self.url = self.web.url
         self._app: Flask | None = None
         self._token: str | None = None
 
@@ -58,24 +51,12 @@ class LiveServer:
         return self
 
     def start(self, timeout: float = 30.0) -> LiveServer:
-        ARTIFACTS.mkdir(exist_ok=True)
-        command = [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1",
-                   "--worker-connections", "2000", "-b", f"127.0.0.1:{self.port}",
-                   "--graceful-timeout", "2", "wsgi:app"]
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(command, cwd=ROOT, env=service_env(self.settings),
-                                            stdout=log, stderr=subprocess.STDOUT)
+        self.web.start(timeout)
         wait_for(self._answers, timeout=timeout, interval=0.1, what=f"gunicorn on {self.port}")
         return self
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        self.web.stop()
 
     @property
     def app(self) -> Flask:
@@ -118,7 +99,7 @@ class LiveServer:
         return self._token
 
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return self.web.log() if self.web.log_path.exists() else ""
 
     def _flask(self, *args: str) -> None:
         subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT,
@@ -126,7 +107,7 @@ class LiveServer:
                        timeout=120)
 
     def _answers(self) -> bool:
-        if self.process is not None and self.process.poll() is not None:
+        if self.web.process is not None and self.web.process.poll() is not None:
             raise RuntimeError(f"gunicorn exited: {self.log()[-3000:]}")
         with suppress(OSError), urllib.request.urlopen(f"{self.url}/login", timeout=2) as reply:
             return reply.status == 200
