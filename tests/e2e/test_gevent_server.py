@@ -10,6 +10,7 @@ import asyncio
 import re
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
@@ -70,6 +71,8 @@ async def hold_and_award(server: LiveServer, learner: dict[str, Any], cookie: st
 def test_many_idle_streams_all_receive_the_award(server: LiveServer,
                                                  learner: dict[str, Any]) -> None:
     cookie = session_cookie(server, learner)
-    delays = asyncio.run(hold_and_award(server, learner, cookie))
+    # Its own thread: Playwright's sync API may already run a loop on this one.
+    with ThreadPoolExecutor(1) as pool:
+        delays = pool.submit(asyncio.run, hold_and_award(server, learner, cookie)).result()
     assert len(delays) == STREAMS
     assert max(delays) < 5.0
