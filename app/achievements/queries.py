@@ -193,18 +193,30 @@ def _compile_history(shape: tuple[bool, ...]) -> str:
 
 def list_history(user_id: int, filters: HistoryFilter, cursor: str | None = None,
                  limit: int = 20) -> Page:
-    """:func:`list_achievements`, the same rows and cursor; on psycopg through one prepared
-    statement per filter shape (see above), elsewhere exactly ``list_achievements``."""
-    connection = db.session.connection()
-    if connection.dialect.driver != "psycopg":
+    """:func:`list_achievements`, the same rows and cursor; on psycopg one prepared statement
+    per filter shape (see above), elsewhere exactly ``list_achievements``.
+
+    Outside a session transaction the read runs on a pooled connection in
+    autocommit (``raw_sql.raw_connection``): no Session, no BEGIN/ROLLBACK. Inside
+    one (a token or user was just loaded, or the caller wrote) it reads through it.
+    """
+    if db.engine.dialect.driver != "psycopg":
         return list_achievements(user_id, filters, cursor, limit)
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be 1..{MAX_LIMIT}", fields={"limit": ["out of range"]})
     sql, params = history_statement(user_id, filters, cursor, limit + 1)
-    driver = connection.connection.driver_connection
-    rows = [_history_row(row) for row in driver.execute(sql, params, prepare=True)]
+    rows = [_history_row(tuple(row)) for row in _fetch_history(sql, params)]
     items = rows[:limit]
     return Page(items, encode_cursor(items[-1].id) if len(rows) > limit and items else None)
+
+
+def _fetch_history(sql: str, params: dict[str, Any]) -> list[Any]:
+    from app.achievements.raw_sql import raw_connection  # it imports this module
+
+    if db.session.registry.has() and db.session().in_transaction():
+        return list(db.session.connection().exec_driver_sql(sql, params))
+    with raw_connection(sql, params) as connection:
+        return connection.execute(sql, params, prepare=True).fetchall()  # type: ignore[no-any-return]
 
 
 def _history_row(values: tuple[Any, ...]) -> Any:

@@ -22,6 +22,7 @@ from app.achievements.queries import (
 )
 from app.achievements.revocation import revoke_award
 from app.extensions import db
+from app.models import Achievement
 from app.web.api.achievements import page_response
 from app.web.api.schemas import ACHIEVEMENT_TYPES, AchievementPage
 from tests.web.conftest import award, utc
@@ -94,6 +95,38 @@ def test_postgres_api_walks_every_visible_award_once(services_app: Flask) -> Non
         if (cursor := response.get_json()["next_cursor"]) is None:
             break
     assert seen == sorted(set(ids) - set(ids[3:5]), reverse=True)
+
+
+def test_postgres_read_inside_a_transaction_sees_its_writes(services_app: Flask) -> None:
+    user_id = seed_history(2)[0]
+    db.session.add(Achievement(user_id=user_id, achievement_type="streak", dedupe_key="streak:3",
+                               title="3 days", meta={}))
+    db.session.flush()  # uncommitted: only this transaction sees it
+    page = list_history(user_id, HistoryFilter(), None, 20)
+    assert len(page.items) == 3 and page.items[0].dedupe_key == "streak:3"
+    db.session.rollback()
+
+
+def test_postgres_pooled_read_hands_back_a_transactional_connection(services_app: Flask) -> None:
+    user_id = seed_history(2)[0]
+    db.session.remove()
+    assert len(list_history(user_id, HistoryFilter(), None, 20).items) == 2  # pooled, autocommit
+    db.session.add(Achievement(user_id=user_id, achievement_type="streak", dedupe_key="streak:7",
+                               title="7 days", meta={}))
+    db.session.flush()
+    db.session.rollback()  # on the pooled connection: must undo, not have autocommitted
+    assert len(list_history(user_id, HistoryFilter(), None, 20).items) == 2
+
+
+def test_postgres_logged_in_learner_reads_own_history_only(services_app: Flask) -> None:
+    user_id, ids = seed_history(3)
+    client = services_app.test_client()
+    login = client.post("/login", data={"email": "ann@pg.example", "password": "password123"})
+    assert login.status_code == 302
+    own = client.get("/api/v1/achievements")
+    assert [item["id"] for item in own.get_json()["items"]] == sorted(ids, reverse=True)
+    other = client.get("/api/v1/achievements", query_string={"user_id": user_id + 1})
+    assert other.status_code == 403 and other.mimetype == "application/problem+json"
 
 
 texts = st.text(max_size=30)
