@@ -1,19 +1,28 @@
 """Throughput: sustained progress events per second evaluated and awarded by real workers.
 
-Phase 1 records ``--events`` module completions through the progress service
-(the same call REST and gRPC make), enqueuing a task each, with no worker
-running. Phase 2 starts the workers and measures how fast they drain that
-backlog: events / (last processed_at - first processed_at), every event
-evaluated and its awards stored. Baseline, same run and database server:
-raw single-row committed INSERTs per second on one connection. Prints one
-JSON document.
+``--mode drain`` (default): phase 1 records ``--events`` module completions
+through the progress service (the same call REST and gRPC make), enqueuing a
+task each, with no worker running. Phase 2 starts the workers and measures
+how fast they drain that backlog: events / (last processed_at - first
+processed_at), every event evaluated and its awards stored.
+
+``--mode sustained``: the workers run while ``--writers`` processes record the
+events as fast as they can (as web processes would), so recording and
+evaluation share the machine: events / (first recorded_at -> last
+processed_at), and the lag recorded_at -> processed_at.
+
+Baseline, same run and database server: raw single-row committed INSERTs per
+second on one connection. Prints one JSON document.
 
     .venv/bin/python bench/throughput.py [--events 5000 --workers 1 --concurrency 4]
+    .venv/bin/python bench/throughput.py --mode sustained --writers 2
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
 import time
 from typing import Any
 
@@ -30,6 +39,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--pool", default=None,
                         help="celery pool: threads|prefork|gevent (default: the configured one)")
     parser.add_argument("--timeout", type=float, default=300.0, help="hard stop, seconds")
+    parser.add_argument("--mode", choices=("drain", "sustained"), default="drain")
+    parser.add_argument("--writers", type=int, default=2, help="sustained: writer processes")
     return parser.parse_args()
 
 
@@ -48,14 +59,18 @@ def seed(learners: int, courses: int, per_learner: int) -> list[tuple[int, list[
     return [(user_id, keys[i % courses]) for i, user_id in enumerate(ids)]
 
 
-def record_all(people: list[tuple[int, list[str]]], events: int) -> dict[str, Any]:
-    """Record the events through the progress service; tasks queue up for phase 2."""
+def plan_events(people: list[tuple[int, list[str]]], events: int) -> list[tuple[int, str]]:
+    """(learner, module) pairs, round-robin over learners."""
+    return [(user_id, mods[i]) for i in range(len(people[0][1])) for user_id, mods in people
+            if i < len(mods)][:events]
+
+
+def record_all(plan: list[tuple[int, str]], offset: int = 0) -> dict[str, Any]:
+    """Record the events through the progress service, one after another."""
     from app.progress import ProgressInput, record_progress
 
-    plan = [(user_id, mods[i]) for i in range(len(people[0][1])) for user_id, mods in people
-            if i < len(mods)][:events]
     started = time.monotonic()
-    for index, (user_id, module) in enumerate(plan):
+    for index, (user_id, module) in enumerate(plan, start=offset):
         record_progress(ProgressInput(user_id=user_id, kind="module_completed", occurred_at=None,
                                       idempotency_key=f"t{index}", module=module,
                                       source="bench"))
@@ -64,16 +79,53 @@ def record_all(people: list[tuple[int, list[str]]], events: int) -> dict[str, An
             "per_s": round(len(plan) / elapsed, 1)}
 
 
-def drain(svc: common.Services, events: int, deadline: float) -> dict[str, Any]:
+def writer_process(settings: dict[str, str], plan: list[tuple[int, str]],
+                   offset: int) -> dict[str, Any]:
+    """A writer with its own app and connections, as a web process has."""
+    from app import create_app
+    from tests.support.services import service_env
+
+    os.environ.update(service_env(settings))
+    with create_app().app_context():
+        return record_all(plan, offset)
+
+
+def sustained(svc: common.Services, plan: list[tuple[int, str]], writers: int,
+              deadline: float) -> dict[str, Any]:
+    """Workers first, then ``writers`` processes recording in parallel; wait for the drain."""
     for index in range(svc.counts["workers"]):
         svc.start_worker(f"bench{index + 1}")
+    slices = [(svc.settings, plan[i::writers], i * len(plan)) for i in range(writers)]
+    with multiprocessing.get_context("spawn").Pool(writers) as pool:
+        written = pool.starmap(writer_process, slices)
+    wait_drained(svc.database_url, deadline)
+    first, last, lag50, lag99, awards = common.sql(svc.database_url, """
+        SELECT extract(epoch FROM min(recorded_at)), extract(epoch FROM max(processed_at)),
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY processed_at - recorded_at),
+               percentile_cont(0.99) WITHIN GROUP (ORDER BY processed_at - recorded_at),
+               (SELECT count(*) FROM achievements) FROM progress_events""")[0]
+    seconds = float(last) - float(first)
+    return {"events": len(plan), "awards": awards, "seconds": round(seconds, 2),
+            "per_s": round(len(plan) / seconds, 1),
+            "lag_ms": {"p50": round(lag50.total_seconds() * 1000, 1),
+                       "p99": round(lag99.total_seconds() * 1000, 1)},
+            "ingest": {"writers": writers,
+                       "per_s": round(sum(w["per_s"] for w in written), 1)}}
 
+
+def wait_drained(url: str, deadline: float) -> None:
     def left() -> int:
-        return common.sql(svc.database_url, "SELECT count(*) FROM progress_events "
+        return common.sql(url, "SELECT count(*) FROM progress_events "
                           "WHERE processed_at IS NULL")[0][0]
 
     common.wait_for(lambda: left() == 0, timeout=max(1.0, deadline - time.monotonic()),
                     interval=0.25, what="the backlog to drain")
+
+
+def drain(svc: common.Services, events: int, deadline: float) -> dict[str, Any]:
+    for index in range(svc.counts["workers"]):
+        svc.start_worker(f"bench{index + 1}")
+    wait_drained(svc.database_url, deadline)
     first, last, awards = common.sql(svc.database_url, """
         SELECT extract(epoch FROM min(processed_at)), extract(epoch FROM max(processed_at)),
                (SELECT count(*) FROM achievements) FROM progress_events""")[0]
@@ -103,9 +155,12 @@ def main() -> None:
     per_learner = -(-args.events // args.learners)
     with common.Services(workers=args.workers, concurrency=args.concurrency,
                          pool=args.pool) as svc:
-        people = seed(args.learners, args.courses, per_learner)
-        ingest = record_all(people, args.events)
-        measured = {**drain(svc, ingest["events"], deadline), "ingest": ingest}
+        plan = plan_events(seed(args.learners, args.courses, per_learner), args.events)
+        if args.mode == "sustained":
+            measured = sustained(svc, plan, args.writers, deadline)
+        else:
+            ingest = record_all(plan)
+            measured = {**drain(svc, ingest["events"], deadline), "ingest": ingest}
         baseline = run_baseline(svc.database_url, min(args.events, 5000))
     ratios = {"evaluated_vs_inserts": common.ratio(measured["per_s"], baseline["per_s"])}
     targets = {"events_per_s": 1000, "ratio_to_baseline": 0.25,
