@@ -15,7 +15,7 @@ from flask import current_app
 
 from app.achievements.loader import learner_zone
 from app.achievements.state import LearnerState
-from app.achievements.summary_facts import summary_facts
+from app.achievements.summary_facts import SummaryFacts, summary_facts
 from app.achievements.types import threshold_levels
 from app.models.types import utcnow
 
@@ -31,7 +31,11 @@ def learner_summary(user_id: int, *, now: datetime | None = None,
     """
     if overrides is None:
         overrides = current_app.config["ACHIEVEMENTS_CONFIG"].RULES
-    facts = summary_facts(user_id, _level_keys(overrides))
+    return summary_of(summary_facts(user_id, level_keys(overrides)), now, overrides)
+
+
+def summary_of(facts: SummaryFacts, now: datetime | None,
+               overrides: dict[str, Any] | None) -> dict[str, Any]:
     held = {key for key, _, _ in facts.awards}
     visible = {key for key, _, revoked in facts.awards if not revoked}
     counts = Counter(kind for _, kind, revoked in facts.awards if not revoked)
@@ -43,7 +47,7 @@ def learner_summary(user_id: int, *, now: datetime | None = None,
             "rarity": {key: min(holders.get(key, 0) / learners, 1.0) for key in sorted(keys)}}
 
 
-def _level_keys(overrides: dict[str, Any] | None) -> list[str]:
+def level_keys(overrides: dict[str, Any] | None) -> list[str]:
     """Every dedupe key :func:`next_milestones` can name."""
     keys = []
     for kind in ("milestone", "streak"):

@@ -31,6 +31,9 @@ from app.models import Achievement, AchievementStat, User
 LEARNER_COUNT_SECONDS = 5.0  # on PostgreSQL the rarity denominator may lag this much
 
 
+Version = tuple[str | None, str | None, int, int, tuple[str, ...]]
+
+
 @dataclass(frozen=True)
 class SummaryFacts:
     learner: Learner
@@ -38,6 +41,39 @@ class SummaryFacts:
     awards: list[tuple[str, str, bool]]  # (dedupe_key, type, revoked) of every award held
     holders: dict[str, int]  # holders of those keys and of every level key
     state: LearnerState
+    version: Version | None = None  # what learner_version() said in the same snapshot
+
+
+def version_of(timezone: str | None, revision: str | None, events: int,
+               awards: list[tuple[str, str, bool]]) -> Version:
+    """Everything of the learner's own a summary depends on, as :func:`learner_version` reads it.
+
+    Exact, not a hash: events and awards are never deleted and every progress
+    fact is stored with its event, so the two counts change with every new
+    fact or award, and revocation changes the sorted revoked keys.
+    """
+    revoked = tuple(sorted(key for key, _, is_revoked in awards if is_revoked))
+    return timezone, revision, events, len(awards), revoked
+
+
+VERSION_SQL = """
+SELECT u.timezone, (SELECT revision FROM catalog_revision WHERE id = 1),
+  (SELECT count(*) FROM progress_events WHERE user_id = u.id),
+  (SELECT count(*) FROM achievements WHERE user_id = u.id),
+  ARRAY(SELECT dedupe_key FROM achievements WHERE user_id = u.id AND revoked_at IS NOT NULL)
+FROM users u WHERE u.id = %s
+"""
+
+
+def learner_version(user_id: int) -> Version | None:
+    """The learner's version in one small statement (PostgreSQL; None elsewhere)."""
+    if not on_postgresql():
+        return None
+    row = fetch_one(VERSION_SQL, (user_id,))
+    if row is None:
+        raise NotFound(f"no user {user_id}")
+    timezone, revision, events, awards, revoked = row
+    return timezone, revision, int(events), int(awards), tuple(sorted(revoked))
 
 
 def summary_facts(user_id: int, level_keys: list[str]) -> SummaryFacts:
@@ -77,7 +113,8 @@ def _facts_postgresql(user_id: int, level_keys: list[str]) -> SummaryFacts:
         holders[key] = int(count)
     state = state_from_rows(learner, catalog_for_revision(revision), modules,
                             [(a, float(best)) for a, best in scores or ()], moments)
-    return SummaryFacts(learner, learner_count.get(), held, holders, state)
+    return SummaryFacts(learner, learner_count.get(), held, holders, state,
+                        version_of(timezone, revision, len(moments), held))
 
 
 def _facts_orm(user_id: int, level_keys: list[str]) -> SummaryFacts:

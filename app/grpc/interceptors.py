@@ -1,9 +1,11 @@
-"""The server interceptor: per call an app context, the caller's Principal, the RPC's
-scope check, and domain errors turned into status codes — so the servicer does none of it.
+"""The call guard: per call an app context, the caller's Principal, the RPC's scope
+check, and domain errors turned into status codes — so the servicer does none of it.
 
-The sync server runs ``intercept_service`` on its polling thread, so nothing
-slow happens there: it only wraps the method handler, and the token is
-verified inside the wrapped behaviour, on the worker thread that serves the call.
+The server wraps each method handler once, at registration
+(:class:`GuardedRegistration`); :class:`CallInterceptor` also works as a grpc
+interceptor, which does the same wrapping per call on the polling thread.
+Either way the token is verified inside the wrapped behaviour, on the worker
+thread that serves the call.
 """
 
 from __future__ import annotations
@@ -62,6 +64,10 @@ class CallInterceptor(grpc.ServerInterceptor):
         service, _, method = details.method.lstrip("/").partition("/")
         if handler is None or service != SERVICE:
             return handler  # health and reflection are public, as their clients expect
+        return self.wrap(method, handler)
+
+    def wrap(self, method: str, handler: Any) -> Any:
+        """``handler`` behind the app context, authentication and ``method``'s scope rule."""
         rule = self.scopes.get(method, lambda request: ADMIN)  # unknown methods: deny by default
         if handler.unary_stream:
             return grpc.unary_stream_rpc_method_handler(
@@ -95,6 +101,34 @@ class CallInterceptor(grpc.ServerInterceptor):
         """The caller's principal from its bearer token, if it holds ``scope``."""
         token = bearer_token(context.invocation_metadata())
         return authorize(self.tokens.principal(token), scope)
+
+
+class GuardedRegistration:
+    """What ``add_AchievementServiceServicer_to_server`` registers, wrapped once at start-up.
+
+    Used as the server argument of the generated function instead of
+    installing :class:`CallInterceptor` as a grpc interceptor, which runs the
+    interceptor pipeline and a handler look-up on every call (~15% of a
+    List call's CPU) and bypasses grpc's registered-method fast path. The
+    generated code registers the same handlers twice (generic, then
+    registered); both registrations get the wrapped handlers, and nothing
+    of the service reaches the server unwrapped.
+    """
+
+    def __init__(self, server: grpc.Server, guard: CallInterceptor) -> None:
+        self.server = server
+        self.guard = guard
+
+    def add_generic_rpc_handlers(self, handlers: Any) -> None:
+        """Ignored: :meth:`add_registered_method_handlers` registers the wrapped ones."""
+
+    def add_registered_method_handlers(self, service: str, handlers: dict[str, Any]) -> None:
+        if service != SERVICE:
+            raise ValueError(f"unexpected service {service}")
+        wrapped = {method: self.guard.wrap(method, h) for method, h in handlers.items()}
+        self.server.add_generic_rpc_handlers(
+            (grpc.method_handlers_generic_handler(service, wrapped),))
+        self.server.add_registered_method_handlers(service, wrapped)
 
 
 @contextmanager

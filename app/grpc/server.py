@@ -26,7 +26,7 @@ from app.config import Config
 from app.extensions import db
 from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
 from app.grpc.generated.achievements.v1 import achievements_pb2_grpc as pb_grpc
-from app.grpc.interceptors import CallInterceptor
+from app.grpc.interceptors import CallInterceptor, GuardedRegistration
 from app.grpc.processes import process_count, run_processes
 from app.grpc.servicer import AchievementServicer
 from app.grpc.streams import StreamGate
@@ -44,6 +44,7 @@ OPTIONS: tuple[tuple[str, Any], ...] = (
 # One process: a port already taken is an error, not a silent second server. Several
 # processes (app.grpc.processes) share the port the supervisor checked and holds.
 SHARED_PORT = (("grpc.so_reuseport", 1),)
+DB_POOL_SIZE = 16  # PostgreSQL connections per server process (see with_server_pool)
 OWN_PORT = (("grpc.so_reuseport", 0),)
 
 
@@ -90,10 +91,10 @@ class AchievementsServer:
         self.gate = StreamGate(app, settings.GRPC_MAX_STREAMS, settings.GRPC_HEARTBEAT_SECONDS)
         self.server = grpc.server(
             ThreadPoolExecutor(settings.GRPC_MAX_WORKERS, thread_name_prefix="grpc-call"),
-            interceptors=[CallInterceptor(app)],
             options=OPTIONS + (SHARED_PORT if shared_port else OWN_PORT))
-        pb_grpc.add_AchievementServiceServicer_to_server(
-            AchievementServicer(app, self.gate), self.server)
+        pb_grpc.add_AchievementServiceServicer_to_server(  # type: ignore[arg-type]
+            AchievementServicer(app, self.gate),
+            GuardedRegistration(self.server, CallInterceptor(app)))
         self.health = health.HealthServicer(experimental_non_blocking=True)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(
@@ -132,13 +133,29 @@ def serve(app: Flask, port: int | None = None, shared_port: bool = False) -> Non
     print("gRPC server stopped", flush=True)
 
 
+def with_server_pool(settings: Config) -> Config:
+    """PostgreSQL connections for a server process: ``DB_POOL_SIZE`` kept open, no overflow.
+
+    The app's default pool (10 + 20 overflow) opens and closes an overflow
+    connection around every call beyond ten at once: a PostgreSQL backend
+    started per call. Calls hold a connection for one statement, so past
+    ``DB_POOL_SIZE`` they wait briefly for one instead (a GIL-bound process
+    could not use more at once anyway).
+    """
+    if not settings.DATABASE_URL.startswith("sqlite"):
+        options = {"pool_pre_ping": settings.DB_PRE_PING, "pool_size": DB_POOL_SIZE,
+                   "max_overflow": 0}
+        settings.EXTRA = {**settings.EXTRA, "SQLALCHEMY_ENGINE_OPTIONS": options}
+    return settings
+
+
 def main() -> None:
     """One server, or ``GRPC_PROCESSES`` of them on a shared port (see app.grpc.processes)."""
     from app import create_app
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s %(process)d %(levelname)s %(name)s %(message)s")
-    settings = Config.from_env()
+    settings = with_server_pool(Config.from_env())
     if process_count(settings) == 1:
         serve(create_app(settings))
         return

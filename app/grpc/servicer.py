@@ -25,7 +25,7 @@ from app.achievements.queries import (
     read_without_transaction,
 )
 from app.achievements.raw_sql import awards_by_ids, history_ids
-from app.achievements.summary import learner_summary
+from app.achievements.summary_cache import SummaryCache
 from app.achievements.types import achievement_types
 from app.errors import InvalidInput
 from app.grpc import convert
@@ -44,6 +44,7 @@ class AchievementServicer(pb_grpc.AchievementServiceServicer):
         self.app = app
         self.gate = gate
         self.awards = AwardMessages(_award_rows)
+        self.summaries = SummaryCache(convert.summary)
 
     def RecordProgress(self, request: pb.RecordProgressRequest,
                        context: grpc.ServicerContext) -> pb.RecordProgressResponse:
@@ -79,8 +80,8 @@ class AchievementServicer(pb_grpc.AchievementServiceServicer):
 
     def GetSummary(self, request: pb.GetSummaryRequest,
                    context: grpc.ServicerContext) -> pb.GetSummaryResponse:
-        user_id = self._reader_subject(request.user_id)
-        return convert.summary(user_id, learner_summary(user_id))
+        """Answered again from ``self.summaries`` while the learner's version is unchanged."""
+        return self.summaries.get(self._reader_subject(request.user_id))
 
     def ListAchievementTypes(self, request: pb.ListAchievementTypesRequest,
                              context: grpc.ServicerContext) -> pb.ListAchievementTypesResponse:
