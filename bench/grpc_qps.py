@@ -13,7 +13,8 @@ flight over ``--channels`` connections (several, so the kernel can spread
 them over the processes), each RPC for ``--duration`` seconds after a
 warm-up. Prints one JSON document.
 
-    .venv/bin/python bench/grpc_qps.py [--duration 5 --concurrency 32 --learners 50 --processes 2]
+    .venv/bin/python bench/grpc_qps.py [--duration 5 --concurrency 32 --channels 16
+                                        --learners 50 --processes 2]
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=5.0, help="seconds per RPC and server")
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--concurrency", type=int, default=32, help="calls in flight")
-    parser.add_argument("--channels", type=int, default=4)
+    parser.add_argument("--channels", type=int, default=16,
+                        help="client connections (several, so SO_REUSEPORT spreads them)")
     parser.add_argument("--learners", type=int, default=50)
     parser.add_argument("--server-env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra ACHIEVEMENTS_* server setting, e.g. GRPC_MAX_WORKERS=16")
