@@ -1,15 +1,15 @@
-"""SSE fan-out: one gunicorn+gevent web process holding N streams, against flask-sse.
+"""SSE fan-out: gunicorn+gevent web processes holding N streams, against flask-sse.
 
 Prints ONE JSON document (``common.report``): for this service and for
-flask-sse in the same run, under the same fd limit and the same default-configured
-Redis: connections held by ONE gevent worker, memory per connection (worker RSS
-delta / held), Redis connections used, p50/p99 delivery latency of an award to
-its learner while the streams are open, and the ratios.
+flask-sse in the same run, under the same fd limit, the same ``--workers`` and
+the same default-configured Redis: connections held, memory per connection
+(worker RSS delta / held), Redis connections used, p50/p99 delivery latency of
+an award to its learner while the streams are open, and the ratios.
 
-"At least 10x flask-sse" is read as capacity: connections one web process holds. A
-flask-sse stream needs its own Redis connection (maxclients defaults to
-10,000, and an extra fd in the worker); ours share one subscriber. ``--fd-limit``
-(root may raise it up to fs.nr_open) applies to every process of the run.
+"At least 10x flask-sse" is read as capacity: connections held under the same limits. A
+flask-sse stream needs its own Redis connection (Redis maxclients defaults to
+10,000 for the whole deployment) and so two fds in its worker; ours need one fd
+and share one subscriber per worker. With ``--workers 1`` it is per web process.
 
 Everything runs on 127.0.0.1: a private ``redis-server`` on a free port, a temp
 SQLite database (learners inserted in bulk, session cookies signed with the
@@ -25,6 +25,8 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -43,7 +45,7 @@ from sse_procs import (
     start_gunicorn,
     start_redis,
     stop,
-    worker_pid,
+    worker_pids,
 )
 
 STREAM = "/api/v1/achievements/stream"
@@ -143,18 +145,18 @@ def measure_latency(clients: Clients, send: Callable[[int], float], samples: int
             "attempted": attempted, "lost": attempted - len(total)}
 
 
-def hold(clients: Clients, pid: int, items: list[tuple[str, str, bool]], marker: str | None,
+def hold(clients: Clients, pids: list[int], items: list[tuple[str, str, bool]], marker: str | None,
          redis_url: str, reap: Callable[[], None] = lambda: None) -> dict[str, Any]:
     """Open the streams and measure what holding them costs the one worker (after a
     warm-up, so lazy imports and first-request caches are not charged to the streams)."""
     warm_up(clients, items[:WARM_UP], marker, reap)
-    baseline = rss_kb(pid)
+    baseline = rss_kb(pids)
     opened = clients.open(items, marker)
     subscribers = settled(lambda: redis_info(redis_url)["subscribers"], clients.deadline)
-    held_rss, info = rss_kb(pid), redis_info(redis_url)
+    held_rss, info = rss_kb(pids), redis_info(redis_url)
     held = opened["held"] if marker else subscribers  # flask-sse says nothing until a message
     return {"connections_requested": len(items), **opened, "connections_held": held,
-            "worker_open_fds": open_fds(pid), "worker_rss_baseline_mb": round(baseline / 1024, 1),
+            "worker_open_fds": open_fds(pids), "worker_rss_baseline_mb": round(baseline / 1024, 1),
             "worker_rss_mb": round(held_rss / 1024, 1),
             "memory_per_connection_kb": round((held_rss - baseline) / max(held, 1), 2),
             "redis_connections_for_streams": subscribers, "redis_maxclients": info["maxclients"],
@@ -194,12 +196,13 @@ def run_ours(args: argparse.Namespace, workdir: Path, redis_url: str,
     learners, cookie = seed_and_sign(app, args.learners or n, fleets)
     items = [(STREAM, cookie(learners[i % len(learners)], i // args.per_fleet), i < args.probes)
              for i in range(n)]
-    master, port = start_gunicorn("wsgi:app", env, n, ROOT, workdir / "ours.log")
+    master, port = start_gunicorn("wsgi:app", env, n, ROOT, workdir / "ours.log", args.workers)
     clients = Clients(port, args.per_fleet, deadline)
     try:
-        result = {"server": "gunicorn -k gevent -w 1 wsgi:app (this service)",
+        result = {"server": f"gunicorn -k gevent -w {args.workers} wsgi:app (this service)",
                   "learners": len(learners),
-                  **hold(clients, worker_pid(master.pid), items, ": connected", redis_url)}
+                  **hold(clients, worker_pids(master.pid, args.workers), items, ": connected",
+                         redis_url)}
         send = lambda k: make_award(app, learners[k % args.probes], k)  # noqa: E731
         result["delivery"] = measure_latency(clients, send, args.awards, deadline)
         result["delivery"]["includes"] = "DB insert + commit + Redis publish + DB replay read"
@@ -238,14 +241,15 @@ def run_flask_sse(args: argparse.Namespace, workdir: Path, redis_url: str,
     n = min(args.connections, args.flask_sse_connections)
     (workdir / "fsse_app.py").write_text(FSSE_APP)
     env = {**os.environ, "FSSE_REDIS_URL": redis_url}
-    master, port = start_gunicorn("fsse_app:app", env, n, workdir, workdir / "fsse.log")
+    master, port = start_gunicorn("fsse_app:app", env, n, workdir, workdir / "fsse.log",
+                                  args.workers)
     clients = Clients(port, args.per_fleet, deadline)
     publisher = FlaskSsePublisher(redis_url, args.probes)
     items = [(f"/stream?channel=user-{i}", "", i < args.probes) for i in range(n)]
     try:
-        result = {"server": "gunicorn -k gevent -w 1, flask_sse blueprint",
-                  **hold(clients, worker_pid(master.pid), items, None, redis_url,
-                         publisher.reap)}
+        result = {"server": f"gunicorn -k gevent -w {args.workers}, flask_sse blueprint",
+                  **hold(clients, worker_pids(master.pid, args.workers), items, None,
+                         redis_url, publisher.reap)}
         result["delivery"] = measure_latency(clients, publisher.send, args.awards, deadline)
         result["delivery"]["includes"] = "Redis publish only (no database)"
         return result
@@ -274,13 +278,16 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--learners", type=int, default=0, help="0: one learner per stream")
     parser.add_argument("--probes", type=int, default=20, help="streams whose delivery is timed")
     parser.add_argument("--awards", type=int, default=200, help="timed deliveries per server")
-    parser.add_argument("--per-fleet", type=int, default=25_000, help="streams per client process")
+    parser.add_argument("--workers", type=int, default=1, help="gunicorn gevent workers")
+    parser.add_argument("--per-fleet", type=int, default=15_000,
+                        help="streams per client process (each has the same fd limit)")
     parser.add_argument("--fd-limit", type=int, default=0, help="0: connections + 5000")
     parser.add_argument("--time-limit", type=float, default=900, help="seconds for the whole run")
     return parser.parse_args()
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so every server is stopped
     args = parse_args()
     started = time.monotonic()
     limit = set_fd_limit(args.fd_limit or args.connections + 5000)

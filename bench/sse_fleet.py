@@ -111,14 +111,18 @@ async def until_told_to_stop(deadline: float) -> None:
 
 
 async def run(job: Job) -> None:
-    deadline = time.monotonic() + job.deadline
     fleet = Fleet(job)
+    stop = asyncio.ensure_future(until_told_to_stop(time.monotonic() + job.deadline))
+    opening = asyncio.ensure_future(fleet.open_all())
     started = time.monotonic()
-    with suppress(TimeoutError):  # report what was held by then
-        await asyncio.wait_for(fleet.open_all(), job.deadline / 2)
+    await asyncio.wait([opening, stop], timeout=job.deadline / 2,
+                       return_when=asyncio.FIRST_COMPLETED)
+    if stop.done():
+        return
+    opening.cancel()  # past half the deadline: report what is held by now
     say({"held": fleet.held, "failed": fleet.failed,
          "seconds": round(time.monotonic() - started, 1)})
-    await until_told_to_stop(deadline)
+    await stop
     for writer in fleet.streams:
         writer.close()
 

@@ -21,22 +21,26 @@ from typing import IO, Any
 
 from common import ROOT, wait_for
 
-from tests.support.services import free_port
+from tests.support.services import child_pids, free_port
 
 FLEET = Path(__file__).with_name("sse_fleet.py")
 SOURCES_FROM = 2
 """Fleet k binds 127.0.0.(2 + k): one source address has ~28k ephemeral ports."""
 
 
-def set_fd_limit(limit: int) -> int:
-    """Soft = hard = ``limit`` for this process and its children (root may raise the hard
-    limit up to fs.nr_open); returns the limit in force. Both servers get the same."""
+def set_fd_limit(limit: int) -> dict[str, Any]:
+    """Soft = hard = ``limit`` for this process and its children, when allowed (raising the
+    hard limit needs CAP_SYS_RESOURCE, which a container's root may lack); else soft =
+    hard. Both servers run under what this returns."""
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    raised = True
     try:
         resource.setrlimit(resource.RLIMIT_NOFILE, (limit, max(limit, hard)))
     except (ValueError, OSError):
+        raised = limit <= hard
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    return {"requested": limit, "in_force": resource.getrlimit(resource.RLIMIT_NOFILE)[0],
+            "hard_limit_could_be_raised": raised}
 
 
 def start_redis(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -72,9 +76,9 @@ def redis_info(url: str) -> dict[str, int]:
 
 
 def start_gunicorn(app: str, env: dict[str, str], connections: int, cwd: Path,
-                   log: Path) -> tuple[subprocess.Popen[bytes], int]:
+                   log: Path, workers: int = 1) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1",
+    command = [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", str(workers),
                "--worker-connections", str(connections + 500), "--backlog", "4096",
                "-b", f"127.0.0.1:{port}", "--timeout", "300", "--graceful-timeout", "3", app]
     with log.open("wb") as out:
@@ -89,17 +93,22 @@ def _port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def worker_pid(master: int) -> int:
-    return int(Path(f"/proc/{master}/task/{master}/children").read_text().split()[0])
+def worker_pids(master: int, workers: int) -> list[int]:
+    wait_for(lambda: len(child_pids(master)) >= workers, timeout=30, what="gunicorn workers")
+    return child_pids(master)
 
 
-def rss_kb(pid: int) -> int:
-    status = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+def rss_kb(pids: list[int]) -> int:
+    """Resident memory of the worker processes, summed."""
+    total = 0
+    for pid in pids:
+        status = Path(f"/proc/{pid}/status").read_text()
+        total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))  # type: ignore[union-attr]
+    return total
 
 
-def open_fds(pid: int) -> int:
-    return sum(1 for _ in Path(f"/proc/{pid}/fd").iterdir())
+def open_fds(pids: list[int]) -> list[int]:
+    return [sum(1 for _ in Path(f"/proc/{pid}/fd").iterdir()) for pid in pids]
 
 
 def stop(process: subprocess.Popen[Any]) -> None:
