@@ -221,7 +221,8 @@ def api_client(url: str) -> Iterator[tuple[Any, dict[str, str]]]:
     with app.app_context():
         token = create_token("bench", ["achievements:read"])[1]
         db.session.remove()
-    yield app.test_client(), {"Authorization": f"Bearer {token}"}
+    # A service client: a bearer token, no cookie jar (the jar is the test client's work).
+    yield app.test_client(use_cookies=False), {"Authorization": f"Bearer {token}"}
 
 
 def measure(url: str, seeded: dict[str, Any], repeats: int) -> dict[str, Any]:
