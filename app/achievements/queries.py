@@ -222,5 +222,6 @@ def _fetch_history(sql: str, params: dict[str, Any]) -> list[Any]:
 def _history_row(values: tuple[Any, ...]) -> Any:
     processed = list(values)
     for index, processor in _PROCESSORS:
-        processed[index] = processor(processed[index])
+        if processed[index] is not None:  # every processor here maps None to None
+            processed[index] = processor(processed[index])
     return HistoryRow._make(processed)
