@@ -70,11 +70,11 @@ class Config:
     OUTBOX_SWEEP_INTERVAL_SECONDS: int = 30
     SSE_PING_SECONDS: float = 15.0
     BROKER_VISIBILITY_TIMEOUT: int = 300
-    # Ping each pooled connection on checkout. Off: a round trip per request/task
     # Detection is round trips to PostgreSQL and Redis, not Python: threads beat
     # prefork's per-task pipe hand-off (bench/README.md, throughput).
     WORKER_POOL: str = "threads"
     WORKER_CONCURRENCY: int = 4
+    # Ping each pooled connection on checkout. Off: a round trip per request/task
     # (e2e p50 58 -> 42 ms, bench/README.md); a dropped connection fails one call,
     # which invalidates the pool and is retried (tasks; idempotent clients).
     DB_PRE_PING: bool = False
@@ -107,10 +107,10 @@ class Config:
             OUTBOX_SWEEP_INTERVAL_SECONDS=int(_env("OUTBOX_SWEEP_INTERVAL_SECONDS", "30") or 30),
             SSE_PING_SECONDS=float(_env("SSE_PING_SECONDS", "15") or 15),
             BROKER_VISIBILITY_TIMEOUT=int(_env("BROKER_VISIBILITY_TIMEOUT", "300") or 300),
-            DB_PRE_PING=_env_bool("DB_PRE_PING", False),
-            RULES=_env_json("RULES"),
             WORKER_POOL=_env("WORKER_POOL", defaults.WORKER_POOL) or defaults.WORKER_POOL,
             WORKER_CONCURRENCY=int(_env("WORKER_CONCURRENCY", "4") or 4),
+            DB_PRE_PING=_env_bool("DB_PRE_PING", False),
+            RULES=_env_json("RULES"),
             SESSION_COOKIE_SECURE=_env_bool("SESSION_COOKIE_SECURE", False),
         )
 
