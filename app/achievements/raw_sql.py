@@ -15,12 +15,11 @@ COMMITTED anyway), so they cost one round trip and no BEGIN/ROLLBACK.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
 
 from app.achievements.queries import (
     AWARD_COLUMNS,
@@ -31,6 +30,7 @@ from app.achievements.queries import (
     encode_cursor,
     list_achievements,
 )
+from app.achievements.read_pool import read_pool
 from app.errors import InvalidInput
 from app.extensions import db
 from app.models import Achievement
@@ -43,35 +43,9 @@ def on_postgresql() -> bool:
 Params = Sequence[Any] | dict[str, Any]
 
 
-@contextmanager
-def raw_connection(sql: str, params: Params) -> Iterator[Any]:
-    """A pooled psycopg connection in autocommit, handed back to the pool as it came.
-
-    Driver errors leave as SQLAlchemy's (``OperationalError`` …), as they
-    would from the ORM, so REST and gRPC map them alike (UNAVAILABLE, 503).
-    A failed connection is invalidated, and a lost server empties the whole
-    pool (what SQLAlchemy does on a disconnect), so the next call reconnects.
-    """
-    engine = db.engine
-    fairy = engine.raw_connection()
-    connection = fairy.driver_connection
-    dbapi_error = engine.dialect.loaded_dbapi.Error
-    try:
-        connection.autocommit = True
-        yield connection
-        connection.autocommit = False
-    except dbapi_error as exc:
-        lost = engine.dialect.is_disconnect(exc, fairy, None)
-        fairy.invalidate(exc)
-        if lost:
-            engine.dispose(close=False)
-        raise DBAPIError.instance(sql, params, exc, dbapi_error,
-                                  connection_invalidated=lost) from exc
-    except BaseException:
-        fairy.invalidate()
-        raise
-    finally:
-        fairy.close()
+def raw_connection(sql: str, params: Params) -> AbstractContextManager[Any]:
+    """An autocommit psycopg connection of this process's read pool (see ``read_pool``)."""
+    return read_pool(db.engine).connection(sql, params)
 
 
 def fetch_all(sql: str, params: Params) -> list[tuple[Any, ...]]:

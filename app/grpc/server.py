@@ -44,7 +44,7 @@ OPTIONS: tuple[tuple[str, Any], ...] = (
 # One process: a port already taken is an error, not a silent second server. Several
 # processes (app.grpc.processes) share the port the supervisor checked and holds.
 SHARED_PORT = (("grpc.so_reuseport", 1),)
-DB_POOL_SIZE = 16  # PostgreSQL connections per server process (see with_server_pool)
+DB_POOL_SIZE = 8  # ORM connections per server process (hot reads: app.achievements.read_pool)
 OWN_PORT = (("grpc.so_reuseport", 0),)
 
 
@@ -134,13 +134,13 @@ def serve(app: Flask, port: int | None = None, shared_port: bool = False) -> Non
 
 
 def with_server_pool(settings: Config) -> Config:
-    """PostgreSQL connections for a server process: ``DB_POOL_SIZE`` kept open, no overflow.
+    """The ORM's PostgreSQL connections in a server process: ``DB_POOL_SIZE``, no overflow.
 
     The app's default pool (10 + 20 overflow) opens and closes an overflow
     connection around every call beyond ten at once: a PostgreSQL backend
-    started per call. Calls hold a connection for one statement, so past
-    ``DB_POOL_SIZE`` they wait briefly for one instead (a GIL-bound process
-    could not use more at once anyway).
+    started per call. Past ``DB_POOL_SIZE`` calls now wait briefly instead. The
+    hot reads (List, Summary) use their own pool (app.achievements.read_pool);
+    the ORM serves writes, token and cache misses, and stream replays.
     """
     if not settings.DATABASE_URL.startswith("sqlite"):
         options = {"pool_pre_ping": settings.DB_PRE_PING, "pool_size": DB_POOL_SIZE,
