@@ -23,6 +23,7 @@ its own source address. Bounded by ``--time-limit``; every process ends with it.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -213,21 +214,23 @@ def run_ours(args: argparse.Namespace, workdir: Path, redis_url: str,
 
 
 class FlaskSsePublisher:
-    """Publishes as a flask-sse app would (``sse.publish``) on channel ``user-<k>``."""
+    """Publishes what ``sse.publish`` would on channel ``user-<k>``, over a connection
+    opened before the streams (``sse.publish`` connects anew each time: refused once
+    the streams fill Redis's maxclients)."""
 
     def __init__(self, redis_url: str, probes: int) -> None:
-        from flask import Flask
+        import redis
 
-        self.app = Flask("fsse-publisher")
-        self.app.config["REDIS_URL"] = redis_url
+        self.redis = redis.Redis.from_url(redis_url, single_connection_client=True)
+        self.redis.ping()
         self.probes = probes
 
     def send(self, k: int, channels: int = 0, kind: str = "achievement") -> float:
-        from flask_sse import sse
+        from flask_sse import Message
 
+        message = json.dumps(Message({"n": k}, type=kind).to_dict())
         published = time.monotonic()
-        with self.app.app_context():
-            sse.publish({"n": k}, type=kind, channel=f"user-{k % (channels or self.probes)}")
+        self.redis.publish(f"user-{k % (channels or self.probes)}", message)
         return published
 
     def reap(self) -> None:
@@ -281,7 +284,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1, help="gunicorn gevent workers")
     parser.add_argument("--per-fleet", type=int, default=15_000,
                         help="streams per client process (each has the same fd limit)")
-    parser.add_argument("--fd-limit", type=int, default=0, help="0: connections + 5000")
+    parser.add_argument("--fd-limit", type=int, default=0,
+                        help="0: connections + 5000 (never below the hard limit in force)")
     parser.add_argument("--time-limit", type=float, default=900, help="seconds for the whole run")
     return parser.parse_args()
 
@@ -293,9 +297,11 @@ def main() -> None:
     limit = set_fd_limit(args.fd_limit or args.connections + 5000)
     workdir = Path(tempfile.mkdtemp(prefix="sse-fanout-"))
     redis_process, redis_url = start_redis(workdir)
+    redis_info(redis_url)  # opens the admin connection before any stream
     try:
         ours = run_ours(args, workdir, redis_url, started + args.time_limit * 0.7)
         load_ours = loadavg()
+        print(json.dumps({"ours_so_far": ours}), file=sys.stderr, flush=True)
         fsse = run_flask_sse(args, workdir, redis_url, started + args.time_limit)
     finally:
         stop(redis_process)

@@ -29,10 +29,11 @@ SOURCES_FROM = 2
 
 
 def set_fd_limit(limit: int) -> dict[str, Any]:
-    """Soft = hard = ``limit`` for this process and its children, when allowed (raising the
-    hard limit needs CAP_SYS_RESOURCE, which a container's root may lack); else soft =
-    hard. Both servers run under what this returns."""
+    """Soft = hard = ``limit`` (never below the hard limit in force) for this process and
+    its children, when allowed (raising the hard limit needs CAP_SYS_RESOURCE, which a
+    container's root may lack); else soft = hard. Both servers run under it."""
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    limit = max(limit, hard)
     raised = True
     try:
         resource.setrlimit(resource.RLIMIT_NOFILE, (limit, max(limit, hard)))
@@ -64,10 +65,21 @@ def _pings(url: str) -> bool:
         return False
 
 
-def redis_info(url: str) -> dict[str, int]:
+_ADMIN: dict[str, Any] = {}
+
+
+def redis_admin(url: str) -> Any:
+    """One connection opened early and kept: once flask-sse fills maxclients, a new
+    connection (a plain client, a publisher) is refused."""
     import redis
 
-    client = redis.Redis.from_url(url)
+    if url not in _ADMIN:
+        _ADMIN[url] = redis.Redis.from_url(url, single_connection_client=True)
+    return _ADMIN[url]
+
+
+def redis_info(url: str) -> dict[str, int]:
+    client = redis_admin(url)
     subscribers = sum(1 for c in client.client_list() if int(c["sub"]) or int(c["psub"]))
     return {"connected_clients": int(client.info("clients")["connected_clients"]),
             "subscribers": subscribers,
