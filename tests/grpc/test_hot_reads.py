@@ -13,12 +13,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app import create_app
 from app.achievements import summary_facts as facts_module
 from app.achievements.catalog_cache import clear_cache
 from app.achievements.queries import HistoryFilter, list_achievements
 from app.achievements.raw_sql import history_ids
+from app.achievements.read_pool import ReadPool, read_pool
 from app.achievements.revocation import restore_award, revoke_award
 from app.achievements.summary import learner_summary, level_keys
 from app.achievements.summary_cache import SummaryCache
@@ -29,7 +32,7 @@ from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
 from tests.achievements.conftest import award, record
 from tests.integration.conftest import truncate_all
 from tests.support.catalog import build_catalog
-from tests.support.services import fresh_database
+from tests.support.services import fresh_database, terminate_connections
 
 pytestmark = pytest.mark.integration
 WHEN = datetime(2024, 5, 1, 23, 30, tzinfo=UTC)
@@ -188,3 +191,25 @@ def test_over_grpc_summary_and_list_agree_right_after_an_award(stub, service, bu
     revoke_award(award(busy_learner, "module_complete:c1-u2-m2").id, "test", "admin@x.org")
     assert "module_complete:c1-u2-m2" not in listed()
     assert summarized() == len(listed())
+
+
+def test_a_lost_connection_fails_one_read_as_unavailable_and_the_next_reconnects(
+        pg_url, learner) -> None:
+    user_id, pool = learner.id, read_pool(db.engine)
+    with pool.connection("SELECT 1", ()) as connection:
+        connection.execute("SELECT 1")
+    assert terminate_connections(pg_url) >= 1
+    db.session().invalidate()  # the fixtures' ORM connection was terminated too
+    with pytest.raises(OperationalError):  # what errors.py maps to UNAVAILABLE
+        history_ids(user_id, HistoryFilter())
+    assert history_ids(user_id, HistoryFilter()).items == []
+
+
+def test_reads_wait_for_a_free_connection_instead_of_opening_more(app) -> None:
+    pool = ReadPool(db.engine, size=1, timeout=0.2)
+    with pool.connection("SELECT 1", ()) as held, pytest.raises(PoolTimeout), \
+            pool.connection("SELECT 1", ()):
+        pass
+    with pool.connection("SELECT 1", ()) as again:
+        assert again is held
+    pool.close_idle()
