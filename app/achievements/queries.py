@@ -94,7 +94,7 @@ def list_achievements(user_id: int, filters: HistoryFilter, cursor: str | None =
 
 def history_query(user_id: int, filters: HistoryFilter, cursor: str | None,
                   limit: int) -> Select[Any]:
-    """The keyset query (also what ``bench/history.py`` times as its SQL baseline)."""
+    """The keyset query; on PostgreSQL REST runs it as ``history_statement`` (see below)."""
     query = _filtered(select(*AWARD_COLUMNS).where(*_seen_by(user_id)), filters)
     if cursor:
         query = query.where(Achievement.id < decode_cursor(cursor))
