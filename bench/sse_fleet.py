@@ -5,7 +5,7 @@ streams' pings in time, and one source address has only ~28k ephemeral ports:
 each process binds its own 127.0.0.x). A process reads one JSON job on stdin,
 opens its streams, then writes JSON lines to stdout::
 
-    {"held": 25000, "failed": 0, "seconds": 41.2}     once, after opening
+    {"held": 15000, "failed": 0, "retries": 0, ...}    once, after opening
     {"n": 17, "t": 12345.678}                         an award (metadata.n) reached a probe
 
 ``t`` is ``time.monotonic()`` (CLOCK_MONOTONIC, the same clock in every process
@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 USER_AGENT = "sse-fanout-bench"
+ATTEMPTS = 3
+RETRY_SECONDS = 2.0  # the ``retry:`` our stream announces
 
 
 @dataclass
@@ -43,6 +45,8 @@ class Fleet:
     job: Job
     held: int = 0
     failed: int = 0
+    retries: int = 0
+    errors: dict[str, int] = field(default_factory=dict)  # failed attempts by exception
     streams: list[asyncio.StreamWriter] = field(default_factory=list)
     readers: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -53,22 +57,37 @@ class Fleet:
 
     async def open_one(self, path: str, cookie: str, probe: bool,
                        gate: asyncio.Semaphore) -> None:
-        async with gate:
-            try:
-                reader, writer = await asyncio.open_connection(
-                    "127.0.0.1", self.job.port, local_addr=(self.job.source, 0))
-                writer.write(request(path, cookie))
-                await writer.drain()
-                if self.job.ready_marker is not None:
-                    await asyncio.wait_for(reader.readuntil(self.job.ready_marker.encode()), 60)
-            except (TimeoutError, OSError, asyncio.IncompleteReadError,
-                    asyncio.LimitOverrunError):
-                self.failed += 1
-                return
-        self.held += 1
-        self.streams.append(writer)
-        task = asyncio.ensure_future(read_probe(reader) if probe else drain(reader))
-        self.readers.add(task)
+        """Like EventSource: a failed attempt is retried after ``RETRY_SECONDS``."""
+        for attempt in range(ATTEMPTS):
+            if attempt:
+                self.retries += 1
+                await asyncio.sleep(RETRY_SECONDS)
+            async with gate:
+                try:
+                    reader, writer = await self.connect(path, cookie)
+                except (TimeoutError, OSError, asyncio.IncompleteReadError,
+                        asyncio.LimitOverrunError) as exc:
+                    self.errors[type(exc).__name__] = self.errors.get(type(exc).__name__, 0) + 1
+                    continue
+            self.held += 1
+            self.streams.append(writer)
+            self.readers.add(asyncio.ensure_future(read_probe(reader) if probe else drain(reader)))
+            return
+        self.failed += 1
+
+    async def connect(self, path: str, cookie: str) -> tuple[asyncio.StreamReader,
+                                                             asyncio.StreamWriter]:
+        reader, writer = await asyncio.open_connection(
+            "127.0.0.1", self.job.port, local_addr=(self.job.source, 0))
+        try:
+            writer.write(request(path, cookie))
+            await writer.drain()
+            if self.job.ready_marker is not None:
+                await asyncio.wait_for(reader.readuntil(self.job.ready_marker.encode()), 60)
+        except BaseException:
+            writer.close()
+            raise
+        return reader, writer
 
 
 def request(path: str, cookie: str) -> bytes:
@@ -120,8 +139,8 @@ async def run(job: Job) -> None:
     if stop.done():
         return
     opening.cancel()  # past half the deadline: report what is held by now
-    say({"held": fleet.held, "failed": fleet.failed,
-         "seconds": round(time.monotonic() - started, 1)})
+    say({"held": fleet.held, "failed": fleet.failed, "retries": fleet.retries,
+         "errors": fleet.errors, "seconds": round(time.monotonic() - started, 1)})
     await stop
     for writer in fleet.streams:
         writer.close()

@@ -156,8 +156,14 @@ class Clients:
         wait_for(lambda: len(self.reports) == len(self.processes),
                  timeout=max(self.deadline - time.monotonic(), 1), interval=0.5,
                  what="client fleets to open their streams")
+        errors: dict[str, int] = {}
+        for report in self.reports:
+            for name, count in report["errors"].items():
+                errors[name] = errors.get(name, 0) + count
         return {"held": sum(r["held"] for r in self.reports),
                 "failed": sum(r["failed"] for r in self.reports),
+                "retries": sum(r["retries"] for r in self.reports),
+                "failed_attempts_by_error": errors,
                 "client_processes": len(self.processes),
                 "connect_seconds": round(time.monotonic() - started, 1)}
 
