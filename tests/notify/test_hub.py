@@ -11,7 +11,7 @@ from app.extensions import db
 from app.notify import hub
 from app.notify.hub import QUEUE_SIZE, RESYNC, Hub
 from app.notify.memory_backend import MemoryBackend
-from app.web.sse import format_event, parse_last_event_id
+from app.web.sse import CONNECTED, event_stream, format_event, parse_last_event_id
 from tests.support.services import wait_for
 
 
@@ -119,3 +119,14 @@ def test_embedded_follow_finds_awards_another_process_made(app, learner) -> None
     received = next(a for a in stream if a is not None)
     assert received["id"] == made_elsewhere
     stream.close()
+
+
+def test_the_stream_body_is_bytes_resumed_after_the_last_id(app, learner) -> None:  # type: ignore[no-untyped-def]
+    """Bytes, for a ``direct_passthrough`` response; closing it unsubscribes."""
+    first = give(learner.id, "a")
+    second = give(learner.id, "b")
+    body = event_stream(app, learner.id, first)
+    assert next(body) == CONNECTED
+    assert next(body).startswith(f"event: achievement\nid: {second}\ndata: ".encode())
+    body.close()
+    assert hub(app).connection_count() == 0
