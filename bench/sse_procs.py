@@ -152,10 +152,12 @@ class Clients:
         """Start the fleets and wait until each says how many streams it holds."""
         started = time.monotonic()
         for fleet, first in enumerate(range(0, len(items), self.per_fleet)):
+            # One fleet opening at a time: a CPU-starved client that sends its request
+            # late is dropped by gunicorn (keep-alive timeout, 2 s, on the first read).
             self._start(fleet, items[first:first + self.per_fleet], ready_marker)
-        wait_for(lambda: len(self.reports) == len(self.processes),
-                 timeout=max(self.deadline - time.monotonic(), 1), interval=0.5,
-                 what="client fleets to open their streams")
+            wait_for(lambda: len(self.reports) == len(self.processes),
+                     timeout=max(self.deadline - time.monotonic(), 1), interval=0.2,
+                     what="client fleets to open their streams")
         errors: dict[str, int] = {}
         for report in self.reports:
             for name, count in report["errors"].items():
