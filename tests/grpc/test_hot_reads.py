@@ -212,4 +212,4 @@ def test_reads_wait_for_a_free_connection_instead_of_opening_more(app) -> None:
         pass
     with pool.connection("SELECT 1", ()) as again:
         assert again is held
-    pool.close_idle()
+    pool.close()
