@@ -142,7 +142,8 @@ def awards_after(user_id: int | None, after_id: int, limit: int = 500) -> list[A
     return list(db.session.scalars(query.order_by(Achievement.id).limit(limit)))
 
 
-# PostgreSQL read path for REST history (additive; ``list_achievements`` is unchanged).
+# PostgreSQL read path for REST history and gRPC ListAchievements (``raw_sql.history_ids``);
+# ``list_achievements`` is the reference they are tested against.
 # Building and compiling ``history_query`` and the ORM execution around it cost more per
 # request than the keyset query itself. Here each filter shape is compiled once, with
 # named parameters (the type list as one array), and run on the session's own psycopg
@@ -158,23 +159,27 @@ _HISTORY_SQL: dict[tuple[bool, ...], str] = {}
 
 
 def history_statement(user_id: int, filters: HistoryFilter, cursor: str | None,
-                      limit: int) -> tuple[str, dict[str, Any]]:
-    """``history_query`` as SQL text and parameters for psycopg (bench/history.py's baseline)."""
+                      limit: int, ids_only: bool = False) -> tuple[str, dict[str, Any]]:
+    """``history_query`` as SQL text and parameters for psycopg (bench/history.py's baseline).
+
+    ``ids_only`` selects just the award ids (gRPC keeps built messages by id).
+    """
     kinds = list(filters.types)
     values = {"type": kinds[0] if len(kinds) == 1 else None,
               "types": kinds if len(kinds) > 1 else None, "since": filters.since,
               "until": filters.until, "after_id": filters.after_id,
               "before_id": decode_cursor(cursor) if cursor else None}
-    shape = tuple(values[name] is not None for name in _OPTIONAL)
+    shape = (*(values[name] is not None for name in _OPTIONAL), ids_only)
     sql = _HISTORY_SQL.get(shape) or _HISTORY_SQL.setdefault(shape, _compile_history(shape))
     params = {name: value for name, value in values.items() if value is not None}
     return sql, {"user_id": user_id, "limit": limit, **params}
 
 
 def _compile_history(shape: tuple[bool, ...]) -> str:
-    one_type, types, since, until, after_id, before_id = shape
+    one_type, types, since, until, after_id, before_id, ids_only = shape
     a = Achievement
-    query = select(*AWARD_COLUMNS).where(*_seen_by(bindparam("user_id")))  # type: ignore[arg-type]
+    columns = [a.id] if ids_only else AWARD_COLUMNS
+    query = select(*columns).where(*_seen_by(bindparam("user_id")))  # type: ignore[arg-type]
     if one_type:  # "=", not "= ANY": the (user_id, type, id) index then yields id order
         query = query.where(a.achievement_type == bindparam("type", type_=String))
     if types:

@@ -26,8 +26,8 @@ from app.achievements.queries import (
     MAX_LIMIT,
     HistoryFilter,
     Page,
-    decode_cursor,
     encode_cursor,
+    history_statement,
     list_achievements,
 )
 from app.achievements.read_pool import read_pool
@@ -70,27 +70,11 @@ def history_ids(user_id: int, filters: HistoryFilter, cursor: str | None = None,
         return Page([row.id for row in page.items], page.next_cursor)
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(f"limit must be 1..{MAX_LIMIT}", fields={"limit": ["out of range"]})
-    sql, params = _history_sql(user_id, filters, cursor, limit + 1)
+    sql, params = history_statement(user_id, filters, cursor, limit + 1, ids_only=True)
     ids = [row[0] for row in fetch_all(sql, params)]
     more = len(ids) > limit
     ids = ids[:limit]
     return Page(ids, encode_cursor(ids[-1]) if more and ids else None)
-
-
-def _history_sql(user_id: int, f: HistoryFilter, cursor: str | None,
-                 limit: int) -> tuple[str, list[Any]]:
-    """The keyset query of ``history_query``, conditions in the same order."""
-    where, params = ["user_id = %s", "revoked_at IS NULL"], [user_id]
-    conditions = (("achievement_type = ANY(%s)", list(f.types) if f.types else None),
-                  ("earned_at >= %s", f.since), ("earned_at < %s", f.until),
-                  ("id > %s", f.after_id), ("id < %s", decode_cursor(cursor) if cursor else None))
-    for condition, value in conditions:
-        if value is not None:
-            where.append(condition)
-            params.append(value)
-    params.append(limit)
-    return (f"SELECT id FROM achievements WHERE {' AND '.join(where)} "
-            "ORDER BY id DESC LIMIT %s", params)
 
 
 def awards_by_ids(ids: Sequence[int]) -> list[Any]:
