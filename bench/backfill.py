@@ -65,12 +65,32 @@ def copy_rows(conn, table: str, columns: str, rows: Iterator[tuple]) -> None:
             copy.write(chunk)
 
 
+def histories(rng: random.Random, learners: int, per: int, module_ids: list[int],
+              quiz_ids: list[int], now: str) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """``per`` events a learner, three a day from a random start: completions first."""
+    events, completions, attempts = [], [], []
+    for user in range(1, learners + 1):
+        day0 = rng.randint(0, 200)
+        done = rng.sample(module_ids, min(len(module_ids), per // 2))
+        for i in range(per):
+            when = START + timedelta(days=day0 + i // 3, minutes=rng.randint(0, 1439))
+            kind = "module_completed" if i < len(done) else (
+                "assessment_scored" if i % 3 == 0 else "activity")
+            events.append((user, kind, "{}", f"k{i}", "h", "bench", when.isoformat(),
+                           now, now, 1))
+            if kind == "module_completed":
+                completions.append((user, done[i], when.isoformat()))
+            elif kind == "assessment_scored":
+                attempts.append((user, rng.choice(quiz_ids), rng.choice([5, 7, 9, 10]),
+                                 when.isoformat()))
+    return events, completions, attempts
+
+
 def generate(url: str, rows: int, learners: int, seed: int) -> dict:
     """COPY users, events, completions and attempts; returns the row counts."""
     import psycopg
 
     rng = random.Random(seed)
-    per = rows // learners
     with psycopg.connect(url) as conn:
         module_ids = [r[0] for r in conn.execute("SELECT id FROM modules")]
         quiz_ids = [r[0] for r in conn.execute("SELECT id FROM assessments")]
@@ -78,21 +98,8 @@ def generate(url: str, rows: int, learners: int, seed: int) -> dict:
         copy_rows(conn, "users", "id, email, password_hash, role, timezone, created_at",
                   ((i, f"b{i}@example.com", "x", "learner", rng.choice(ZONES), now)
                    for i in range(1, learners + 1)))
-        events, completions, attempts = [], [], []
-        for user in range(1, learners + 1):
-            day0 = rng.randint(0, 200)
-            done = rng.sample(module_ids, min(len(module_ids), per // 2))
-            for i in range(per):
-                when = START + timedelta(days=day0 + i // 3, minutes=rng.randint(0, 1439))
-                kind = "module_completed" if i < len(done) else (
-                    "assessment_scored" if i % 3 == 0 else "activity")
-                events.append((user, kind, "{}", f"k{i}", "h", "bench", when.isoformat(),
-                               now, now, 1))
-                if kind == "module_completed":
-                    completions.append((user, done[i], when.isoformat()))
-                elif kind == "assessment_scored":
-                    attempts.append((user, rng.choice(quiz_ids), rng.choice([5, 7, 9, 10]),
-                                     when.isoformat()))
+        events, completions, attempts = histories(rng, learners, rows // learners,
+                                                  module_ids, quiz_ids, now)
         copy_rows(conn, "progress_events", "user_id, kind, payload, idempotency_key, "
                   "request_hash, source, occurred_at, recorded_at, processed_at, attempts",
                   iter(events))

@@ -12,6 +12,7 @@ from typing import Any
 from celery import Task
 from flask import Flask
 
+from app.config import Config
 from app.extensions import celery
 
 
@@ -20,33 +21,38 @@ def init_celery(app: Flask) -> None:
     broker_url = settings.REDIS_URL or "memory://"
     if celery.conf.broker_url != broker_url:
         _drop_broker_pool()
-    celery.conf.update(
-        broker_url=broker_url,
-        task_always_eager=settings.tasks_eager,
-        task_eager_propagates=True,
-        task_ignore_result=True,
-        result_backend=None,
-        task_acks_late=True,
-        task_reject_on_worker_lost=True,
-        worker_prefetch_multiplier=4,
-        worker_pool=settings.WORKER_POOL,
-        worker_concurrency=settings.WORKER_CONCURRENCY,
-        task_default_queue=settings.CELERY_QUEUE,
-        broker_connection_retry_on_startup=True,
-        # Seconds before a task taken by a worker that vanished (SIGKILL) is redelivered.
-        broker_transport_options={"visibility_timeout": settings.BROKER_VISIBILITY_TIMEOUT},
-        beat_schedule={
-            "sweep-outbox": {
-                "task": "achievements.sweep_outbox",
-                "schedule": float(settings.OUTBOX_SWEEP_INTERVAL_SECONDS),
-            }
-        },
-    )
+    celery.conf.update(_celery_settings(settings, broker_url))
     _survive_broker_loss()
     celery.flask_app = app  # type: ignore[attr-defined]
     celery.set_default()
     app.extensions["celery"] = celery
     from workers import tasks  # noqa: F401  (registers the tasks on this instance)
+
+
+def _celery_settings(settings: Config, broker_url: str) -> dict[str, Any]:
+    """Celery configuration from the app's settings (pool and sizes included: see Config)."""
+    return {
+        "broker_url": broker_url,
+        "task_always_eager": settings.tasks_eager,
+        "task_eager_propagates": True,
+        "task_ignore_result": True,
+        "result_backend": None,
+        "task_acks_late": True,
+        "task_reject_on_worker_lost": True,
+        "worker_prefetch_multiplier": 4,
+        "worker_pool": settings.WORKER_POOL,
+        "worker_concurrency": settings.WORKER_CONCURRENCY,
+        "task_default_queue": settings.CELERY_QUEUE,
+        "broker_connection_retry_on_startup": True,
+        # Seconds before a task taken by a worker that vanished (SIGKILL) is redelivered.
+        "broker_transport_options": {"visibility_timeout": settings.BROKER_VISIBILITY_TIMEOUT},
+        "beat_schedule": {
+            "sweep-outbox": {
+                "task": "achievements.sweep_outbox",
+                "schedule": float(settings.OUTBOX_SWEEP_INTERVAL_SECONDS),
+            }
+        },
+    }
 
 
 @functools.cache
