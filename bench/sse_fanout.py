@@ -126,10 +126,11 @@ def run_ours(args: argparse.Namespace, workdir: Path, redis_url: str,
     learners, cookie = seed_and_sign(app, args.learners or n, fleets)
     items = [(STREAM, cookie(learners[i % len(learners)], i // args.per_fleet), i < args.probes)
              for i in range(n)]
-    master, port = start_gunicorn("wsgi:app", env, n, ROOT, workdir / "ours.log", args.workers)
+    master, port = start_gunicorn("wsgi:app", env, n, ROOT, workdir / "ours.log", args.workers,
+                                  args.worker_class)
     clients = Clients(port, args.per_fleet, deadline)
     try:
-        result = {"server": f"gunicorn -k gevent -w {args.workers} wsgi:app (this service)",
+        result = {"server": f"gunicorn -k {args.worker_class} -w {args.workers} wsgi:app",
                   "learners": len(learners),
                   **hold(clients, worker_pids(master.pid, args.workers), items, ": connected",
                          redis_url)}
@@ -185,6 +186,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--probes", type=int, default=20, help="streams whose delivery is timed")
     parser.add_argument("--awards", type=int, default=200, help="timed deliveries per server")
     parser.add_argument("--workers", type=int, default=1, help="gunicorn gevent workers")
+    parser.add_argument("--worker-class", default="gevent",
+                        help="gunicorn worker class of this service (flask-sse: gevent)")
     parser.add_argument("--per-fleet", type=int, default=15_000,
                         help="streams per client process (each has the same fd limit)")
     parser.add_argument("--fd-limit", type=int, default=0,

@@ -88,9 +88,10 @@ def redis_info(url: str) -> dict[str, int]:
 
 
 def start_gunicorn(app: str, env: dict[str, str], connections: int, cwd: Path,
-                   log: Path, workers: int = 1) -> tuple[subprocess.Popen[bytes], int]:
+                   log: Path, workers: int = 1,
+                   worker_class: str = "gevent") -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", str(workers),
+    command = [sys.executable, "-m", "gunicorn", "-k", worker_class, "-w", str(workers),
                "--worker-connections", str(connections + 500), "--backlog", "4096",
                "-b", f"127.0.0.1:{port}", "--timeout", "300", "--graceful-timeout", "3", app]
     with log.open("wb") as out:
