@@ -12,7 +12,10 @@ interleaved request by request (so both see the same load):
 
 * the API: ``GET /api/v1/achievements`` through the Flask app with a service
   token (auth, validation, the keyset query, serialization) — first pages,
-  deep pages (a cursor far down a heavy learner's history) and a type filter;
+  deep pages (a cursor far down a heavy learner's history) and a type filter —
+  called as gunicorn calls it: the WSGI environ is built before timing (as the
+  SQL is compiled before timing), then ``app(environ, start_response)`` and
+  the body read to its end. Neither side includes an HTTP hop;
 * the baseline: the same keyset SQL with the same parameters
   (``history_statement``, the statement the API's ``list_history`` sends)
   run directly on a psycopg connection in autocommit, as the API's read-only
@@ -26,6 +29,7 @@ learner's rows.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import time
@@ -43,6 +47,7 @@ TYPES = ["module_complete", "unit_complete", "course_complete", "high_score", "p
          "streak", "milestone"]
 START = datetime(2024, 1, 1, tzinfo=UTC)
 PAGE = 20
+WARM_UP = 20  # untimed requests per scenario and side
 MAX_AWARDS = 5_000_000  # a bound on the seed: ~1 minute per million rows on this box
 Pick = tuple[int, list[str] | None, int | None]  # learner, type filter, cursor award id
 
@@ -200,9 +205,23 @@ def api_url(query: Pick) -> str:
     return "/api/v1/achievements?" + urlencode(params)
 
 
-def api_call(client: Any, headers: dict[str, str], url: str) -> None:
-    response = client.get(url, headers=headers)
-    assert response.status_code == 200, response.data
+def wsgi_environ(url: str, headers: dict[str, str]) -> dict[str, Any]:
+    """What a WSGI server hands the app for ``url`` (built before timing, like the SQL)."""
+    from werkzeug.test import EnvironBuilder
+
+    return EnvironBuilder(url, headers=headers).get_environ()
+
+
+def api_call(app: Any, environ: dict[str, Any]) -> bytes:
+    """The app called as gunicorn calls it: status checked, the body read to its end."""
+    status: list[str] = []
+    body = app(environ, lambda code, headers, exc_info=None: status.append(code))
+    try:
+        data = b"".join(body)
+    finally:
+        getattr(body, "close", lambda: None)()
+    assert status[0].startswith("200"), data
+    return data
 
 
 def plan(conn: Any, sql: tuple[str, dict[str, Any]]) -> str:
@@ -221,22 +240,23 @@ def api_client(url: str) -> Iterator[tuple[Any, dict[str, str]]]:
     with app.app_context():
         token = create_token("bench", ["achievements:read"])[1]
         db.session.remove()
-    # A service client: a bearer token, no cookie jar (the jar is the test client's work).
-    yield app.test_client(use_cookies=False), {"Authorization": f"Bearer {token}"}
+    yield app, {"Authorization": f"Bearer {token}"}
 
 
 def measure(url: str, seeded: dict[str, Any], repeats: int) -> dict[str, Any]:
     import psycopg
 
     api, direct, plans = {}, {}, {}
-    with psycopg.connect(url, autocommit=True) as conn, api_client(url) as (client, headers):
+    with psycopg.connect(url, autocommit=True) as conn, api_client(url) as (app, headers):
         for scenario in scenarios(seeded, conn):
-            picks = [scenario.pick() for _ in range(repeats)]
-            urls, statements = [api_url(p) for p in picks], [compiled_sql(p) for p in picks]
-            same_rows(client.get(urls[0], headers=headers).get_json(), run_sql(conn, statements[0]))
+            picks = [scenario.pick() for _ in range(repeats + WARM_UP)]
+            environs = [wsgi_environ(api_url(p), headers) for p in picks]
+            statements = [compiled_sql(p) for p in picks]
+            same_rows(json.loads(api_call(app, wsgi_environ(api_url(picks[0]), headers))),
+                      run_sql(conn, statements[0]))
             api[scenario.name], direct[scenario.name] = run_interleaved(
-                lambda url: api_call(client, headers, url),
-                lambda sql: run_sql(conn, sql), urls, statements)
+                lambda environ: api_call(app, environ),
+                lambda sql: run_sql(conn, sql), environs, statements)
             plans[scenario.name] = plan(conn, statements[0])
     return {"api": api, "sql": direct, "plans": plans}
 
@@ -250,15 +270,19 @@ def run_sql(conn: Any, sql: tuple[str, dict[str, Any]]) -> list[Any]:
     return conn.execute(sql[0], sql[1], prepare=True).fetchall()  # type: ignore[no-any-return]
 
 
-def run_interleaved(call_api: Callable[[str], Any], call_sql: Callable[[Any], Any],
-                    urls: list[str], statements: list[Any]) -> tuple[dict[str, Any], ...]:
-    """API request i, then its SQL i: both sides see the same load; 20 warm-ups each."""
-    for url, sql in zip(urls[:20], statements[:20], strict=True):
-        call_api(url)
+def run_interleaved(call_api: Callable[[Any], Any], call_sql: Callable[[Any], Any],
+                    requests: list[Any], statements: list[Any]) -> tuple[dict[str, Any], ...]:
+    """API request i, then its SQL i: both sides see the same load; WARM_UP untimed first.
+
+    Each request has its own environ (an app may change it), so the first
+    WARM_UP of them are spent on the warm-up.
+    """
+    for request, sql in zip(requests[:WARM_UP], statements[:WARM_UP], strict=True):
+        call_api(request)
         call_sql(sql)
     api, direct = [], []
-    for url, sql in zip(urls, statements, strict=True):
-        api.append(timed(lambda: call_api(url)))  # noqa: B023  (called at once)
+    for request, sql in zip(requests[WARM_UP:], statements[WARM_UP:], strict=True):
+        api.append(timed(lambda: call_api(request)))  # noqa: B023  (called at once)
         direct.append(timed(lambda: call_sql(sql)))  # noqa: B023
     return percentiles(api), percentiles(direct)
 
