@@ -78,6 +78,8 @@ class Config:
     # (e2e p50 58 -> 42 ms, bench/README.md); a dropped connection fails one call,
     # which invalidates the pool and is retried (tasks; idempotent clients).
     DB_PRE_PING: bool = False
+    DB_POOL_SIZE: int = 10  # ORM connections kept per process (PostgreSQL)
+    DB_MAX_OVERFLOW: int = 20  # opened beyond that under load, closed when returned
     RULES: dict[str, Any] = field(default_factory=dict)
     SESSION_COOKIE_SECURE: bool = False
     TESTING: bool = False
@@ -128,7 +130,7 @@ class Config:
         mapping = {k: v for k, v in vars(self).items() if k.isupper() and k != "EXTRA"}
         mapping.update(
             SQLALCHEMY_DATABASE_URI=normalize_database_url(self.DATABASE_URL),
-            SQLALCHEMY_ENGINE_OPTIONS=_engine_options(self.DATABASE_URL, self.DB_PRE_PING),
+            SQLALCHEMY_ENGINE_OPTIONS=self.engine_options(),
             SESSION_COOKIE_HTTPONLY=True,
             SESSION_COOKIE_SAMESITE="Lax",
             REMEMBER_COOKIE_HTTPONLY=True,
@@ -140,8 +142,8 @@ class Config:
         mapping.update(self.EXTRA)
         return mapping
 
-
-def _engine_options(url: str, pre_ping: bool = False) -> dict[str, Any]:
-    if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": pre_ping, "pool_size": 10, "max_overflow": 20}
+    def engine_options(self) -> dict[str, Any]:
+        if self.DATABASE_URL.startswith("sqlite"):
+            return {"connect_args": {"timeout": 30}}
+        return {"pool_pre_ping": self.DB_PRE_PING, "pool_size": self.DB_POOL_SIZE,
+                "max_overflow": self.DB_MAX_OVERFLOW}

@@ -14,6 +14,7 @@ import os
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 import grpc
@@ -142,11 +143,7 @@ def with_server_pool(settings: Config) -> Config:
     hot reads (List, Summary) use their own pool (app.achievements.read_pool);
     the ORM serves writes, token and cache misses, and stream replays.
     """
-    if not settings.DATABASE_URL.startswith("sqlite"):
-        options = {"pool_pre_ping": settings.DB_PRE_PING, "pool_size": DB_POOL_SIZE,
-                   "max_overflow": 0}
-        settings.EXTRA = {**settings.EXTRA, "SQLALCHEMY_ENGINE_OPTIONS": options}
-    return settings
+    return replace(settings, DB_POOL_SIZE=DB_POOL_SIZE, DB_MAX_OVERFLOW=0)
 
 
 def main() -> None:
