@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from sqlalchemy import func, select
 from sqlalchemy.dialects import sqlite
 
 from app.achievements.bulk import is_postgresql, upsert_holders_pg
 from app.extensions import db
-from app.models import AchievementStat, User
+from app.models import AchievementStat
 
 LEARNER_ROLE = "learner"
 
@@ -37,19 +36,3 @@ def add_holders(keys: Iterable[tuple[str, str]], delta: int = 1) -> None:
         stmt = stmt.on_conflict_do_update(index_elements=["dedupe_key"],
                                           set_={"holders": table.c.holders + n * delta})
         db.session.execute(stmt)
-
-
-def holders(keys: Iterable[str]) -> dict[str, int]:
-    wanted = sorted(set(keys))
-    if not wanted:
-        return {}
-    rows = db.session.execute(select(AchievementStat.dedupe_key, AchievementStat.holders)
-                              .where(AchievementStat.dedupe_key.in_(wanted)))
-    return {key: count for key, count in rows}
-
-
-def learner_count() -> int:
-    """The rarity denominator: people with the learner role (at least 1)."""
-    count = db.session.scalar(select(func.count()).select_from(User)
-                              .where(User.role == LEARNER_ROLE))
-    return max(int(count or 0), 1)
