@@ -81,11 +81,16 @@ def _seen_by(user_id: int) -> tuple[Any, ...]:
     return Achievement.user_id == user_id, Achievement.revoked_at.is_(None)
 
 
+def check_limit(limit: int) -> None:
+    """A page holds 1..``MAX_LIMIT`` awards, whichever read path serves it."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be 1..{MAX_LIMIT}", fields={"limit": ["out of range"]})
+
+
 def list_achievements(user_id: int, filters: HistoryFilter, cursor: str | None = None,
                       limit: int = 20) -> Page:
     """Newest first by award id; the cursor is the last id seen, so inserts never shift pages."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"limit must be 1..{MAX_LIMIT}", fields={"limit": ["out of range"]})
+    check_limit(limit)
     rows = list(db.session.execute(history_query(user_id, filters, cursor, limit + 1)))
     more = len(rows) > limit
     items = rows[:limit]
@@ -207,8 +212,7 @@ def list_history(user_id: int, filters: HistoryFilter, cursor: str | None = None
     """
     if db.engine.dialect.driver != "psycopg":
         return list_achievements(user_id, filters, cursor, limit)
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"limit must be 1..{MAX_LIMIT}", fields={"limit": ["out of range"]})
+    check_limit(limit)
     sql, params = history_statement(user_id, filters, cursor, limit + 1)
     rows = [_history_row(tuple(row)) for row in _fetch_history(sql, params)]
     items = rows[:limit]

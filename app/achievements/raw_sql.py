@@ -23,15 +23,14 @@ from sqlalchemy import select
 
 from app.achievements.queries import (
     AWARD_COLUMNS,
-    MAX_LIMIT,
     HistoryFilter,
     Page,
+    check_limit,
     encode_cursor,
     history_statement,
     list_achievements,
 )
 from app.achievements.read_pool import read_pool
-from app.errors import InvalidInput
 from app.extensions import db
 from app.models import Achievement
 
@@ -68,8 +67,7 @@ def history_ids(user_id: int, filters: HistoryFilter, cursor: str | None = None,
     if not on_postgresql():
         page = list_achievements(user_id, filters, cursor, limit)
         return Page([row.id for row in page.items], page.next_cursor)
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"limit must be 1..{MAX_LIMIT}", fields={"limit": ["out of range"]})
+    check_limit(limit)
     sql, params = history_statement(user_id, filters, cursor, limit + 1, ids_only=True)
     ids = [row[0] for row in fetch_all(sql, params)]
     more = len(ids) > limit
