@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, DisconnectionError,
+                                                     PoolTimeout)
+"""The database could not be reached or dropped the connection (a restart, a failover,
+an exhausted pool): not a bug, and the same call may succeed a moment later. REST
+answers 503 with ``Retry-After``, gRPC UNAVAILABLE."""
+
 
 class DomainError(Exception):
     """Base class; ``code`` names the kind of failure independent of transport."""

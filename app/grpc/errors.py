@@ -11,10 +11,16 @@ import json
 import logging
 
 import grpc
-from sqlalchemy.exc import DisconnectionError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from app.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
+from app.errors import (
+    DATABASE_UNAVAILABLE,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +59,7 @@ def abort_with(context: grpc.ServicerContext, exc: DomainError) -> None:
 def abort_internal(context: grpc.ServicerContext, exc: Exception) -> None:
     """A fault on our side: UNAVAILABLE when the database is unreachable (retrying helps),
     otherwise INTERNAL. Either way logged, and never UNKNOWN."""
-    if isinstance(exc, OperationalError | DisconnectionError | PoolTimeout):
+    if isinstance(exc, DATABASE_UNAVAILABLE):
         log.warning("database unavailable during a gRPC call: %s", exc)
         context.abort(grpc.StatusCode.UNAVAILABLE, "the database is unavailable; retry later")
     log.error("unhandled error in gRPC call", exc_info=exc)

@@ -5,12 +5,21 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, json
+from flask import Flask, Response, json, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.accounts.throttle import TooManyAttempts
-from app.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
+from app.errors import (
+    DATABASE_UNAVAILABLE,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
+from app.extensions import db
 
 log = logging.getLogger(__name__)
 PROBLEM_TYPE = "https://achievements.example/problems/"
@@ -18,6 +27,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
     InvalidInput: 422, NotFound: 404, Conflict: 409, Unauthenticated: 401, Forbidden: 403,
     TooManyAttempts: 429,
 }
+RETRY_AFTER_SECONDS = 1
 
 
 def problem(status: int, detail: str, *, title: str | None = None,
@@ -41,6 +51,8 @@ def register_problem_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    for kind in DATABASE_UNAVAILABLE:
+        app.register_error_handler(kind, _database_unavailable)
     app.register_error_handler(Exception, _unexpected)
 
 
@@ -64,6 +76,18 @@ def _http_error(exc: HTTPException) -> Response:
     response = problem(status, detail, errors=_flatten(errors) if errors else None)
     if status == 405 and exc.get_response().headers.get("Allow"):
         response.headers["Allow"] = exc.get_response().headers["Allow"]
+    return response
+
+
+def _database_unavailable(exc: Exception) -> Response:
+    """Nothing was stored (the transaction died with the connection): the client retries.
+
+    The session is rolled back here, not only at teardown: a context that outlives
+    the request (a CLI command, a test) must not carry the dead transaction on."""
+    db.session.rollback()
+    log.warning("database unavailable during %s %s: %s", request.method, request.path, exc)
+    response = problem(503, "the database is unavailable; retry shortly")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 

@@ -76,19 +76,15 @@ class Burst:
 
     def post(self, client: FlaskClient, learner: Learner, module: str,
              retry_until: float = 20.0) -> dict[str, Any]:
-        """POST one completion; like a real client, retry the same key until it is accepted."""
+        """POST one completion; like a real client, retry the same key while the service
+        answers 503 (a database fault), until it is accepted."""
         deadline = time.monotonic() + retry_until
         while True:
-            try:
-                response = post_completion(client, self.token, learner.user_id, module)
-            except Exception:  # TESTING propagates a dropped database connection: a 500
-                if time.monotonic() > deadline:
-                    raise
-                response = None
-            if response is not None and (response.status_code == 202
-                                         or time.monotonic() > deadline):
+            response = post_completion(client, self.token, learner.user_id, module)
+            if response.status_code != 503 or time.monotonic() > deadline:
                 assert response.status_code == 202, response.get_data(as_text=True)
                 return response.get_json()
+            assert response.headers["Retry-After"]
             time.sleep(0.05)
 
     def post_all(self, client: FlaskClient, pairs: Iterable[tuple[Learner, str]]) -> None:
@@ -142,13 +138,18 @@ def sql(url: str, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, .
 class SSEClient:
     """A logged-in browser's EventSource on /api/v1/achievements/stream, in a thread.
 
-    Like EventSource it reconnects when the stream ends, sending ``Last-Event-ID``;
+    Like ``live.js`` it always asks for ``?after=`` its resume point — the page's
+    latest award id (``page_latest_id``) until an award arrives, then the last one
+    received — and, like EventSource, it reconnects when the stream ends, sending
+    ``Last-Event-ID``. Without ``?after=`` the server starts at the learner's latest
+    award, so a stream broken before its first award would skip what came meanwhile.
     ``disconnect``/``resume`` drop and re-open the connection on purpose.
     """
 
-    def __init__(self, app: Flask, learner: Learner) -> None:
+    def __init__(self, app: Flask, learner: Learner, page_latest_id: int = 0) -> None:
         self.client = app.test_client()
         login_as(self.client, learner.email)
+        self.page_latest_id = page_latest_id
         self.received: list[dict[str, Any]] = []
         self.connections = 0
         self.resumed_from: list[int | None] = []
@@ -192,8 +193,9 @@ class SSEClient:
     def _read_one_connection(self) -> None:
         headers = {"Last-Event-ID": str(self.last_id)} if self.last_id else {}
         self.resumed_from.append(self.last_id)
-        response = self.client.get("/api/v1/achievements/stream", headers=headers,
-                                   buffered=False)
+        after = self.last_id or self.page_latest_id
+        response = self.client.get(f"/api/v1/achievements/stream?after={after}",
+                                   headers=headers, buffered=False)
         self.connections += 1
         try:
             for chunk in response.response:

@@ -1,4 +1,4 @@
-"""F6: SSE and gRPC watch clients dropped mid-burst and resumed with their last id miss nothing."""
+"""F6: SSE and gRPC watch clients dropped and resumed with their last id miss nothing."""
 
 from __future__ import annotations
 
@@ -34,3 +34,20 @@ def test_sse_client_resumed_with_last_id_misses_nothing(burst, live_clients, sta
 def test_grpc_watch_resumed_with_after_id_misses_nothing(burst, watchers, start_worker):
     scenario = burst(learners=2)
     drop_and_resume(scenario, watchers(scenario), start_worker)
+
+
+def test_sse_client_dropped_before_its_first_award_misses_nothing(burst, live_clients,
+                                                                  start_worker):
+    """The resume point is the page's latest id until an award arrives (``live.js``'s
+    ``?after=``): a stream broken before its first award still gets what came meanwhile."""
+    scenario = burst(learners=2)
+    streams = live_clients(scenario)
+    dropped = streams[scenario.learners[0].user_id]
+    dropped.disconnect()
+    start_worker()
+    scenario.post_all(scenario.app.test_client(), scenario.events())
+    scenario.assert_exact()
+    dropped.resume()
+
+    assert dropped.resumed_from[-1] is None
+    assert_stream_complete(streams, scenario.expected())

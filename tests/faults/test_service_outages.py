@@ -6,7 +6,7 @@ from __future__ import annotations
 import redis
 import requests
 
-from tests.faults.harness import assert_stream_complete, in_background, join_ok
+from tests.faults.harness import assert_stream_complete, in_background, join_ok, post_completion
 from tests.support.services import WebServer, redis_outage, terminate_connections, wait_for
 
 CLOSED_REDIS = "redis://127.0.0.1:6390/0"
@@ -70,3 +70,27 @@ def test_broker_unreachable_at_write_time_is_delivered_by_the_sweep(
     start_beat()
     scenario.assert_exact()
     assert_stream_complete(clients, scenario.expected())
+
+
+def test_a_write_during_a_database_fault_is_a_503_that_stores_nothing(burst, pg_url):
+    """The pooled connection died under the service: 503 problem+json with Retry-After,
+    no event stored; the same request retried is accepted once."""
+    scenario = burst(learners=1, units=1, modules=2)
+    learner, module = scenario.events()[0]
+    client = scenario.app.test_client()
+    assert client.get("/api/v1/achievements", headers={
+        "Authorization": f"Bearer {scenario.token}"},
+        query_string={"user_id": learner.user_id}).status_code == 200  # a pooled connection
+    assert terminate_connections(pg_url) > 0
+
+    refused = post_completion(client, scenario.token, learner.user_id, module)
+    assert refused.status_code == 503, refused.get_data(as_text=True)
+    assert refused.mimetype == "application/problem+json"
+    assert refused.get_json()["status"] == 503 and refused.headers["Retry-After"] == "1"
+    assert scenario.event_count() == 0
+
+    accepted = post_completion(client, scenario.token, learner.user_id, module)
+    again = post_completion(client, scenario.token, learner.user_id, module)
+    assert accepted.status_code == again.status_code == 202
+    assert accepted.get_json()["id"] == again.get_json()["id"]
+    assert scenario.event_count() == 1

@@ -28,7 +28,7 @@ WHY = {
     500: "Unexpected server error",
     503: "A dependency is unreachable",
 }
-COMMON = (401, 405, 500)
+COMMON = (401, 405, 500, 503)
 
 
 class Problem(Schema):
