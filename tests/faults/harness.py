@@ -57,6 +57,7 @@ class Burst:
     modules: int = 5
     learners: list[Learner] = field(default_factory=list)
     token: str = ""
+    refused: int = 0  # 503 answers retried by ``post``: proof a fault reached the writer
 
     def setup(self, count: int) -> Burst:
         self.token = create_token("faults", ["progress:write", "achievements:read"])[1]
@@ -85,6 +86,7 @@ class Burst:
                 assert response.status_code == 202, response.get_data(as_text=True)
                 return response.get_json()
             assert response.headers["Retry-After"]
+            self.refused += 1
             time.sleep(0.05)
 
     def post_all(self, client: FlaskClient, pairs: Iterable[tuple[Learner, str]]) -> None:
@@ -196,6 +198,10 @@ class SSEClient:
         after = self.last_id or self.page_latest_id
         response = self.client.get(f"/api/v1/achievements/stream?after={after}",
                                    headers=headers, buffered=False)
+        if response.status_code != 200:  # e.g. 503 while the database is down
+            response.close()
+            time.sleep(0.2)  # EventSource waits its retry interval too
+            return
         self.connections += 1
         try:
             for chunk in response.response:

@@ -1,15 +1,24 @@
 """F2 Redis restarted with SSE and gRPC watch streams open, F3 PostgreSQL connections
-dropped, F5 broker unreachable at write time."""
+dropped or the server restarted, F5 broker unreachable at write time."""
 
 from __future__ import annotations
+
+import time
 
 import redis
 import requests
 
 from tests.faults.harness import assert_stream_complete, in_background, join_ok, post_completion
-from tests.support.services import WebServer, redis_outage, terminate_connections, wait_for
+from tests.support.services import (
+    WebServer,
+    postgres_outage,
+    redis_outage,
+    terminate_connections,
+    wait_for,
+)
 
 CLOSED_REDIS = "redis://127.0.0.1:6390/0"
+OUTAGE_SECONDS = 2.0
 
 
 def test_redis_restart_mid_burst_loses_nothing(burst, live_clients, watchers, start_worker,
@@ -42,6 +51,25 @@ def test_postgres_connections_dropped_mid_burst_lose_nothing(burst, live_clients
         assert terminate_connections(pg_url) > 0
     join_ok(poster)
 
+    scenario.assert_exact(timeout=60)
+    assert_stream_complete(clients, scenario.expected())
+
+
+def test_postgres_server_restarted_mid_burst_loses_nothing(burst, live_clients, start_worker,
+                                                          beat):
+    """The whole server goes away for a while (every connection dropped, new ones refused)
+    and comes back: writers get 503s and retry, tasks retry, streams reconnect."""
+    scenario = burst(learners=3, units=2, modules=5)
+    clients = live_clients(scenario)
+    start_worker()
+    poster = in_background(lambda: scenario.post_all(scenario.app.test_client(),
+                                                     scenario.events()))
+    wait_for(lambda: scenario.event_count() >= 10, what="the burst to get going")
+    with postgres_outage():
+        time.sleep(OUTAGE_SECONDS)
+    join_ok(poster)
+
+    assert scenario.refused > 0  # the outage reached the writer mid-burst
     scenario.assert_exact(timeout=60)
     assert_stream_complete(clients, scenario.expected())
 

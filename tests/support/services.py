@@ -278,3 +278,40 @@ def terminate_connections(database_url: str) -> int:
         rows = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                             "WHERE datname = %s AND pid <> pg_backend_pid()", (name,)).fetchall()
     return len(rows)
+
+
+def postgres_up() -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=1):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+def postgres_cluster() -> list[str] | None:
+    """``pg_ctlcluster`` for this machine's cluster (Debian layout), when we may drive it."""
+    if "@127.0.0.1:5432/" not in PG_ADMIN_URL or not Path("/etc/postgresql").is_dir():
+        return None
+    versions = sorted(os.listdir("/etc/postgresql"), key=lambda v: [int(p) for p in v.split(".")])
+    if not versions or os.geteuid() != 0:
+        return None
+    return ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main"]
+
+
+@contextmanager
+def postgres_outage() -> Iterator[None]:
+    """Stop the machine's PostgreSQL (``-m fast``: every client is disconnected) and ALWAYS
+    start it again; its data is on disk, so every database comes back as it was."""
+    cluster = postgres_cluster()
+    require(cluster is not None, "needs the local Debian PostgreSQL cluster, run as root")
+    assert cluster is not None
+    subprocess.run([*cluster, "stop", "-m", "fast"], check=True, capture_output=True, timeout=60)
+    try:
+        wait_for(lambda: not postgres_up(), timeout=10, what="PostgreSQL to stop")
+        yield
+    finally:
+        if not postgres_up():
+            subprocess.run([*cluster, "start"], check=True, capture_output=True, timeout=60)
+        wait_for(postgres_up, timeout=30, what="PostgreSQL to come back")
