@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
+from psycopg import Cursor
 from sqlalchemy import select
 
 from app.achievements.queries import (
@@ -48,13 +49,21 @@ def raw_connection(sql: str, params: Params) -> AbstractContextManager[Any]:
 
 
 def fetch_all(sql: str, params: Params) -> list[tuple[Any, ...]]:
-    with raw_connection(sql, params) as connection:
-        return connection.execute(sql, params).fetchall()
+    """All rows of one statement on this process's read pool (prepared, autocommit)."""
+    return read_pool(db.engine).fetch(sql, params, _all)
 
 
 def fetch_one(sql: str, params: Params) -> tuple[Any, ...] | None:
-    with raw_connection(sql, params) as connection:
-        return connection.execute(sql, params).fetchone()
+    """The first row of one statement, or None (as :func:`fetch_all`)."""
+    return read_pool(db.engine).fetch(sql, params, _one)
+
+
+def _all(cursor: Cursor[Any]) -> list[Any]:
+    return cursor.fetchall()
+
+
+def _one(cursor: Cursor[Any]) -> Any:
+    return cursor.fetchone()
 
 
 def history_ids(user_id: int, filters: HistoryFilter, cursor: str | None = None,
