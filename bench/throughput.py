@@ -11,6 +11,11 @@ events as fast as they can (as web processes would), so recording and
 evaluation share the machine: events / (first recorded_at -> last
 processed_at), and the lag recorded_at -> processed_at.
 
+Both modes report ``cpu_ms_per_event``: CPU milliseconds per event spent by
+the writers (sustained), the worker processes, and the whole PostgreSQL and
+Redis servers (so read those on a quiet box) — the budget that decides what two
+cores can sustain: at 1,000 events/s, ``total`` ms per event is that many cores.
+
 Baseline, same run and database server: raw single-row committed INSERTs per
 second on one connection. Prints one JSON document.
 
@@ -27,6 +32,7 @@ import time
 from typing import Any
 
 import common
+from cpu import CpuMeter, per_event_ms, roots_named
 
 
 def parse() -> argparse.Namespace:
@@ -69,14 +75,15 @@ def record_all(plan: list[tuple[int, str]], offset: int = 0) -> dict[str, Any]:
     """Record the events through the progress service, one after another."""
     from app.progress import ProgressInput, record_progress
 
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     for index, (user_id, module) in enumerate(plan, start=offset):
         record_progress(ProgressInput(user_id=user_id, kind="module_completed", occurred_at=None,
                                       idempotency_key=f"t{index}", module=module,
                                       source="bench"))
     elapsed = time.monotonic() - started
     return {"events": len(plan), "seconds": round(elapsed, 2),
-            "per_s": round(len(plan) / elapsed, 1)}
+            "per_s": round(len(plan) / elapsed, 1),
+            "cpu_seconds": round(time.process_time() - cpu, 3)}
 
 
 def writer_process(settings: dict[str, str], plan: list[tuple[int, str]],
@@ -90,15 +97,24 @@ def writer_process(settings: dict[str, str], plan: list[tuple[int, str]],
         return record_all(plan, offset)
 
 
+def cpu_meter(svc: common.Services) -> CpuMeter:
+    """Worker, PostgreSQL and Redis process trees (the whole servers: read on a quiet box)."""
+    return CpuMeter({"workers": [worker.process.pid for worker in svc.workers],
+                     "postgres": roots_named("postgres"),
+                     "redis": roots_named("redis-server")}).start()
+
+
 def sustained(svc: common.Services, plan: list[tuple[int, str]], writers: int,
               deadline: float) -> dict[str, Any]:
     """Workers first, then ``writers`` processes recording in parallel; wait for the drain."""
     for index in range(svc.counts["workers"]):
         svc.start_worker(f"bench{index + 1}")
+    meter = cpu_meter(svc)
     slices = [(svc.settings, plan[i::writers], i * len(plan)) for i in range(writers)]
     with multiprocessing.get_context("spawn").Pool(writers) as pool:
         written = pool.starmap(writer_process, slices)
     wait_drained(svc.database_url, deadline)
+    spent = {"writers": sum(w["cpu_seconds"] for w in written), **meter.stop()}
     first, last, lag50, lag99, awards = common.sql(svc.database_url, """
         SELECT extract(epoch FROM min(recorded_at)), extract(epoch FROM max(processed_at)),
                percentile_cont(0.5) WITHIN GROUP (ORDER BY processed_at - recorded_at),
@@ -110,7 +126,8 @@ def sustained(svc: common.Services, plan: list[tuple[int, str]], writers: int,
             "lag_ms": {"p50": round(lag50.total_seconds() * 1000, 1),
                        "p99": round(lag99.total_seconds() * 1000, 1)},
             "ingest": {"writers": writers,
-                       "per_s": round(sum(w["per_s"] for w in written), 1)}}
+                       "per_s": round(sum(w["per_s"] for w in written), 1)},
+            "cpu_ms_per_event": per_event_ms(spent, len(plan))}
 
 
 def wait_drained(url: str, deadline: float) -> None:
@@ -125,13 +142,18 @@ def wait_drained(url: str, deadline: float) -> None:
 def drain(svc: common.Services, events: int, deadline: float) -> dict[str, Any]:
     for index in range(svc.counts["workers"]):
         svc.start_worker(f"bench{index + 1}")
+    meter = cpu_meter(svc)  # after start-up; what was evaluated before is not charged
+    left = common.sql(svc.database_url, "SELECT count(*) FROM progress_events "
+                      "WHERE processed_at IS NULL")[0][0]
     wait_drained(svc.database_url, deadline)
+    spent = meter.stop()
     first, last, awards = common.sql(svc.database_url, """
         SELECT extract(epoch FROM min(processed_at)), extract(epoch FROM max(processed_at)),
                (SELECT count(*) FROM achievements) FROM progress_events""")[0]
     seconds = float(last) - float(first)
     return {"events": events, "awards": awards, "seconds": round(seconds, 2),
-            "per_s": round(events / seconds, 1) if seconds else None}
+            "per_s": round(events / seconds, 1) if seconds else None,
+            "cpu_ms_per_event": per_event_ms(spent, left) if left else None}
 
 
 def run_baseline(url: str, count: int) -> dict[str, Any]:

@@ -23,9 +23,10 @@ from app.models import AssessmentAttempt, ModuleCompletion, ProgressEvent
 from app.models.types import utcnow
 from app.progress.dispatch import enqueue_evaluation
 from app.progress.facts import ResolvedInput, check_user_id, resolve
-from app.progress.inserts import insert_ignore, insert_ignore_stmt
+from app.progress.inserts import insert_ignore, insert_ignore_returning
 
 log = logging.getLogger(__name__)
+EVENT_COLUMNS = [c.key for c in ProgressEvent.__table__.columns if c.key != "id"]
 
 
 @dataclass(frozen=True)
@@ -99,11 +100,9 @@ def _store(data: ProgressInput, resolved: ResolvedInput) -> ProgressEvent | None
         source=data.source, occurred_at=resolved.occurred_at, recorded_at=utcnow(),
         processed_at=None, attempts=0,
     )
-    columns = [c.key for c in ProgressEvent.__table__.columns if c.key != "id"]
-    claim = (insert_ignore_stmt(ProgressEvent, ["user_id", "source", "idempotency_key"])
-             .values({key: getattr(event, key) for key in columns})
-             .returning(ProgressEvent.id))
-    event.id = db.session.scalar(claim)
+    row = {key: getattr(event, key) for key in EVENT_COLUMNS}
+    event.id = insert_ignore_returning(ProgressEvent, ["user_id", "source", "idempotency_key"],
+                                       row, "id")
     if event.id is None:
         db.session.rollback()
         return None
