@@ -21,7 +21,9 @@ def _dispatch_on_fresh_greenlet(environ: dict[str, Any], start_response: Any) ->
     """Flask's dispatch runs on a short-lived greenlet (``app.greenlets``), so the
     connection's greenlet, parked for the life of an SSE stream, never holds the
     frame-stack pages of the request's deepest calls (4 KB per stream). Costs ~15 µs a
-    request; the response iterator is still consumed on the connection's greenlet."""
+    request. The response iterator is still consumed on the connection's greenlet, so a
+    response must not rely on context variables set during dispatch (Flask's
+    ``stream_with_context`` would; nothing here uses it)."""
     return on_fresh_greenlet(_dispatch, environ, start_response)
 
 
