@@ -27,10 +27,12 @@ from app.web.api.schemas import (
 from app.web.api.security import current_principal
 
 blp = Blueprint("insights", __name__, description="Summaries, types and revocation")
+# Instances: given a class, webargs builds a new schema (deep-copying its fields) per request.
+SUBJECT_QUERY, REVOKE_IN = SubjectQuery(), RevokeIn()
 
 
 @blp.route("/achievements/summary", methods=["GET"])
-@blp.arguments(SubjectQuery, location="query")
+@blp.arguments(SUBJECT_QUERY, location="query")
 @blp.response(200, SummaryOut)
 @blp.doc(security=BEARER_OR_SESSION, responses=problem_responses(403, 404, 422))
 def get_summary(args: dict[str, Any]) -> Any:
@@ -50,7 +52,7 @@ def get_types() -> Any:
 
 
 @blp.route("/achievements/<int:award_id>/revoke", methods=["POST"])
-@blp.arguments(RevokeIn)
+@blp.arguments(REVOKE_IN)
 @blp.response(200, RevokedOut)
 @blp.doc(security=BEARER_OR_SESSION,
          responses=problem_responses(400, 403, 404, 413, 415, 422))

@@ -15,11 +15,13 @@ from app.web.api.schemas import IdempotencyHeader, ProgressEventIn, ProgressEven
 from app.web.api.security import current_principal
 
 blp = Blueprint("progress", __name__, description="Record learner progress")
+# Instances: given a class, webargs builds a new schema (deep-copying its fields) per request.
+EVENT_IN, IDEMPOTENCY_HEADER = ProgressEventIn(), IdempotencyHeader()
 
 
 @blp.route("/progress-events", methods=["POST"])
-@blp.arguments(IdempotencyHeader, location="headers", as_kwargs=True)
-@blp.arguments(ProgressEventIn)
+@blp.arguments(IDEMPOTENCY_HEADER, location="headers", as_kwargs=True)
+@blp.arguments(EVENT_IN)
 @blp.response(202, ProgressEventOut)
 @blp.doc(security=[{"bearer": []}, {"session": []}],
          responses=problem_responses(400, 403, 404, 409, 413, 415, 422))
