@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, NoReturn
 
 import grpc
 from flask import Flask
@@ -78,10 +78,19 @@ class CallInterceptor(grpc.ServerInterceptor):
             handler.request_deserializer, handler.response_serializer)
 
     def _unary(self, behavior: Callable[..., Any], rule: ScopeRule) -> Callable[..., Any]:
+        """What :meth:`_streaming` does, with plain try blocks: no generator context
+        managers on the hot path (each costs a few µs of a ~100 µs call)."""
+
         def serve(request: Any, context: grpc.ServicerContext) -> Any:
-            with (_translated(context), self.app.app_context(),
-                  acting_as(self._authenticate(context, rule(request)))):
-                return behavior(request, context)
+            try:
+                with self.app.app_context():
+                    principal = _principal.set(self._authenticate(context, rule(request)))
+                    try:
+                        return behavior(request, context)
+                    finally:
+                        _principal.reset(principal)
+            except Exception as exc:
+                _fail(context, exc)
 
         return serve
 
@@ -133,12 +142,16 @@ class GuardedRegistration:
 
 @contextmanager
 def _translated(context: grpc.ServicerContext) -> Iterator[None]:
-    """Domain errors to their codes; anything unexpected to INTERNAL, never UNKNOWN."""
     try:
         yield
-    except DomainError as exc:
-        abort_with(context, exc)
     except Exception as exc:
-        if context.code() is not None:  # the servicer already chose a status (context.abort)
-            raise
+        _fail(context, exc)
+
+
+def _fail(context: grpc.ServicerContext, exc: Exception) -> NoReturn:
+    """Domain errors to their codes; anything unexpected to INTERNAL, never UNKNOWN."""
+    if isinstance(exc, DomainError):
+        abort_with(context, exc)
+    elif context.code() is None:  # else the servicer already chose a status (context.abort)
         abort_internal(context, exc)
+    raise exc
