@@ -18,6 +18,7 @@ expire after that. The date is part of the key (streak progress counts days).
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import time
@@ -45,11 +46,12 @@ class SummaryCache(Generic[T]):
         self.capacity = capacity
         self._entries: dict[int, tuple[Any, float, T]] = {}
         self._lock = threading.Lock()
+        self._rules: tuple[dict[str, Any], str] = ({}, _rules_key({}))
 
     def get(self, user_id: int, now: datetime | None = None) -> T:
         now = now or utcnow()
         rules = current_app.config["ACHIEVEMENTS_CONFIG"].RULES
-        rules_key = json.dumps(rules, sort_keys=True, default=str)
+        rules_key = self._rules_key(rules)
         version = learner_version(user_id)  # raises NotFound for an unknown learner
         hit = self._entries.get(user_id)
         if version is not None and hit is not None and hit[1] > time.monotonic() \
@@ -62,11 +64,23 @@ class SummaryCache(Generic[T]):
                                   time.monotonic() + self.ttl, value))
         return value
 
+    def _rules_key(self, rules: dict[str, Any]) -> str:
+        """``rules`` as a key, serialized again only when they differ from the last seen."""
+        seen, key = self._rules
+        if rules != seen:
+            key = _rules_key(rules)
+            self._rules = (copy.deepcopy(rules), key)  # a copy: rules changed in place differ
+        return key
+
     def _store(self, user_id: int, entry: tuple[Any, float, T]) -> None:
         with self._lock:
             if len(self._entries) >= self.capacity:
                 self._entries = {}
             self._entries[user_id] = entry
+
+
+def _rules_key(rules: dict[str, Any]) -> str:
+    return json.dumps(rules, sort_keys=True, default=str)
 
 
 def _key(version: tuple[Any, ...], now: datetime, rules_key: str) -> tuple[Any, ...]:
