@@ -68,8 +68,7 @@ class AchievementServicer(pb_grpc.AchievementServiceServicer):
                                 until=convert.moment(request, "earned_before"))
         page = history_ids(user_id, filters, request.page_token or None,
                            convert.page_size(request.page_size, MAX_LIMIT))
-        return pb.ListAchievementsResponse(achievements=self.awards.messages(page.items),
-                                           next_page_token=page.next_cursor or "")
+        return self.awards.page(page.items, page.next_cursor or "")
 
     def GetAchievement(self, request: pb.GetAchievementRequest,
                        context: grpc.ServicerContext) -> pb.GetAchievementResponse:
