@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from app.achievements.bulk import insert_awards_pg, is_postgresql
 from app.achievements.registry import AwardDue
@@ -24,12 +24,17 @@ def insert_awards(user_id: int, due: Sequence[AwardDue], *, source_event_id: int
     return load_awards([row.id for row in stored])
 
 
+_IDS = bindparam("ids", expanding=True)  # statements below are built once: detection's path
+_BY_IDS = select(Achievement).where(Achievement.id.in_(_IDS)).order_by(Achievement.id)
+_KEYS_OF = select(Achievement.user_id, Achievement.dedupe_key).where(
+    Achievement.user_id.in_(_IDS))
+
+
 def load_awards(ids: Sequence[int]) -> list[Achievement]:
     """The award rows with these ids, in id order, in one query."""
     if not ids:
         return []
-    return list(db.session.scalars(select(Achievement).where(Achievement.id.in_(list(ids)))
-                                   .order_by(Achievement.id)))
+    return list(db.session.scalars(_BY_IDS, {"ids": list(ids)}))
 
 
 def store_awards(due_by_user: Mapping[int, Sequence[AwardDue]], *,
@@ -68,10 +73,8 @@ class StoredAward(NamedTuple):
 
 def existing_keys(user_ids: Sequence[int]) -> dict[int, set[str]]:
     """Every dedupe key each learner holds, revoked ones included (they block re-awarding)."""
-    query = select(Achievement.user_id, Achievement.dedupe_key).where(
-        Achievement.user_id.in_(list(user_ids)))
     found: dict[int, set[str]] = {user_id: set() for user_id in user_ids}
-    for user_id, key in db.session.execute(query):
+    for user_id, key in db.session.execute(_KEYS_OF, {"ids": list(user_ids)}):
         found[user_id].add(key)
     return found
 

@@ -65,8 +65,11 @@ def catalog_for_revision(revision: str | None, session: Session | None = None) -
     return catalog(session)
 
 
+_REVISION = select(CatalogRevision.revision).where(CatalogRevision.id == 1)  # read per detection
+
+
 def current_revision(session: Session) -> str | None:
-    return session.scalar(select(CatalogRevision.revision).where(CatalogRevision.id == 1))
+    return session.scalar(_REVISION)
 
 
 def bump_revision(session: Session) -> None:

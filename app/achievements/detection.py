@@ -43,7 +43,7 @@ import logging
 from collections.abc import Mapping
 
 from flask import current_app
-from sqlalchemy import case, select, update
+from sqlalchemy import bindparam, case, select, update
 
 from app.achievements import registry
 from app.achievements.awards import existing_keys, load_awards, store_awards
@@ -58,6 +58,29 @@ log = logging.getLogger(__name__)
 
 BATCH_LEARNERS = 32
 CANDIDATES_PER_SLOT = 4  # pending events looked at per free batch slot (others may be locked)
+
+# Statements built once, values bound at execution: per call, building and cache-keying
+# them cost more CPU than running them.
+_USERS, _EVENTS = User.__table__, ProgressEvent.__table__
+_PENDING = select(_EVENTS.c.id).where(_EVENTS.c.id == bindparam("event_id"),
+                                      _EVENTS.c.processed_at.is_(None))
+_LOCK_OWNER = (select(_USERS.c.id, _USERS.c.timezone)
+               .join_from(_USERS, _EVENTS, _EVENTS.c.user_id == _USERS.c.id)
+               .where(_EVENTS.c.id == bindparam("event_id"), _EVENTS.c.processed_at.is_(None))
+               .with_for_update(key_share=True, of=_USERS))
+_WAITING = (select(_EVENTS.c.user_id)
+            .where(_EVENTS.c.processed_at.is_(None), _EVENTS.c.user_id != bindparam("owner_id"))
+            .order_by(_EVENTS.c.recorded_at.desc()).limit(bindparam("candidates")))
+_LOCK_OTHERS = (select(_USERS.c.id, _USERS.c.timezone).where(_USERS.c.id.in_(_WAITING))
+                .order_by(_USERS.c.id).limit(bindparam("limit"))
+                .with_for_update(key_share=True, skip_locked=True, of=_USERS))
+_MARK_PROCESSED = (update(_EVENTS)
+                   .where(_EVENTS.c.id.in_(bindparam("ids", expanding=True)),
+                          _EVENTS.c.processed_at.is_(None))
+                   .values(processed_at=bindparam("now"),
+                           attempts=case((_EVENTS.c.id == bindparam("own_id"),
+                                          _EVENTS.c.attempts + 1),
+                                         else_=_EVENTS.c.attempts)))
 
 
 def evaluate_event(event_id: int) -> list[Achievement]:
@@ -92,10 +115,8 @@ def _is_pending(event_id: int) -> bool:
     earlier batch; this keeps their cost to one query. A stale answer only
     means the locked read below decides.
     """
-    events = ProgressEvent.__table__
-    query = select(events.c.id).where(events.c.id == event_id, events.c.processed_at.is_(None))
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        return connection.execute(query).first() is not None
+        return connection.execute(_PENDING, {"event_id": event_id}).first() is not None
 
 
 def lock_event_owner(event_id: int) -> Learner | None:
@@ -106,12 +127,7 @@ def lock_event_owner(event_id: int) -> Learner | None:
     rows takes, so recording progress never waits for detection. The event
     may be processed by the time the lock is granted: the caller re-reads.
     """
-    users, events = User.__table__, ProgressEvent.__table__
-    query = (select(users.c.id, users.c.timezone)
-             .join_from(users, events, events.c.user_id == users.c.id)
-             .where(events.c.id == event_id, events.c.processed_at.is_(None))
-             .with_for_update(key_share=True, of=users))
-    row = db.session.execute(query).first()
+    row = db.session.execute(_LOCK_OWNER, {"event_id": event_id}).first()
     return Learner(row.id, row.timezone) if row is not None else None
 
 
@@ -119,14 +135,8 @@ def _lock_others(owner_id: int, limit: int) -> list[Learner]:
     """Up to ``limit`` other learners with the oldest pending events, locked, SKIP LOCKED."""
     if limit <= 0:
         return []
-    users, events = User.__table__, ProgressEvent.__table__
-    waiting = (select(events.c.user_id)
-               .where(events.c.processed_at.is_(None), events.c.user_id != owner_id)
-               .order_by(events.c.recorded_at.desc()).limit(limit * CANDIDATES_PER_SLOT))
-    query = (select(users.c.id, users.c.timezone).where(users.c.id.in_(waiting))
-             .order_by(users.c.id).limit(limit)
-             .with_for_update(key_share=True, skip_locked=True, of=users))
-    return [Learner(row.id, row.timezone) for row in db.session.execute(query)]
+    params = {"owner_id": owner_id, "candidates": limit * CANDIDATES_PER_SLOT, "limit": limit}
+    return [Learner(row.id, row.timezone) for row in db.session.execute(_LOCK_OTHERS, params)]
 
 
 def _store_due(states: Mapping[int, LearnerState], sources: Mapping[int, int]) -> list[int]:
@@ -143,9 +153,5 @@ def _store_due(states: Mapping[int, LearnerState], sources: Mapping[int, int]) -
 
 def _mark_processed(event_ids: list[int], own_event_id: int) -> None:
     """Settle the pending events read before the state; the task's own event counts an attempt."""
-    events = ProgressEvent.__table__
-    attempts = case((events.c.id == own_event_id, events.c.attempts + 1),
-                    else_=events.c.attempts)
-    db.session.execute(update(events)
-                       .where(events.c.id.in_(event_ids), events.c.processed_at.is_(None))
-                       .values(processed_at=utcnow(), attempts=attempts))
+    db.session.execute(_MARK_PROCESSED,
+                       {"ids": event_ids, "now": utcnow(), "own_id": own_event_id})

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from app.achievements.catalog_cache import IndexedCatalog, catalog
 from app.achievements.state import LearnerState
@@ -93,9 +93,22 @@ def _state(user_id: int, indexed: IndexedCatalog, modules: set[str], scores: dic
                         courses=frozenset(k for k in touched if k), events=days.events)
 
 
+# Detection's reads, built once with the learner ids bound at execution: building and
+# cache-keying a statement per call cost more CPU than running it.
+_IDS = bindparam("ids", expanding=True)
+_COMPLETED = select(ModuleCompletion.user_id, ModuleCompletion.module_id).where(
+    ModuleCompletion.user_id.in_(_IDS))
+_BEST_SCORES = (select(AssessmentAttempt.user_id, AssessmentAttempt.assessment_id,
+                       func.max(AssessmentAttempt.score))
+                .where(AssessmentAttempt.user_id.in_(_IDS))
+                .group_by(AssessmentAttempt.user_id, AssessmentAttempt.assessment_id))
+_EVENTS = ProgressEvent.__table__
+_EVENT_MOMENTS = select(_EVENTS.c.id, _EVENTS.c.user_id, _EVENTS.c.occurred_at,
+                        _EVENTS.c.processed_at).where(_EVENTS.c.user_id.in_(_IDS))
+
+
 def _completed_modules(ids: list[int], indexed: IndexedCatalog) -> dict[int, set[str]]:
-    rows = db.session.execute(select(ModuleCompletion.user_id, ModuleCompletion.module_id)
-                              .where(ModuleCompletion.user_id.in_(ids)))
+    rows = db.session.execute(_COMPLETED, {"ids": ids})
     found: dict[int, set[str]] = defaultdict(set)
     for user_id, module_id in rows:
         key = indexed.module_keys.get(module_id)
@@ -105,11 +118,7 @@ def _completed_modules(ids: list[int], indexed: IndexedCatalog) -> dict[int, set
 
 
 def _best_scores(ids: list[int], indexed: IndexedCatalog) -> dict[int, dict[str, float]]:
-    rows = db.session.execute(
-        select(AssessmentAttempt.user_id, AssessmentAttempt.assessment_id,
-               func.max(AssessmentAttempt.score))
-        .where(AssessmentAttempt.user_id.in_(ids))
-        .group_by(AssessmentAttempt.user_id, AssessmentAttempt.assessment_id))
+    rows = db.session.execute(_BEST_SCORES, {"ids": ids})
     found: dict[int, dict[str, float]] = defaultdict(dict)
     for user_id, assessment_id, best in rows:
         key = indexed.assessment_keys.get(assessment_id)
@@ -128,10 +137,7 @@ class ActiveDays:
 def _active_days(learners: Iterable[Learner]) -> dict[int, ActiveDays]:
     """Local calendar days with any event, in each learner's own zone."""
     zones = {learner.id: learner_zone(learner.timezone) for learner in learners}
-    table = ProgressEvent.__table__
-    rows = db.session.execute(
-        select(table.c.id, table.c.user_id, table.c.occurred_at, table.c.processed_at)
-        .where(table.c.user_id.in_(list(zones))))
+    rows = db.session.execute(_EVENT_MOMENTS, {"ids": list(zones)})
     found: dict[int, ActiveDays] = defaultdict(ActiveDays)
     for event_id, user_id, moment, processed_at in rows:
         entry = found[user_id]
