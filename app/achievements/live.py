@@ -75,13 +75,34 @@ def latest_award_id(user_id: int | None) -> int:
     return int(db.session.scalar(query) or 0)
 
 
+def _as_is(award: dict[str, Any] | None) -> dict[str, Any] | None:
+    return award
+
+
+@dataclass(frozen=True, slots=True)
+class Framing:
+    """How a transport wants the items: ``first`` before anything else, then each award
+    (None: a heartbeat) through ``encode``. SSE passes its own, so that ``follow`` is the
+    only generator between the server and the wait: one generator less (its frame, and an
+    interpreter frame on the C stack) saved on every parked stream's greenlet."""
+
+    encode: Callable[[dict[str, Any] | None], Any] = _as_is
+    first: tuple[Any, ...] = ()
+
+
+AS_IS = Framing()
+
+
 def follow(app: Flask, user_id: int | None, after_id: int | None, heartbeat: float,
-           stopped: Callable[[], bool] = lambda: False) -> Iterator[dict[str, Any] | None]:
-    """Yield award dicts newer than ``after_id`` (None: only new ones), and None as a heartbeat.
+           stopped: Callable[[], bool] = lambda: False, *,
+           framing: Framing = AS_IS) -> Iterator[Any]:
+    """Yield award dicts newer than ``after_id`` (None: only new ones), and None as a heartbeat
+    (each through ``framing``).
 
     Subscribes before reading the starting point, so an award committed in
     between is caught by the first replay rather than lost.
     """
+    yield from framing.first
     subscription = hub(app).subscribe(user_id)
     poll = hub(app).backend.poll_seconds
     try:
@@ -89,11 +110,12 @@ def follow(app: Flask, user_id: int | None, after_id: int | None, heartbeat: flo
         woken = True
         while not stopped():
             if woken:
-                yield from replay(app, user_id, position)
+                for award in replay(app, user_id, position):
+                    yield framing.encode(award)
             woken = wait_for_news(subscription, min(heartbeat, poll or heartbeat), position)
             if not woken:
                 woken = poll is not None  # embedded: other processes can't wake us; look
-                yield None
+                yield framing.encode(None)
     finally:
         hub(app).unsubscribe(subscription)
 

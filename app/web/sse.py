@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from app.achievements.live import follow
+from app.achievements.live import Framing, follow
 
 RETRY_MS = 2000
 CONNECTED = f"retry: {RETRY_MS}\n: connected\n\n".encode()
@@ -31,12 +31,19 @@ def parse_last_event_id(header: str | None, query: str | None) -> int | None:
 
 def event_stream(app: Flask, user_id: int, after_id: int | None) -> Iterator[bytes]:
     """Encoded frames, for a ``direct_passthrough`` response: werkzeug then hands this
-    generator to the server as is, with no wrapping iterator or encoding generator
-    kept alive (and saved on the greenlet's stack) for the life of the stream."""
+    generator to the server as is. It is :func:`follow` itself, framing for SSE, so no
+    wrapping iterator, encoding generator or generator of ours is kept alive (and saved
+    on the greenlet's stack) for the life of the stream."""
     heartbeat = app.config["ACHIEVEMENTS_CONFIG"].SSE_PING_SECONDS
-    yield CONNECTED
-    for award in follow(app, user_id, after_id, heartbeat):
-        yield PING if award is None else format_event(award).encode()
+    return follow(app, user_id, after_id, heartbeat, framing=SSE_FRAMING)
+
+
+def encode(award: dict[str, Any] | None) -> bytes:
+    """An award as an ``achievement`` event; None (a heartbeat) as a comment line."""
+    return PING if award is None else format_event(award).encode()
+
+
+SSE_FRAMING = Framing(encode=encode, first=(CONNECTED,))
 
 
 def format_event(award: dict[str, Any]) -> str:
