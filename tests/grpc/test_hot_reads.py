@@ -172,6 +172,17 @@ def test_revoke_and_restore_are_seen_at_once(busy_learner) -> None:
     assert cache.get(busy_learner.id)["total"] == total
 
 
+def test_rules_changed_in_place_are_not_answered_from_the_cache(app, busy_learner) -> None:
+    cache = SummaryCache(Counting())
+    rules = app.config["ACHIEVEMENTS_CONFIG"].RULES
+    before = cache.get(busy_learner.id, now=WHEN)
+    rules["streak"] = {"thresholds": [2, 5]}  # the same dict object, changed
+    after = cache.get(busy_learner.id, now=WHEN)
+    assert after is not before
+    assert after == learner_summary(busy_learner.id, now=WHEN)
+    assert "streak:2" in {m["key"] for m in after["next_milestones"]}
+
+
 def test_over_grpc_summary_and_list_agree_right_after_an_award(stub, service, busy_learner,
                                                                ) -> None:
     def listed() -> set[str]:
