@@ -84,11 +84,11 @@ class CallInterceptor(grpc.ServerInterceptor):
         def serve(request: Any, context: grpc.ServicerContext) -> Any:
             try:
                 with self.app.app_context():
-                    principal = _principal.set(self._authenticate(context, rule(request)))
+                    acting = _principal.set(self._authenticate(context, rule(request)))
                     try:
                         return behavior(request, context)
                     finally:
-                        _principal.reset(principal)
+                        _principal.reset(acting)
             except Exception as exc:
                 _fail(context, exc)
 
