@@ -46,7 +46,9 @@ def test_postgres_connections_dropped_mid_burst_lose_nothing(burst, live_clients
                                                      scenario.events()))
     for round_ in range(1, 4):
         wait_for(lambda r=round_: scenario.event_count() >= 10 * r, what="the burst to go on")
-        assert terminate_connections(pg_url) > 0
+        # A round can find no connection open at that instant (seen once in CI, between
+        # requests); it counts once it has dropped at least one live connection.
+        wait_for(lambda: terminate_connections(pg_url) > 0, what="a connection to drop")
     join_ok(poster)
 
     scenario.assert_exact(timeout=60)
