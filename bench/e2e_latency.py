@@ -14,10 +14,13 @@ subscriber's receipt. Prints one JSON document.
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import math
 import threading
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import common
 
@@ -74,20 +77,35 @@ class Clock:
                     if k in self.received]
 
 
-def post(session: Any, url: str, token: str, user_id: int, kind: str, key: str,
-         module: str | None = None) -> None:
-    body = {"user_id": user_id, "kind": kind, "idempotency_key": key}
-    if module:
-        body["module"] = module
-    response = session.post(url, json=body, timeout=10,
-                            headers={"Authorization": f"Bearer {token}"})
-    if response.status_code != 202:
-        raise RuntimeError(f"POST failed: {response.status_code} {response.text[:200]}")
+class Poster:
+    """The load generator's POSTs, on one kept-alive ``http.client`` connection.
+
+    ``requests`` cost ~1.8 ms of the generator's CPU per POST on this box, inside
+    the measured latency and competing for the GIL with the SSE reader threads;
+    this is ~0.3 ms. The server sees the same request either way.
+    """
+
+    def __init__(self, base_url: str, token: str) -> None:
+        parts = urlsplit(base_url)
+        self.connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+    def post(self, user_id: int, kind: str, key: str, module: str | None = None) -> None:
+        body = {"user_id": user_id, "kind": kind, "idempotency_key": key}
+        if module:
+            body["module"] = module
+        self.connection.request("POST", "/api/v1/progress-events", body=json.dumps(body),
+                                headers=self.headers)
+        response = self.connection.getresponse()
+        text = response.read()
+        if response.status != 202:
+            raise RuntimeError(f"POST failed: {response.status} {text[:200]!r}")
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 def run_pipeline(args: argparse.Namespace, deadline: float) -> dict[str, Any]:
-    import requests
-
     per_learner = math.ceil(args.events / args.learners)
     with common.Services(workers=args.workers, concurrency=args.concurrency, web=True) as svc:
         token, people = seed(args.learners, per_learner)
@@ -98,20 +116,21 @@ def run_pipeline(args: argparse.Namespace, deadline: float) -> dict[str, Any]:
                                         clock.on_award) for _, email, _ in people]
         for listener in listeners:
             listener.connected.wait(10)
-        sender, url = requests.Session(), f"{base}/api/v1/progress-events"
+        sender = Poster(base, token)
         for user_id, _, _ in people:  # warm-up: connections, worker pools, caches
-            post(sender, url, token, user_id, "activity", f"warm-{user_id}")
+            sender.post(user_id, "activity", f"warm-{user_id}")
         schedule = [(p, m) for i in range(per_learner) for p in people if i < len(p[2])
                     for m in [p[2][i]]][: args.events]
         for index in common.paced(len(schedule), args.rate, deadline):
             (user_id, _, _), module = schedule[index]
             key, started = f"module_complete:{module}", time.monotonic()
             clock.sent[key], clock.wall[key] = started, (time.time(), 0.0)
-            post(sender, url, token, user_id, "module_completed", f"e{index}", module)
+            sender.post(user_id, "module_completed", f"e{index}", module)
             clock.post_ms.append((time.monotonic() - started) * 1000)
         common.wait_for(lambda: len(clock.latencies()) >= len(clock.sent),
                         timeout=max(1.0, min(60.0, deadline - time.monotonic())),
                         what="every award on its SSE stream")
+        sender.close()
         for listener in listeners:
             listener.stop()
         return {**common.percentiles(clock.latencies()), "sent": len(clock.sent),
