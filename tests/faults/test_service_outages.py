@@ -7,13 +7,8 @@ import redis
 import requests
 
 from tests.faults.harness import assert_stream_complete, in_background, join_ok, post_completion
-from tests.support.services import (
-    WebServer,
-    postgres_outage,
-    redis_outage,
-    terminate_connections,
-    wait_for,
-)
+from tests.support.outages import postgres_outage, redis_outage, terminate_connections
+from tests.support.services import WebServer, wait_for
 
 CLOSED_REDIS = "redis://127.0.0.1:6390/0"
 OUTAGE_REFUSALS = 20  # ~1.5 s down: the writer retries every 50 ms

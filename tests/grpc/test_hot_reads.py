@@ -32,7 +32,8 @@ from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
 from tests.achievements.conftest import award, record
 from tests.integration.conftest import truncate_all
 from tests.support.catalog import build_catalog
-from tests.support.services import fresh_database, terminate_connections
+from tests.support.outages import terminate_connections
+from tests.support.services import fresh_database
 
 pytestmark = pytest.mark.integration
 WHEN = datetime(2024, 5, 1, 23, 30, tzinfo=UTC)
