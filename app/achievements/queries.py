@@ -206,8 +206,8 @@ def list_history(user_id: int, filters: HistoryFilter, cursor: str | None = None
     """:func:`list_achievements`, the same rows and cursor; on psycopg one prepared statement
     per filter shape (see above), elsewhere exactly ``list_achievements``.
 
-    Outside a session transaction the read runs on a pooled connection in
-    autocommit (``raw_sql.raw_connection``): no Session, no BEGIN/ROLLBACK. Inside
+    Outside a session transaction the read runs on the process's read pool in
+    autocommit (``raw_sql.fetch_all``): no Session, no BEGIN/ROLLBACK. Inside
     one (a token or user was just loaded, or the caller wrote) it reads through it.
     """
     if db.engine.dialect.driver != "psycopg":
@@ -220,12 +220,11 @@ def list_history(user_id: int, filters: HistoryFilter, cursor: str | None = None
 
 
 def _fetch_history(sql: str, params: dict[str, Any]) -> list[Any]:
-    from app.achievements.raw_sql import raw_connection  # it imports this module
+    from app.achievements.raw_sql import fetch_all  # it imports this module
 
     if db.session.registry.has() and db.session().in_transaction():
         return list(db.session.connection().exec_driver_sql(sql, params))
-    with raw_connection(sql, params) as connection:
-        return connection.execute(sql, params, prepare=True).fetchall()  # type: ignore[no-any-return]
+    return fetch_all(sql, params)
 
 
 def _history_row(values: tuple[Any, ...]) -> Any:

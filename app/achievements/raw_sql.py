@@ -16,7 +16,6 @@ COMMITTED anyway), so they cost one round trip and no BEGIN/ROLLBACK.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractContextManager
 from typing import Any
 
 from psycopg import Cursor
@@ -41,11 +40,6 @@ def on_postgresql() -> bool:
 
 
 Params = Sequence[Any] | dict[str, Any]
-
-
-def raw_connection(sql: str, params: Params) -> AbstractContextManager[Any]:
-    """An autocommit psycopg connection of this process's read pool (see ``read_pool``)."""
-    return read_pool(db.engine).connection(sql, params)
 
 
 def fetch_all(sql: str, params: Params) -> list[tuple[Any, ...]]:

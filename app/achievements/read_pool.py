@@ -76,6 +76,7 @@ class ReadPool:
 
     @contextmanager
     def connection(self, sql: str, params: Any) -> Iterator[Any]:
+        """A connection held for the block (errors translated as in :meth:`fetch`)."""
         connection = None
         try:
             with self._pool.connection() as connection:

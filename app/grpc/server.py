@@ -45,8 +45,8 @@ OPTIONS: tuple[tuple[str, Any], ...] = (
 # One process: a port already taken is an error, not a silent second server. Several
 # processes (app.grpc.processes) share the port the supervisor checked and holds.
 SHARED_PORT = (("grpc.so_reuseport", 1),)
-DB_POOL_SIZE = 8  # ORM connections per server process (hot reads: app.achievements.read_pool)
 OWN_PORT = (("grpc.so_reuseport", 0),)
+DB_POOL_SIZE = 8  # ORM connections per server process (hot reads: app.achievements.read_pool)
 
 
 class Readiness:
