@@ -32,6 +32,12 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds of ``pid`` alone (all its threads), 0 once it has exited."""
+    fields = _stat(pid)
+    return 0.0 if fields is None else (int(fields[11]) + int(fields[12])) / TICK
+
+
 def tree_cpu_seconds(pid: int) -> float:
     """CPU seconds of ``pid``, its reaped children and its live descendants."""
     fields = _stat(pid)

@@ -28,10 +28,10 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import common
+from cpu import cpu_seconds
 
 RPCS = ("GetSummary", "ListAchievements")
 
@@ -85,7 +85,7 @@ class Process:
         from tests.support.services import child_pids
 
         pids = [self.process.pid, *child_pids(self.process.pid)]
-        return {pid: _cpu_seconds(pid) for pid in pids}
+        return {pid: cpu_seconds(pid) for pid in pids}
 
     def processes(self) -> int:
         """Server processes: the forked children, or the process itself when it forked none."""
@@ -100,14 +100,6 @@ class Process:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
-
-
-def _cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_serving(address: str, timeout: float = 60.0) -> None:
