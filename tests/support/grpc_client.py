@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
+from tests.support.services import free_port
+
+__all__ = ["FAST_RECONNECT", "bearer", "free_port", "next_awards", "serving"]
 
 Metadata = tuple[tuple[str, str], ...]
 
@@ -41,9 +43,3 @@ def next_awards(stream: Iterator[pb.WatchAchievementsResponse],
         if message.WhichOneof("event") == "achievement":
             received.append(message.achievement)
     return received
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
