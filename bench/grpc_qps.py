@@ -2,9 +2,13 @@
 
 Real processes on 127.0.0.1: ``python -m app.grpc`` on a scratch PostgreSQL
 database (seeded learners with awards), and as the baseline a bare grpc
-server (same thread pool, same generated service, no interceptor, no
-database) answering each RPC with a constant response of the same shape.
-Both sides run ``--processes`` server processes sharing their port with
+server (``grpc_bare.py``: same thread pool, same generated service, no
+interceptor, no database) answering each RPC with a constant response of the
+same shape. A peer, ``bare + query``, is the bare server plus one prepared
+``SELECT`` per call on the serving thread's own connection: the ceiling for
+any servicer that asks the database something on every call, reported as
+``peer_bare_plus_query`` with its ratio to bare.
+All sides run ``--processes`` server processes sharing their port with
 SO_REUSEPORT (default: one per CPU, the server's own default), so the ratio
 compares like with like; the JSON says how many each side used. Server CPU
 per call sums every process of a side.
@@ -27,7 +31,6 @@ import signal
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import common
@@ -48,7 +51,6 @@ def parse() -> argparse.Namespace:
                         help="extra ACHIEVEMENTS_* server setting, e.g. GRPC_MAX_WORKERS=16")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
                         help="server processes on each side (ours and the bare baseline)")
-    parser.add_argument("--bare-port", type=int, help=argparse.SUPPRESS)  # the baseline process
     return parser.parse_args()
 
 
@@ -124,12 +126,8 @@ async def load(address: str, rpc: str, requests: list[Any], token: str,
     """Closed loop: ``concurrency`` callers, each sending its next call when one returns."""
     import grpc
 
-    from app.grpc.generated.achievements.v1 import achievements_pb2_grpc as pb_grpc
-
     metadata = (("authorization", f"Bearer {token}"),)
-    channels = [grpc.aio.insecure_channel(address, options=[("grpc.use_local_subchannel_pool", 1)])
-                for _ in range(args.channels)]
-    stubs = [pb_grpc.AchievementServiceStub(ch) for ch in channels]
+    channels, stubs = open_stubs(address, args.channels)
     latencies: list[float] = []
     errors = 0
 
@@ -145,9 +143,9 @@ async def load(address: str, rpc: str, requests: list[Any], token: str,
                 latencies.append((time.perf_counter() - start) * 1000)
 
     async def phase(seconds: float, record: bool) -> float:
-        until = time.perf_counter() + seconds
-        began = time.perf_counter()
-        await asyncio.gather(*(caller(i, until, record) for i in range(args.concurrency)))
+        until = began = time.perf_counter()
+        await asyncio.gather(*(caller(i, until + seconds, record)
+                               for i in range(args.concurrency)))
         return time.perf_counter() - began
 
     await phase(args.warmup, record=False)
@@ -156,6 +154,17 @@ async def load(address: str, rpc: str, requests: list[Any], token: str,
         await channel.close()
     return {"qps": round(len(latencies) / elapsed, 1), "calls": len(latencies),
             "errors": errors, "latency_ms": common.percentiles(latencies)}
+
+
+def open_stubs(address: str, count: int) -> tuple[list[Any], list[Any]]:
+    """``count`` separate connections (not one shared subchannel), a stub on each."""
+    import grpc
+
+    from app.grpc.generated.achievements.v1 import achievements_pb2_grpc as pb_grpc
+
+    channels = [grpc.aio.insecure_channel(address, options=[("grpc.use_local_subchannel_pool", 1)])
+                for _ in range(count)]
+    return channels, [pb_grpc.AchievementServiceStub(channel) for channel in channels]
 
 
 def measure(server: Process, address: str, rpc: str, requests: list[Any], token: str,
@@ -173,106 +182,66 @@ def measure(server: Process, address: str, rpc: str, requests: list[Any], token:
     return result
 
 
-def serve_bare_processes(port: int, processes: int, responses: dict[str, Any]) -> None:
-    """``processes`` bare servers on one port, forked before any grpc object exists (as ours)."""
-    if processes == 1:
-        serve_bare(port, responses, shared_port=False)
-        return
-    children = []
-    for _ in range(processes):
-        pid = os.fork()
-        if pid == 0:
-            serve_bare(port, responses, shared_port=True)
-            os._exit(0)
-        children.append(pid)
-    signal.signal(signal.SIGTERM, lambda *_: [os.kill(pid, signal.SIGTERM) for pid in children])
-    for pid in children:
-        os.waitpid(pid, 0)
+SERVERS = ("service", "bare", "bare_plus_query")
 
 
-def serve_bare(port: int, token_free_responses: dict[str, Any], shared_port: bool) -> None:
-    """The baseline: the same generated service, constant answers, no interceptor or database."""
-    import grpc
+def start_servers(services: common.Services, args: argparse.Namespace) -> dict[str, Any]:
+    """Ours, the bare baseline and its peer that adds one query per call: port → process."""
+    from tests.support.grpc_client import free_port
 
-    from app.grpc.generated.achievements.v1 import achievements_pb2_grpc as pb_grpc
-
-    class Bare(pb_grpc.AchievementServiceServicer):
-        def GetSummary(self, request: Any, context: Any) -> Any:
-            return token_free_responses["GetSummary"]
-
-        def ListAchievements(self, request: Any, context: Any) -> Any:
-            return token_free_responses["ListAchievements"]
-
-    server = grpc.server(ThreadPoolExecutor(64), options=[("grpc.so_reuseport", int(shared_port))])
-    pb_grpc.add_AchievementServiceServicer_to_server(Bare(), server)
-    from grpc_health.v1 import health, health_pb2_grpc
-
-    health_pb2_grpc.add_HealthServicer_to_server(health.HealthServicer(), server)
-    server.add_insecure_port(f"127.0.0.1:{port}")
-    server.start()
-    signal.signal(signal.SIGTERM, lambda *_: server.stop(0))
-    server.wait_for_termination()
-
-
-def constant_responses() -> dict[str, Any]:
-    """Responses shaped like a seeded learner's: 6 awards, a summary with counts and levels."""
-    from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
-
-    award = pb.Achievement(id=1, user_id=1, type=pb.ACHIEVEMENT_TYPE_MODULE_COMPLETE,
-                           type_key="module_complete", dedupe_key="module_complete:bench-u1-m1",
-                           title="Module complete: Module 1.1", description="You completed it.",
-                           badge="module_complete", badge_url="/static/badges/module_complete.svg")
-    award.earned_at.GetCurrentTime()
-    award.metadata.update({"module": "bench-u1-m1", "course": "bench", "course_title": "Bench"})
-    summary = pb.GetSummaryResponse(
-        user_id=1, total=6, counts=[pb.TypeCount(type_key="module_complete", count=3)] * 3,
-        next_milestones=[pb.MilestoneProgress(type_key="milestone", title="10 modules completed",
-                                              current=3, target=10, unit="modules")] * 3,
-        rarity=[pb.Rarity(dedupe_key="module_complete:bench-u1-m1", share=0.5)] * 6)
-    return {"GetSummary": summary,
-            "ListAchievements": pb.ListAchievementsResponse(achievements=[award] * 6)}
+    ports = {name: free_port() for name in SERVERS}
+    bare = [sys.executable, str(common.ROOT / "bench" / "grpc_bare.py"),
+            "--processes", str(args.processes)]
+    return {
+        "service": (ports["service"], Process([sys.executable, "-m", "app.grpc"], {
+            **services.settings, "GRPC_HOST": "127.0.0.1", "GRPC_PORT": str(ports["service"]),
+            "GRPC_PROCESSES": str(args.processes),
+            **dict(item.split("=", 1) for item in args.server_env)})),
+        "bare": (ports["bare"], Process([*bare, "--port", str(ports["bare"])], {})),
+        "bare_plus_query": (ports["bare_plus_query"], Process(
+            [*bare, "--port", str(ports["bare_plus_query"]),
+             "--database-url", services.database_url], {})),
+    }
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     deadline = time.monotonic() + 600
     with common.Services(workers=0) as services:
         token, user_ids = seed(args.learners)
-        from tests.support.grpc_client import free_port
-
-        ports = {"service": free_port(), "bare": free_port()}
-        servers = {
-            "service": Process([sys.executable, "-m", "app.grpc"], {
-                **services.settings, "GRPC_HOST": "127.0.0.1", "GRPC_PORT": str(ports["service"]),
-                "GRPC_PROCESSES": str(args.processes),
-                **dict(item.split("=", 1) for item in args.server_env)}),
-            "bare": Process([sys.executable, __file__, "--bare-port", str(ports["bare"]),
-                             "--processes", str(args.processes)], {}),
-        }
+        servers = start_servers(services, args)
         try:
-            for port in ports.values():
+            for port, _ in servers.values():
                 wait_serving(f"127.0.0.1:{port}")
-            results = {rpc: {name: measure(servers[name], f"127.0.0.1:{port}", rpc,
+            results = {rpc: {name: measure(server, f"127.0.0.1:{port}", rpc,
                                            requests_for(user_ids)[rpc], token, args)
-                             for name, port in ports.items()}
+                             for name, (port, server) in servers.items()}
                        for rpc in RPCS if time.monotonic() < deadline}
         finally:
-            for server in servers.values():
+            for _, server in servers.values():
                 server.stop()
-    return common.report(
-        "grpc_qps", {k: v for k, v in vars(args).items() if k != "bare_port"},
+    return summarize(args, results)
+
+
+def summarize(args: argparse.Namespace, results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The report, with the peer and what one query per call leaves of the bare QPS."""
+    document = common.report(
+        "grpc_qps", vars(args),
         measured={rpc: r["service"] for rpc, r in results.items()},
         baseline={rpc: r["bare"] for rpc, r in results.items()},
         ratios={rpc: common.ratio(r["service"]["qps"], r["bare"]["qps"])
                 for rpc, r in results.items()},
         targets={"qps": ">= 2000", "ratio": ">= 0.5"})
+    document["peer_bare_plus_query"] = {
+        rpc: {**r["bare_plus_query"],
+              "ratio_to_bare": common.ratio(r["bare_plus_query"]["qps"], r["bare"]["qps"]),
+              "service_ratio_to_peer": common.ratio(r["service"]["qps"],
+                                                    r["bare_plus_query"]["qps"])}
+        for rpc, r in results.items()}
+    return document
 
 
 def main() -> None:
-    args = parse()
-    if args.bare_port:
-        serve_bare_processes(args.bare_port, args.processes, constant_responses())
-        return
-    common.emit(run(args))
+    common.emit(run(parse()))
 
 
 if __name__ == "__main__":
