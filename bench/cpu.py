@@ -66,7 +66,7 @@ def roots_named(name: str) -> list[int]:
 
 
 class CpuMeter:
-    """CPU seconds per named group of process trees, between :meth:`start` and :meth:`stop`."""
+    """CPU seconds per named group of process trees, since :meth:`start`."""
 
     def __init__(self, groups: dict[str, Iterable[int]]) -> None:
         self.groups = {name: list(pids) for name, pids in groups.items()}
@@ -80,7 +80,8 @@ class CpuMeter:
         self.before = self.read()
         return self
 
-    def stop(self) -> dict[str, float]:
+    def spent(self) -> dict[str, float]:
+        """CPU seconds per group since :meth:`start` (the meter keeps running)."""
         after = self.read()
         return {name: after[name] - self.before[name] for name in after}
 

@@ -114,7 +114,7 @@ def sustained(svc: common.Services, plan: list[tuple[int, str]], writers: int,
     with multiprocessing.get_context("spawn").Pool(writers) as pool:
         written = pool.starmap(writer_process, slices)
     wait_drained(svc.database_url, deadline)
-    spent = {"writers": sum(w["cpu_seconds"] for w in written), **meter.stop()}
+    spent = {"writers": sum(w["cpu_seconds"] for w in written), **meter.spent()}
     first, last, lag50, lag99, awards = common.sql(svc.database_url, """
         SELECT extract(epoch FROM min(recorded_at)), extract(epoch FROM max(processed_at)),
                percentile_cont(0.5) WITHIN GROUP (ORDER BY processed_at - recorded_at),
@@ -140,20 +140,40 @@ def wait_drained(url: str, deadline: float) -> None:
 
 
 def drain(svc: common.Services, events: int, deadline: float) -> dict[str, Any]:
+    """Settled rate (first → last ``processed_at``), then the same until the queue is empty."""
     for index in range(svc.counts["workers"]):
         svc.start_worker(f"bench{index + 1}")
     meter = cpu_meter(svc)  # after start-up; what was evaluated before is not charged
+    began = time.time()
     left = common.sql(svc.database_url, "SELECT count(*) FROM progress_events "
                       "WHERE processed_at IS NULL")[0][0]
     wait_drained(svc.database_url, deadline)
-    spent = meter.stop()
+    spent = meter.spent()
+    wait_tasks_done(svc.settings, deadline)
+    spent_all, done = meter.spent(), time.time()
     first, last, awards = common.sql(svc.database_url, """
         SELECT extract(epoch FROM min(processed_at)), extract(epoch FROM max(processed_at)),
                (SELECT count(*) FROM achievements) FROM progress_events""")[0]
     seconds = float(last) - float(first)
     return {"events": events, "awards": awards, "seconds": round(seconds, 2),
             "per_s": round(events / seconds, 1) if seconds else None,
-            "cpu_ms_per_event": per_event_ms(spent, left) if left else None}
+            "cpu_ms_per_event": per_event_ms(spent, left) if left else None,
+            "all_tasks": {"seconds": round(done - began, 2),
+                          "per_s": round(events / (done - began), 1),
+                          "cpu_ms_per_event": per_event_ms(spent_all, left) if left else None}}
+
+
+def wait_tasks_done(settings: dict[str, str], deadline: float) -> None:
+    """Until the queue is empty and no delivered task is unacknowledged (``acks_late``)."""
+    import redis
+
+    client = redis.Redis.from_url(settings["REDIS_URL"])
+
+    def idle() -> bool:
+        return client.llen(settings["CELERY_QUEUE"]) == 0 and client.hlen("unacked") == 0
+
+    common.wait_for(idle, timeout=max(1.0, deadline - time.monotonic()), interval=0.05,
+                    what="every queued task to finish")
 
 
 def run_baseline(url: str, count: int) -> dict[str, Any]:
