@@ -14,6 +14,7 @@ from flask import Flask
 
 from app.config import Config
 from app.extensions import celery
+from workers.broker import adjust_redis_transport
 
 
 def init_celery(app: Flask) -> None:
@@ -22,7 +23,7 @@ def init_celery(app: Flask) -> None:
     if celery.conf.broker_url != broker_url:
         _drop_broker_pool()
     celery.conf.update(_celery_settings(settings, broker_url))
-    _survive_broker_loss()
+    adjust_redis_transport()
     celery.flask_app = app  # type: ignore[attr-defined]
     celery.set_default()
     app.extensions["celery"] = celery
@@ -53,33 +54,6 @@ def _celery_settings(settings: Config, broker_url: str) -> dict[str, Any]:
             }
         },
     }
-
-
-@functools.cache
-def _survive_broker_loss() -> None:
-    """Keep the worker alive when Redis goes away while it holds unacked tasks.
-
-    kombu 5.7's Redis channel builds new clients from its connection even after
-    that connection was closed (restoring unacked messages on close, acking a
-    message of the previous connection after a reconnect); the missing
-    connection raises AttributeError, which escapes as "Unrecoverable error" and
-    the worker exits (found by tests/faults F2: Redis restarted mid-burst).
-    Raising redis's ConnectionError instead lets kombu treat it as the broker
-    outage it is and reconnect. Nothing is lost: an unacked task stays in
-    Redis's unacked set until the visibility timeout, and if Redis itself lost
-    it, the outbox sweep re-enqueues its event.
-    """
-    import redis
-    from kombu.transport import redis as kombu_redis
-
-    connparams = kombu_redis.Channel._connparams
-
-    def _connparams(self: Any, asynchronous: bool = False) -> Any:
-        if self.connection is None or self.connection.client is None:
-            raise redis.ConnectionError("the broker connection of this channel is closed")
-        return connparams(self, asynchronous)
-
-    kombu_redis.Channel._connparams = _connparams
 
 
 def _drop_broker_pool() -> None:
