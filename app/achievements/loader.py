@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, func, select
 
-from app.achievements.catalog_cache import IndexedCatalog, catalog
+from app.achievements.catalog_cache import IndexedCatalog, catalog, catalog_for_revision
 from app.achievements.state import LearnerState
 from app.extensions import db
 from app.models import AssessmentAttempt, ModuleCompletion, ProgressEvent, User
@@ -55,16 +55,26 @@ def load_states_and_pending(
 
     Events are read FIRST, in their own statement: an event's facts commit
     with it, so every event listed as pending here has its facts in the later
-    reads — the state evaluated settles it (``detection`` relies on this).
+    reads — the state evaluated settles it (``detection`` relies on this). On
+    PostgreSQL everything is one statement (one snapshot: the same holds).
     """
-    indexed = catalog()
-    days = _active_days(learners)
-    ids = [learner.id for learner in learners]
-    modules = _completed_modules(ids, indexed)
-    scores = _best_scores(ids, indexed)
+    read = facts_in_one_statement if db.engine.dialect.name == "postgresql" else facts_by_kind
+    indexed, days, modules, scores = read(learners)
     states = {learner.id: _state(learner.id, indexed, modules[learner.id], scores[learner.id],
                                  days.get(learner.id)) for learner in learners}
     return states, {user_id: entry.pending for user_id, entry in days.items() if entry.pending}
+
+
+Facts = tuple[IndexedCatalog, dict[int, "ActiveDays"], dict[int, set[str]],
+              dict[int, dict[str, float]]]
+
+
+def facts_by_kind(learners: Sequence[Learner]) -> Facts:
+    """The catalog, then events, completed modules and best scores: one statement each."""
+    indexed = catalog()
+    days = _active_days(learners)
+    ids = [learner.id for learner in learners]
+    return indexed, days, _completed_modules(ids, indexed), _best_scores(ids, indexed)
 
 
 def state_from_rows(learner: Learner, indexed: IndexedCatalog, module_ids: Iterable[int],
@@ -133,6 +143,12 @@ class ActiveDays:
     events: int = 0
     pending: list[int] = field(default_factory=list)
 
+    def add(self, event_id: int, day: date, pending: bool) -> None:
+        self.days.add(day)
+        self.events += 1
+        if pending:
+            self.pending.append(event_id)
+
 
 def _active_days(learners: Iterable[Learner]) -> dict[int, ActiveDays]:
     """Local calendar days with any event, in each learner's own zone."""
@@ -140,9 +156,41 @@ def _active_days(learners: Iterable[Learner]) -> dict[int, ActiveDays]:
     rows = db.session.execute(_EVENT_MOMENTS, {"ids": list(zones)})
     found: dict[int, ActiveDays] = defaultdict(ActiveDays)
     for event_id, user_id, moment, processed_at in rows:
-        entry = found[user_id]
-        entry.days.add(moment.astimezone(zones[user_id]).date())
-        entry.events += 1
-        if processed_at is None:
-            entry.pending.append(event_id)
+        found[user_id].add(event_id, moment.astimezone(zones[user_id]).date(),
+                           processed_at is None)
     return found
+
+
+# PostgreSQL: the catalog revision, events, completed modules and best scores in one round
+# trip (four statements and their ORM execution were ~1.5 ms of a ~9 ms evaluation).
+_FACTS_SQL = """
+SELECT 0, NULL::int, NULL::bigint, NULL::float8, NULL::timestamptz, NULL::bool, revision
+  FROM catalog_revision WHERE id = 1
+UNION ALL
+SELECT 1, user_id, id, NULL, occurred_at, processed_at IS NULL, NULL
+  FROM progress_events WHERE user_id = ANY(%(ids)s)
+UNION ALL
+SELECT 2, user_id, module_id, NULL, NULL, NULL, NULL
+  FROM module_completions WHERE user_id = ANY(%(ids)s)
+UNION ALL
+SELECT 3, user_id, assessment_id, max(score), NULL, NULL, NULL
+  FROM assessment_attempts WHERE user_id = ANY(%(ids)s) GROUP BY user_id, assessment_id
+"""
+
+
+def facts_in_one_statement(learners: Sequence[Learner]) -> Facts:
+    """What :func:`facts_by_kind` returns, from :data:`_FACTS_SQL` in the session's transaction."""
+    zones = {learner.id: learner_zone(learner.timezone) for learner in learners}
+    rows = db.session.connection().exec_driver_sql(_FACTS_SQL, {"ids": list(zones)}).all()
+    indexed = catalog_for_revision(next((row[6] for row in rows if row[0] == 0), None))
+    days: dict[int, ActiveDays] = defaultdict(ActiveDays)
+    modules: dict[int, set[str]] = defaultdict(set)
+    scores: dict[int, dict[str, float]] = defaultdict(dict)
+    for kind, user_id, ref, best, moment, pending, _ in rows:
+        if kind == 1:
+            days[user_id].add(ref, moment.astimezone(zones[user_id]).date(), pending)
+        elif kind == 2 and ref in indexed.module_keys:
+            modules[user_id].add(indexed.module_keys[ref])
+        elif kind == 3 and ref in indexed.assessment_keys:
+            scores[user_id][indexed.assessment_keys[ref]] = float(best)
+    return indexed, days, modules, scores

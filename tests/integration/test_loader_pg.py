@@ -1,0 +1,53 @@
+"""On PostgreSQL detection reads a batch's facts in one statement; it must read what the
+per-kind statements (the reference, used on every other database) read."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+
+from app.accounts import create_user
+from app.achievements.loader import Learner, facts_by_kind, facts_in_one_statement
+from app.catalog import import_catalog
+from app.extensions import db
+from app.progress import ProgressInput, record_progress
+from tests.support.catalog import catalog_doc
+
+pytestmark = pytest.mark.integration
+START = datetime(2024, 5, 1, 22, 30, tzinfo=UTC)
+
+
+def record(user_id: int, key: str, **fields: object) -> None:
+    record_progress(ProgressInput(user_id=user_id, idempotency_key=key, **fields))  # type: ignore[arg-type]
+
+
+def test_one_statement_reads_what_the_per_kind_reads_read(services_app: Flask) -> None:
+    document = catalog_doc("c1", units=2, modules=3)
+    document["courses"][0]["assessments"] = [{"key": "c1-quiz", "title": "Quiz", "max_score": 10,
+                                              "required": True}]
+    import_catalog(document)
+    learners = [Learner(create_user(f"loader{i}@example.com", "password123",
+                                    timezone=zone).id, zone)
+                for i, zone in enumerate(("Pacific/Auckland", "America/Denver", "UTC"))]
+    for index, learner in enumerate(learners[:2]):
+        for day in range(index + 2):
+            record(learner.id, f"m{index}-{day}", kind="module_completed",
+                   module=f"c1-u1-m{day + 1}", occurred_at=START + timedelta(days=day))
+        record(learner.id, f"q{index}", kind="assessment_scored", assessment="c1-quiz",
+               score=7 + index, occurred_at=START)
+        record(learner.id, f"q{index}b", kind="assessment_scored", assessment="c1-quiz",
+               score=4, occurred_at=START)
+    db.session.commit()
+
+    expected = facts_by_kind(learners)
+    db.session.rollback()
+    found = facts_in_one_statement(learners)
+
+    assert found[0] is expected[0]  # the same cached catalog revision
+    assert {k: (v.days, v.events, sorted(v.pending)) for k, v in found[1].items()} == \
+        {k: (v.days, v.events, sorted(v.pending)) for k, v in expected[1].items()}
+    assert dict(found[2]) == dict(expected[2]) and dict(found[3]) == dict(expected[3])
+    assert found[3][learners[1].id] == {"c1-quiz": 8.0}
+    assert len(found[1][learners[0].id].pending) == 4  # nothing evaluated: no worker runs
