@@ -1,22 +1,25 @@
 """A few autocommit psycopg connections per process, for the hot reads of ``raw_sql``.
 
-The SQLAlchemy pool costs ~70 µs of Python per checkout and return
-(events, reset-on-return, switching autocommit on and off around each
-read): a third of a cached gRPC read. These connections stay in autocommit
-and are only ever used for single read statements, so psycopg's own pool
-(``psycopg_pool``) holds them: at most ``size``, opened as needed; when all
-are busy a caller waits (up to ``timeout``) rather than opening another — a
-process bound to one core by the GIL cannot use more at once, and a
+The app's ORM pool costs ~70 µs of Python per checkout and return (events,
+reset-on-return, switching autocommit on and off around each read): a third
+of a cached gRPC read. These connections stay in autocommit and are only
+ever used for single read statements, so they live in a pool of their own —
+SQLAlchemy's ``QueuePool`` on a second engine with no reset on return
+(~16 µs a checkout and return): at most ``size``, opened as needed, and when
+all are busy a caller waits (up to ``timeout``) rather than opening another —
+a process bound to one core by the GIL cannot use more at once, and a
 connection opened per call would start a PostgreSQL backend per call.
-Each connection keeps one cursor and prepares its few statements on first
-use; :meth:`ReadPool.fetch` checks out and returns without context-manager
-generators, and the pool last asked for is found without rendering the
-engine's URL (together ~25 µs of a ~120 µs cached read).
+A checkout that needs a new connection opens it right there, so while
+PostgreSQL is down a read fails at once (503 / UNAVAILABLE) and the first
+read after it is back reconnects; ``psycopg_pool``, used before, connected in
+the background with a growing back-off, so reads waited out its 30 s timeout
+during an outage and for ~25 s after it.
+Each connection keeps one cursor and prepares its few statements on first use.
 
 Driver errors leave as SQLAlchemy's (``OperationalError`` …), as from the
-ORM, so REST and gRPC map them alike (503, UNAVAILABLE). The pool drops a
-broken connection when it is returned; a lost server also has the idle
-ones checked, so the next call reconnects instead of failing again.
+ORM, so REST and gRPC map them alike (503, UNAVAILABLE). A lost server also
+has the idle connections dropped (``dispose``), so the next read reconnects
+instead of failing again on a dead one.
 """
 
 from __future__ import annotations
@@ -29,72 +32,70 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from psycopg import Connection, Cursor
-from psycopg_pool import ConnectionPool
-from psycopg_pool import PoolTimeout as ReadPoolTimeout
+from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.pool import QueuePool
 
 READ_POOL_SIZE = 12  # connections per process (the server's ORM pool keeps its own)
 T = TypeVar("T")
 
 
-class ReadConnection(Connection[Any]):
-    """A hot-read connection: autocommit, one cursor kept for its life, statements prepared."""
-
-    reader: Cursor[Any] | None = None
-
-    def read(self, sql: str, params: Any) -> Cursor[Any]:
-        """``sql`` run on the kept cursor, prepared on first use (a few fixed statements)."""
-        if self.reader is None:
-            self.reader = self.cursor()
-        return self.reader.execute(sql, params, prepare=True)
+def reader(connection: Connection[Any]) -> Cursor[Any]:
+    """The connection's kept cursor (statements are prepared per connection, on first use)."""
+    cursor: Cursor[Any] | None = getattr(connection, "hot_reader", None)
+    if cursor is None:
+        cursor = connection.hot_reader = connection.cursor()  # type: ignore[attr-defined]
+    return cursor
 
 
 class ReadPool:
     def __init__(self, engine: Engine, size: int = READ_POOL_SIZE, timeout: float = 30.0) -> None:
-        _args, params = engine.dialect.create_connect_args(engine.url)
         self._dialect = engine.dialect
-        self._pool = ConnectionPool(kwargs={**params, "autocommit": True}, min_size=0,
-                                    max_size=size, timeout=timeout, open=True,
-                                    connection_class=ReadConnection,
-                                    name=f"hot-reads-{os.getpid()}")
+        self._engine = create_engine(engine.url, poolclass=QueuePool, pool_size=size,
+                                     max_overflow=0, pool_timeout=timeout,
+                                     pool_reset_on_return=None, isolation_level="AUTOCOMMIT")
 
     def fetch(self, sql: str, params: Any, rows: Callable[[Cursor[Any]], T]) -> T:
-        """``rows(cursor)`` after running ``sql``: :meth:`connection` without its generator."""
-        connection = None
+        """``rows(cursor)`` after running ``sql`` (prepared) on a pooled connection."""
+        pooled = self._checkout(sql, params)
         try:
-            connection = self._pool.getconn()
-            return rows(connection.read(sql, params))
-        except ReadPoolTimeout as exc:
-            raise PoolTimeout(str(exc)) from exc
+            return rows(reader(pooled.driver_connection).execute(sql, params, prepare=True))
         except self._dialect.loaded_dbapi.Error as exc:
-            raise self._failed(exc, connection, sql, params) from exc
+            raise self._failed(exc, pooled, sql, params) from exc
         finally:
-            if connection is not None:
-                self._pool.putconn(connection)  # a broken one is dropped, not pooled
+            pooled.close()  # back to the pool; an invalidated one is discarded
 
     @contextmanager
     def connection(self, sql: str, params: Any) -> Iterator[Any]:
-        """A connection held for the block (errors translated as in :meth:`fetch`)."""
-        connection = None
+        """A driver connection held for the block (errors translated as in :meth:`fetch`)."""
+        pooled = self._checkout(sql, params)
         try:
-            with self._pool.connection() as connection:
-                yield connection
-        except ReadPoolTimeout as exc:
-            raise PoolTimeout(str(exc)) from exc
+            yield pooled.driver_connection
         except self._dialect.loaded_dbapi.Error as exc:
-            raise self._failed(exc, connection, sql, params) from exc
+            raise self._failed(exc, pooled, sql, params) from exc
+        finally:
+            pooled.close()
 
-    def _failed(self, exc: Exception, connection: Any, sql: str, params: Any) -> Exception:
-        """The driver error as SQLAlchemy's; a lost server has the idle connections checked."""
-        if self._dialect.is_disconnect(exc, connection, None):
-            self._pool.check()  # the server went away: drop the idle ones too
+    def _checkout(self, sql: str, params: Any) -> Any:
+        """A pooled connection (PoolTimeout when all stay busy); connect errors as SQLAlchemy's."""
+        try:
+            return self._engine.raw_connection()
+        except self._dialect.loaded_dbapi.Error as exc:
+            raise DBAPIError.instance(sql, params, exc, self._dialect.loaded_dbapi.Error,
+                                      connection_invalidated=True) from exc
+
+    def _failed(self, exc: Exception, pooled: Any, sql: str, params: Any) -> Exception:
+        """The driver error as SQLAlchemy's; a lost server has the idle connections dropped."""
+        lost = self._dialect.is_disconnect(exc, pooled.driver_connection, None)
+        if lost:
+            pooled.invalidate(exc)
+            self._engine.dispose()
         return DBAPIError.instance(sql, params, exc, self._dialect.loaded_dbapi.Error,
-                                   connection_invalidated=True)
+                                   connection_invalidated=lost)
 
     def close(self) -> None:
-        self._pool.close()
+        self._engine.dispose()
 
 
 _pools: dict[tuple[int, str], ReadPool] = {}

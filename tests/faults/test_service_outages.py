@@ -3,9 +3,15 @@ dropped or the server restarted, F5 broker unreachable at write time."""
 
 from __future__ import annotations
 
+import time
+
+import pytest
 import redis
 import requests
+from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError
 
+from app.achievements.read_pool import ReadPool
 from tests.faults.harness import assert_stream_complete, in_background, join_ok, post_completion
 from tests.support.outages import postgres_outage, redis_outage, terminate_connections
 from tests.support.services import WebServer, wait_for
@@ -116,3 +122,22 @@ def test_a_write_during_a_database_fault_is_a_503_that_stores_nothing(burst, pg_
     assert accepted.status_code == again.status_code == 202
     assert accepted.get_json()["id"] == again.get_json()["id"]
     assert scenario.event_count() == 1
+
+
+def test_hot_reads_fail_at_once_while_postgres_is_down_and_reconnect_after(pg_url):
+    """gRPC reads, REST history and the worker's settled check use the read pool: an outage
+    is an immediate 503 / UNAVAILABLE, and the first read after it is served."""
+    pool = ReadPool(create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://")))
+    assert pool.fetch("SELECT 1", (), first_row) == (1,)
+    with postgres_outage():
+        started = time.monotonic()
+        for _ in range(3):
+            with pytest.raises(OperationalError):
+                pool.fetch("SELECT 1", (), first_row)
+        assert time.monotonic() - started < 5
+    assert pool.fetch("SELECT 1", (), first_row) == (1,)
+    pool.close()
+
+
+def first_row(cursor):
+    return cursor.fetchone()
