@@ -1,0 +1,55 @@
+"""Every benchmark runs with one command and prints one JSON document with its baseline.
+
+Tiny sizes: this proves the scripts still work against the code as it is (the
+figures themselves come from full runs, bench/README.md), on the real
+PostgreSQL, Redis, Celery worker, gunicorn and grpc processes they start.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.support.services import ROOT, pg_available, redis_settings, require
+
+pytestmark = pytest.mark.integration
+
+SMALL = {
+    "e2e_latency.py": ["--events", "30", "--rate", "30", "--learners", "3"],
+    "throughput.py": ["--events", "200", "--learners", "100"],
+    "history.py": ["--awards", "3000", "--heavy", "2", "--heavy-awards", "500",
+                   "--requests", "20"],
+    "grpc_qps.py": ["--duration", "0.5", "--warmup", "0.2", "--learners", "3",
+                    "--concurrency", "4", "--channels", "2", "--processes", "1"],
+    "backfill.py": ["--rows", "3000", "--learners", "100"],
+    "sse_fanout.py": ["--connections", "40", "--flask-sse-connections", "40", "--probes", "3",
+                      "--awards", "6", "--per-fleet", "20", "--time-limit", "150"],
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def services_up() -> None:
+    error = pg_available()
+    require(error is None, f"PostgreSQL: {error}")
+    redis_settings()  # requires Redis
+
+
+@pytest.mark.parametrize("script", sorted(SMALL))
+def test_benchmark_prints_measured_baseline_and_ratio(script: str) -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / script), *SMALL[script]],
+                          cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    document = json.loads(done.stdout)
+    assert document["benchmark"]
+    assert {"measured", "baseline", "ratio", "targets", "machine"} <= set(document)
+    assert document["measured"] and document["baseline"]
+    assert any(value is not None for value in _leaves(document["ratio"]))
+
+
+def _leaves(value: object) -> list[object]:
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
+    return [value]
