@@ -1,4 +1,5 @@
-"""Load learners' :class:`LearnerState` from the database: three queries per batch.
+"""Load learners' :class:`LearnerState` from the database: one statement per batch on
+PostgreSQL, one per kind of fact elsewhere.
 
 The same code serves live detection (a batch of one) and backfill (hundreds
 of learners at a time), so both see progress exactly alike. The catalog comes
