@@ -83,8 +83,13 @@ def _database_unavailable(exc: Exception) -> Response:
     """Nothing was stored (the transaction died with the connection): the client retries.
 
     The session is rolled back here, not only at teardown: a context that outlives
-    the request (a CLI command, a test) must not carry the dead transaction on."""
-    db.session.rollback()
+    the request (a CLI command, a test) must not carry the dead transaction on. The
+    fault may have come from another pool (the read pool) while the session's own
+    connection died too: then the rollback fails as well, and the session is dropped."""
+    try:
+        db.session.rollback()
+    except DATABASE_UNAVAILABLE:
+        db.session().invalidate()
     log.warning("database unavailable during %s %s: %s", request.method, request.path, exc)
     response = problem(503, "the database is unavailable; retry shortly")
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
