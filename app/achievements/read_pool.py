@@ -17,9 +17,9 @@ during an outage and for ~25 s after it.
 Each connection keeps one cursor and prepares its few statements on first use.
 
 Driver errors leave as SQLAlchemy's (``OperationalError`` …), as from the
-ORM, so REST and gRPC map them alike (503, UNAVAILABLE). A lost server also
-has the idle connections dropped (``dispose``), so the next read reconnects
-instead of failing again on a dead one.
+ORM, so REST and gRPC map them alike (503, UNAVAILABLE). A lost connection
+has the idle ones dropped too (``dispose``: after a restart they are all
+dead), and the read is tried once more on a new connection.
 """
 
 from __future__ import annotations
@@ -57,7 +57,20 @@ class ReadPool:
                                      pool_reset_on_return=None, isolation_level="AUTOCOMMIT")
 
     def fetch(self, sql: str, params: Any, rows: Callable[[Cursor[Any]], T]) -> T:
-        """``rows(cursor)`` after running ``sql`` (prepared) on a pooled connection."""
+        """``rows(cursor)`` after running ``sql`` (prepared) on a pooled connection.
+
+        A read is one statement that changes nothing, so when its connection
+        turns out dead (the server restarted since it was pooled) it runs once
+        more on a new one; only if that fails too does the caller see the error.
+        """
+        try:
+            return self._fetch_once(sql, params, rows)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+        return self._fetch_once(sql, params, rows)
+
+    def _fetch_once(self, sql: str, params: Any, rows: Callable[[Cursor[Any]], T]) -> T:
         pooled = self._checkout(sql, params)
         try:
             return rows(reader(pooled.driver_connection).execute(sql, params, prepare=True))

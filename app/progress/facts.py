@@ -11,10 +11,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from flask import current_app
-from psycopg import Cursor
 from sqlalchemy import Select, bindparam, select
 
-from app.achievements.read_pool import read_pool
+from app.achievements.raw_sql import fetch_one, on_postgresql
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
 from app.models import Assessment, Module, User
@@ -111,14 +110,10 @@ def _first_column(sql: str, statement: Select[Any], params: dict[str, Any]) -> A
     ~6.7 ms of CPU, and the transaction's BEGIN now goes with its first insert.
     While PostgreSQL is down the read pool fails at once, as the session does (503).
     """
-    if db.engine.dialect.name != "postgresql":
+    if not on_postgresql():
         return db.session.scalar(statement, params)
-    row = read_pool(db.engine).fetch(sql, tuple(params.values()), _first_row)
+    row = fetch_one(sql, tuple(params.values()))
     return None if row is None else row[0]
-
-
-def _first_row(cursor: Cursor[Any]) -> Any:
-    return cursor.fetchone()
 
 
 def _assessment_score(key: str | None, score: float | None) -> tuple[Assessment, float]:

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app import create_app
@@ -205,16 +204,13 @@ def test_over_grpc_summary_and_list_agree_right_after_an_award(stub, service, bu
     assert summarized() == len(listed())
 
 
-def test_a_lost_connection_fails_one_read_as_unavailable_and_the_next_reconnects(
-        pg_url, learner) -> None:
+def test_a_read_on_a_lost_connection_is_run_again_on_a_new_one(pg_url, learner) -> None:
     user_id, pool = learner.id, read_pool(db.engine)
     with pool.connection("SELECT 1", ()) as connection:
         connection.execute("SELECT 1")
     assert terminate_connections(pg_url) >= 1
     db.session().invalidate()  # the fixtures' ORM connection was terminated too
-    with pytest.raises(OperationalError):  # what errors.py maps to UNAVAILABLE
-        history_ids(user_id, HistoryFilter())
-    assert history_ids(user_id, HistoryFilter()).items == []
+    assert history_ids(user_id, HistoryFilter()).items == []  # no error: reads are idempotent
 
 
 def test_reads_wait_for_a_free_connection_instead_of_opening_more(app) -> None:
