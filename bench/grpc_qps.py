@@ -186,7 +186,7 @@ SERVERS = ("service", "bare", "bare_plus_query")
 
 
 def start_servers(services: common.Services, args: argparse.Namespace) -> dict[str, Any]:
-    """Ours, the bare baseline and its peer that adds one query per call: port → process."""
+    """Ours, the bare baseline and its peer that adds one query per call: name → (port, process)."""
     from tests.support.grpc_client import free_port
 
     ports = {name: free_port() for name in SERVERS}

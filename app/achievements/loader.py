@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import bindparam, func, select
 
 from app.achievements.catalog_cache import IndexedCatalog, catalog, catalog_for_revision
+from app.achievements.raw_sql import on_postgresql
 from app.achievements.state import LearnerState
 from app.extensions import db
 from app.models import AssessmentAttempt, ModuleCompletion, ProgressEvent, User
@@ -59,7 +60,7 @@ def load_states_and_pending(
     reads — the state evaluated settles it (``detection`` relies on this). On
     PostgreSQL everything is one statement (one snapshot: the same holds).
     """
-    read = facts_in_one_statement if db.engine.dialect.name == "postgresql" else facts_by_kind
+    read = facts_in_one_statement if on_postgresql() else facts_by_kind
     indexed, days, modules, scores = read(learners)
     states = {learner.id: _state(learner.id, indexed, modules[learner.id], scores[learner.id],
                                  days.get(learner.id)) for learner in learners}

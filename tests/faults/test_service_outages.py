@@ -12,6 +12,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
 from app.achievements.read_pool import ReadPool
+from app.config import normalize_database_url
 from tests.faults.harness import assert_stream_complete, in_background, join_ok, post_completion
 from tests.support.outages import postgres_outage, redis_outage, terminate_connections
 from tests.support.services import WebServer, wait_for
@@ -127,7 +128,7 @@ def test_a_write_during_a_database_fault_is_a_503_that_stores_nothing(burst, pg_
 def test_hot_reads_fail_at_once_while_postgres_is_down_and_reconnect_after(pg_url):
     """gRPC reads, REST history and the worker's settled check use the read pool: an outage
     is an immediate 503 / UNAVAILABLE, and the first read after it is served."""
-    pool = ReadPool(create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://")))
+    pool = ReadPool(create_engine(normalize_database_url(pg_url)))
     assert pool.fetch("SELECT 1", (), first_row) == (1,)
     with postgres_outage():
         started = time.monotonic()
