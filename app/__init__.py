@@ -44,6 +44,7 @@ def _ensure_sqlite_dir(settings: Config) -> None:
 def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (register the mappers before migrate looks)
     from app.notify import init_notify
+    from app.progress.gate import init_gate
     from app.web.auth import init_login
     from workers.celery_app import init_celery
 
@@ -53,6 +54,7 @@ def _init_extensions(app: Flask) -> None:
     init_login(app)
     init_celery(app)
     init_notify(app)
+    init_gate(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -70,6 +70,10 @@ class Config:
     OUTBOX_SWEEP_INTERVAL_SECONDS: int = 30
     SSE_PING_SECONDS: float = 15.0
     BROKER_VISIBILITY_TIMEOUT: int = 300
+    # Lifetime of a learner's "detection task waiting" key (app.progress.gate); 0: no gate,
+    # one task per event. Also how long a key orphaned by a crash can delay a learner's events
+    # until their next enqueue or the outbox sweep.
+    DETECTION_GATE_SECONDS: int = 30
     # Detection is round trips to PostgreSQL and Redis, not Python: threads beat
     # prefork's per-task pipe hand-off (bench/README.md, throughput).
     WORKER_POOL: str = "threads"
@@ -109,6 +113,7 @@ class Config:
             OUTBOX_SWEEP_INTERVAL_SECONDS=int(_env("OUTBOX_SWEEP_INTERVAL_SECONDS", "30") or 30),
             SSE_PING_SECONDS=float(_env("SSE_PING_SECONDS", "15") or 15),
             BROKER_VISIBILITY_TIMEOUT=int(_env("BROKER_VISIBILITY_TIMEOUT", "300") or 300),
+            DETECTION_GATE_SECONDS=int(_env("DETECTION_GATE_SECONDS", "30") or 0),
             WORKER_POOL=_env("WORKER_POOL", defaults.WORKER_POOL) or defaults.WORKER_POOL,
             WORKER_CONCURRENCY=int(_env("WORKER_CONCURRENCY", "4") or 4),
             DB_PRE_PING=_env_bool("DB_PRE_PING", False),

@@ -11,13 +11,18 @@ from app.extensions import celery
 
 
 @celery.task(name="achievements.evaluate_progress_event", bind=True, max_retries=8)
-def evaluate_progress_event(self, event_id: int) -> int:  # type: ignore[no-untyped-def]
-    """Detect awards due after one progress event; returns how many were new."""
+def evaluate_progress_event(self, event_id: int,  # type: ignore[no-untyped-def]
+                            user_id: int | None = None) -> int:
+    """Detect awards due to the event's learner; returns how many were new.
+
+    ``user_id`` (the event's learner) lets the task release the learner's
+    detection gate without a query; tasks queued without it still work.
+    """
     from app.achievements.detection import evaluate_event
 
     try:
-        return len(evaluate_event(event_id))
-    except Exception as exc:  # database blip: retry with backoff, the outbox sweep is the net
+        return len(evaluate_event(event_id, user_id))
+    except Exception as exc:  # database or Redis blip: retry with backoff; the sweep is the net
         raise self.retry(exc=exc, countdown=min(2**self.request.retries, 30)) from exc
 
 

@@ -16,11 +16,16 @@ Exactly-once reasoning, end to end:
   taking the learner's row lock (``SELECT ... FOR NO KEY UPDATE``: it
   serializes detection per learner yet does not block new progress rows,
   whose foreign-key checks take only KEY SHARE). Every event is evaluated
-  after its own commit — by its own task, or settled by an evaluation that
-  listed it as pending before reading the state, so its facts were read — so
-  the last evaluation for a learner sees every fact, and rules are monotone,
-  so it owes every award (see ``state``). Order, lateness and duplicates of
-  events therefore cannot change the result;
+  after its own commit — by a task of its learner, or settled by an
+  evaluation that listed it as pending before reading the state, so its
+  facts were read — so the last evaluation for a learner sees every fact,
+  and rules are monotone, so it owes every award (see ``state``). Order,
+  lateness and duplicates of events therefore cannot change the result;
+* one task per learner, not per event — recording skips the enqueue while a
+  task for the learner is waiting (``app.progress.gate``), so a task releases
+  that gate first and then evaluates its learner if ANY of their events is
+  pending, its own event or not: the events whose enqueue was skipped are
+  among them;
 * batched across learners — a task locks its own learner (waiting), then up
   to ``BATCH_LEARNERS - 1`` other learners with pending events with ``SKIP
   LOCKED`` (never waiting, so holding those locks cannot deadlock: a
@@ -54,6 +59,7 @@ from app.achievements.state import LearnerState
 from app.extensions import db
 from app.models import Achievement, ProgressEvent, User
 from app.models.types import utcnow
+from app.progress.gate import gate
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +69,13 @@ CANDIDATES_PER_SLOT = 4  # pending events looked at per free batch slot (others 
 # Statements built once, values bound at execution: per call, building and cache-keying
 # them cost more CPU than running them.
 _USERS, _EVENTS = User.__table__, ProgressEvent.__table__
-_PENDING = select(_EVENTS.c.id).where(_EVENTS.c.id == bindparam("event_id"),
-                                      _EVENTS.c.processed_at.is_(None))
-_PENDING_SQL = "SELECT id FROM progress_events WHERE id = %s AND processed_at IS NULL"
-_LOCK_OWNER = (select(_USERS.c.id, _USERS.c.timezone)
-               .join_from(_USERS, _EVENTS, _EVENTS.c.user_id == _USERS.c.id)
-               .where(_EVENTS.c.id == bindparam("event_id"), _EVENTS.c.processed_at.is_(None))
-               .with_for_update(key_share=True, of=_USERS))
+_OWNER = select(_EVENTS.c.user_id).where(_EVENTS.c.id == bindparam("event_id"))
+_ANY_PENDING = (select(_EVENTS.c.id).where(_EVENTS.c.user_id == bindparam("user_id"),
+                                           _EVENTS.c.processed_at.is_(None)).limit(1))
+_ANY_PENDING_SQL = ("SELECT id FROM progress_events WHERE user_id = %s AND processed_at IS NULL"
+                    " LIMIT 1")
+_LOCK_LEARNER = (select(_USERS.c.id, _USERS.c.timezone).where(_USERS.c.id == bindparam("user_id"))
+                 .with_for_update(key_share=True))
 _WAITING = (select(_EVENTS.c.user_id)
             .where(_EVENTS.c.processed_at.is_(None), _EVENTS.c.user_id != bindparam("owner_id"))
             .order_by(_EVENTS.c.recorded_at.desc()).limit(bindparam("candidates")))
@@ -85,54 +91,74 @@ _MARK_PROCESSED = (update(_EVENTS)
                                          else_=_EVENTS.c.attempts)))
 
 
-def evaluate_event(event_id: int) -> list[Achievement]:
-    """Evaluate one event (and settle other learners' pending events); safe to repeat.
+def evaluate_event(event_id: int, user_id: int | None = None) -> list[Achievement]:
+    """Evaluate the learner of one event (and settle other learners' pending events).
 
-    Returns every award the batch made new, whoever's it is.
+    Safe to repeat. ``user_id`` is the event's learner as the task carries it
+    (looked up when absent). Returns every award the batch made new, whoever's.
     """
-    if not _is_pending(event_id):  # settled by a batch (or unknown): one round trip
+    owner_id = user_id if user_id is not None else _owner_of(event_id)
+    if owner_id is None:
         return []
-    owner = lock_event_owner(event_id)
-    if owner is None:
-        db.session.rollback()
+    gate().release(owner_id)  # before any read of pending events: see app.progress.gate
+    if not _has_pending(owner_id):  # settled by a batch: one round trip
         return []
-    learners = [owner, *_lock_others(owner.id, BATCH_LEARNERS - 1)]
-    states, pending = load_states_and_pending(learners)
-    if event_id not in pending.get(owner.id, ()):  # another worker finished it while we waited
-        db.session.rollback()
-        return []
-    sources = {user_id: min(ids) for user_id, ids in pending.items()} | {owner.id: event_id}
-    new_ids = _store_due({user_id: states[user_id] for user_id in pending}, sources)
-    _mark_processed([i for ids in pending.values() for i in ids], event_id)
-    db.session.commit()
-    new = load_awards(new_ids)  # after commit: a reload the commit would expire costs a query
+    new = load_awards(_settle(owner_id, event_id))  # after commit: one reload query
     publish_awards(new)
     return new
 
 
-def _is_pending(event_id: int) -> bool:
+def _settle(owner_id: int, event_id: int) -> list[int]:
+    """Lock the learner (and others with pending events), store what the batch is owed,
+    mark the events read as pending processed, commit; the new award ids."""
+    owner = lock_learner(owner_id)
+    if owner is None:  # no such learner: nothing to evaluate
+        db.session.rollback()
+        return []
+    learners = [owner, *_lock_others(owner.id, BATCH_LEARNERS - 1)]
+    states, pending = load_states_and_pending(learners)
+    if owner.id not in pending:  # another worker settled them while we waited
+        db.session.rollback()
+        return []
+    sources = {learner: min(ids) for learner, ids in pending.items()}
+    if event_id in pending[owner.id]:
+        sources[owner.id] = event_id
+    new_ids = _store_due({learner: states[learner] for learner in pending}, sources)
+    _mark_processed([i for ids in pending.values() for i in ids], event_id)
+    db.session.commit()
+    return new_ids
+
+
+def _owner_of(event_id: int) -> int | None:
+    """Tasks enqueued before they carried ``user_id`` (or by hand) name only the event."""
+    owner = db.session.scalar(_OWNER, {"event_id": event_id})
+    db.session.rollback()
+    return owner
+
+
+def _has_pending(user_id: int) -> bool:
     """Outside any transaction (autocommit): no BEGIN and no ROLLBACK round trips.
 
-    Most tasks of a distinct-learner backlog find their event settled by an
+    Most tasks of a distinct-learner backlog find their learner settled by an
     earlier batch; this keeps their cost to one query — on PostgreSQL a
     prepared one on the read pool (~0.2 ms of a worker's CPU less than an
     engine connection). A stale answer only means the locked read below decides.
     """
     if on_postgresql():
-        return fetch_one(_PENDING_SQL, (event_id,)) is not None
+        return fetch_one(_ANY_PENDING_SQL, (user_id,)) is not None
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        return connection.execute(_PENDING, {"event_id": event_id}).first() is not None
+        return connection.execute(_ANY_PENDING, {"user_id": user_id}).first() is not None
 
 
-def lock_event_owner(event_id: int) -> Learner | None:
-    """Lock the learner of an UNPROCESSED event (waiting for it); None if there is none.
+def lock_learner(user_id: int) -> Learner | None:
+    """Lock the learner for detection, waiting for another detection of theirs to end.
 
     NO KEY UPDATE (``key_share=True``) conflicts with another detection's lock
     but not with the KEY SHARE locks that inserting the learner's progress
-    rows takes, so recording progress never waits for detection. The event
-    may be processed by the time the lock is granted: the caller re-reads.
+    rows takes, so recording progress never waits for detection. Their
+    events may be settled by the time the lock is granted: the caller re-reads.
     """
-    row = db.session.execute(_LOCK_OWNER, {"event_id": event_id}).first()
+    row = db.session.execute(_LOCK_LEARNER, {"user_id": user_id}).first()
     return Learner(row.id, row.timezone) if row is not None else None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -24,6 +24,10 @@ class ProgressEvent(db.Model):
                          name="uq_progress_events_user_key"),
         Index("ix_progress_events_unprocessed", "processed_at", "recorded_at"),
         Index("ix_progress_events_user_occurred", "user_id", "occurred_at"),
+        # "Has this learner anything pending?" — every detection task asks (app.progress.gate).
+        Index("ix_progress_events_user_pending", "user_id",
+              postgresql_where=text("processed_at IS NULL"),
+              sqlite_where=text("processed_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

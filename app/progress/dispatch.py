@@ -5,16 +5,26 @@ from __future__ import annotations
 import logging
 
 from app.extensions import celery
+from app.progress.gate import gate
 
 log = logging.getLogger(__name__)
 EVALUATE_TASK = "achievements.evaluate_progress_event"
 
 
-def enqueue_evaluation(event_id: int) -> bool:
-    """Enqueue after commit. A failure is logged, not raised: the event is safely stored."""
+def enqueue_evaluation(event_id: int, user_id: int, *, gated: bool = True) -> bool:
+    """Enqueue after commit, unless the learner's waiting task will see the event anyway.
+
+    ``gated=False`` (the outbox sweep) always enqueues. A failure is logged, not
+    raised: the event is safely stored and the sweep will hand it over again.
+    """
+    if gated and not gate().admit(user_id):
+        return True
     try:
-        celery.signature(EVALUATE_TASK, args=(event_id,)).apply_async()
+        celery.signature(EVALUATE_TASK, args=(event_id,),
+                         kwargs={"user_id": user_id}).apply_async()
     except Exception:
         log.exception("enqueue of progress event %s failed; the outbox sweep will retry", event_id)
+        if gated:
+            gate().reopen(user_id)
         return False
     return True

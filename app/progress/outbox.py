@@ -23,36 +23,47 @@ SWEEP_BATCH = 1000
 SWEEP_MAX_BATCHES = 20
 
 
-def stale_event_ids(age_seconds: float, limit: int = SWEEP_BATCH, after_id: int = 0) -> list[int]:
-    """Unprocessed events recorded more than ``age_seconds`` ago, by id after ``after_id``."""
+def stale_events(age_seconds: float, limit: int = SWEEP_BATCH,
+                 after_id: int = 0) -> list[tuple[int, int]]:
+    """``(event id, learner id)`` of events unprocessed for over ``age_seconds``, by id."""
     cutoff = utcnow() - timedelta(seconds=age_seconds)
     query = (
-        select(ProgressEvent.id)
+        select(ProgressEvent.id, ProgressEvent.user_id)
         .where(ProgressEvent.processed_at.is_(None), ProgressEvent.recorded_at < cutoff,
                ProgressEvent.id > after_id)
         .order_by(ProgressEvent.id)
         .limit(limit)
     )
-    return list(db.session.scalars(query))
+    return [(row.id, row.user_id) for row in db.session.execute(query)]
 
 
 def sweep(age_seconds: float | None = None, max_batches: int = SWEEP_MAX_BATCHES) -> int:
-    """Enqueue stale unprocessed events; returns how many were handed to the queue.
+    """Enqueue detection for learners with stale events; returns how many tasks went out.
 
     Pages by id so one run drains a backlog of up to ``max_batches`` batches
-    (a broker outage at 1,000 events/s leaves tens of thousands). An event
-    whose first task is merely still queued gets a second task: detection
-    answers that one with a single read (``processed_at`` is set), which is
-    why the age should exceed the usual queue delay.
+    (a broker outage at 1,000 events/s leaves tens of thousands). One task per
+    learner a page names: detection settles all of a learner's pending events.
+    The sweep bypasses the detection gate (``app.progress.gate``): it is the net
+    for events whose gated enqueue was skipped or lost. A learner whose task is
+    merely still queued gets a second one, answered with one read, which is why
+    the age should exceed the usual queue delay.
     """
     settings = current_app.config["ACHIEVEMENTS_CONFIG"]
     age = settings.OUTBOX_SWEEP_AGE_SECONDS if age_seconds is None else age_seconds
     sent, last = 0, 0
     for _ in range(max_batches):
-        ids = stale_event_ids(age, after_id=last)
+        rows = stale_events(age, limit=SWEEP_BATCH, after_id=last)
         db.session.remove()  # hold no transaction while talking to the broker
-        sent += sum(enqueue_evaluation(event_id) for event_id in ids)
-        if len(ids) < SWEEP_BATCH:
+        sent += _enqueue_per_learner(rows)
+        if len(rows) < SWEEP_BATCH:
             break
-        last = ids[-1]
+        last = rows[-1][0]
     return sent
+
+
+def _enqueue_per_learner(rows: list[tuple[int, int]]) -> int:
+    oldest: dict[int, int] = {}
+    for event_id, user_id in rows:
+        oldest.setdefault(user_id, event_id)
+    return sum(enqueue_evaluation(event_id, user_id, gated=False)
+               for user_id, event_id in oldest.items())

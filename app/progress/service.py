@@ -65,7 +65,7 @@ def record_progress(data: ProgressInput) -> RecordResult:
     event = _store(data, resolved)
     if event is None:  # the key was taken, maybe by a concurrent duplicate that just won
         return RecordResult(_replayed(data), created=False)
-    enqueue_evaluation(event.id)
+    enqueue_evaluation(event.id, event.user_id)
     return RecordResult(event, created=True)
 
 

@@ -13,7 +13,8 @@ from tests.achievements.conftest import award_keys
 
 def queued(monkeypatch, user_id: int, module: str) -> int:
     """Record an event whose task has not run yet (it sits in the queue)."""
-    monkeypatch.setattr("app.progress.service.enqueue_evaluation", lambda event_id: True)
+    monkeypatch.setattr("app.progress.service.enqueue_evaluation",
+                        lambda event_id, user_id: True)
     event = record_progress(ProgressInput(user_id=user_id, kind="module_completed",
                                           occurred_at=None, idempotency_key=f"q{module}",
                                           module=module)).event

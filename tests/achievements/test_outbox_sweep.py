@@ -15,7 +15,7 @@ from tests.achievements.conftest import award_keys
 
 def lost_enqueue(monkeypatch, user_id: int, module: str) -> int:
     """Record an event whose task never reached the queue, then age it."""
-    monkeypatch.setattr("app.progress.service.enqueue_evaluation", lambda event_id: False)
+    monkeypatch.setattr("app.progress.service.enqueue_evaluation", lambda event_id, user_id: False)
     event = record_progress(ProgressInput(user_id=user_id, kind="module_completed",
                                           occurred_at=None, idempotency_key="lost",
                                           module=module)).event
@@ -37,14 +37,15 @@ def test_sweep_task_evaluates_a_lost_event(monkeypatch, catalog, learner) -> Non
 
 
 def test_young_events_are_left_to_their_own_task(monkeypatch, catalog, learner) -> None:
-    from app.progress.outbox import stale_event_ids
+    from app.progress.outbox import stale_events
 
     event_id = lost_enqueue(monkeypatch, learner.id, "c1-u1-m1")
-    assert stale_event_ids(age_seconds=600) == []
-    assert stale_event_ids(age_seconds=60) == [event_id]
+    assert stale_events(age_seconds=600) == []
+    assert stale_events(age_seconds=60) == [(event_id, learner.id)]
 
 
-def test_sweep_pages_through_a_backlog(monkeypatch, app, learner) -> None:
+def test_sweep_pages_through_a_backlog_one_task_per_learner_a_page(
+        monkeypatch, app, learner) -> None:
     from app.progress import outbox
 
     events = [ProgressEvent(user_id=learner.id, kind="activity", payload={},
@@ -52,12 +53,14 @@ def test_sweep_pages_through_a_backlog(monkeypatch, app, learner) -> None:
                             recorded_at=utcnow() - timedelta(hours=1)) for i in range(7)]
     db.session.add_all(events)
     db.session.commit()
-    ids = sorted(e.id for e in events)
-    sent: list[int] = []
+    ids, user_id = sorted(e.id for e in events), learner.id
+    sent: list[tuple[int, int, bool]] = []
     monkeypatch.setattr(outbox, "SWEEP_BATCH", 3)
-    monkeypatch.setattr(outbox, "enqueue_evaluation", lambda event_id: sent.append(event_id) or 1)
-    assert outbox.sweep(60) == 7
-    assert sent == ids
+    monkeypatch.setattr(outbox, "enqueue_evaluation",
+                        lambda event_id, user_id, gated: sent.append((event_id, user_id, gated))
+                        or 1)
+    assert outbox.sweep(60) == 3
+    assert sent == [(ids[0], user_id, False), (ids[3], user_id, False), (ids[6], user_id, False)]
 
 
 def test_evaluating_twice_is_harmless(catalog, learner) -> None:

@@ -1,0 +1,91 @@
+"""At most one waiting detection task per learner: the enqueue after a commit is skipped
+while one is already waiting for that learner.
+
+Why: every Celery task costs the worker ~1.5 ms of CPU before any detection
+runs (bench/README.md: a bare Celery no-op task on this machine does ~650-720
+per second per worker), and one detection settles *every* pending event of
+its learner. A burst of 25 events for one learner needs one task, not 25.
+
+Why no event is missed — a key ``<prefix>:detect-waiting:<user_id>`` with a TTL:
+
+* recording commits the event first, then ``admit`` does ``SET NX``. Only the
+  caller that set the key enqueues; a caller that found it set skips;
+* detection calls ``release`` (``DEL``) BEFORE it reads the learner's pending
+  events, and evaluates the learner if any event is pending, not just its own.
+  A caller that skipped found the key at a moment after its commit; whichever
+  task set that key releases it after that moment and reads pending events
+  after its release, so it sees the skipped event. A recorder that commits
+  after the release sets the key again and enqueues a task of its own;
+* a failed ``SET`` (Redis unreachable) counts as admitted: the enqueue is
+  tried, and when it fails too, the outbox sweep re-enqueues the event, as
+  without the gate. A failed enqueue deletes the key again; a key left behind
+  (a process killed between SET and enqueue, a task that exhausted its
+  retries) expires after ``DETECTION_GATE_SECONDS``, so skipped events are
+  then covered by the next enqueue for that learner or by the sweep, which
+  never goes through the gate. A failed ``release`` raises: detection must
+  not read pending events while the gate still tells recorders to skip.
+
+Embedded (eager tasks, no Redis) and ``DETECTION_GATE_SECONDS = 0`` admit
+every event: one task per event, as before the gate.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+from flask import Flask, current_app
+
+log = logging.getLogger(__name__)
+
+
+class DetectionGate:
+    """``admit`` before enqueuing a learner's detection, ``release`` before it reads."""
+
+    def __init__(self, url: str | None, prefix: str, seconds: int) -> None:
+        self.seconds = seconds
+        self.prefix = prefix
+        self._client = (redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+                        if url and seconds > 0 else None)
+
+    @property
+    def enabled(self) -> bool:
+        return self._client is not None
+
+    def key(self, user_id: int) -> str:
+        return f"{self.prefix}:detect-waiting:{user_id}"
+
+    def admit(self, user_id: int) -> bool:
+        """True: the caller must enqueue. False: a waiting task will see its committed event."""
+        if self._client is None:
+            return True
+        try:
+            return bool(self._client.set(self.key(user_id), 1, nx=True, ex=self.seconds))
+        except redis.RedisError:
+            log.warning("detection gate unreachable; enqueuing learner %s's task", user_id)
+            return True
+
+    def reopen(self, user_id: int) -> None:
+        """After a failed enqueue: let the learner's next event try again (best effort)."""
+        if self._client is None:
+            return
+        try:
+            self._client.delete(self.key(user_id))
+        except redis.RedisError:
+            log.warning("detection gate unreachable; learner %s's key expires by itself", user_id)
+
+    def release(self, user_id: int) -> None:
+        """Before reading the learner's pending events; raises when Redis did not answer."""
+        if self._client is not None:
+            self._client.delete(self.key(user_id))
+
+
+def init_gate(app: Flask) -> None:
+    settings = app.config["ACHIEVEMENTS_CONFIG"]
+    url = None if settings.tasks_eager else settings.REDIS_URL
+    app.extensions["detection_gate"] = DetectionGate(url, settings.CHANNEL_PREFIX,
+                                                     settings.DETECTION_GATE_SECONDS)
+
+
+def gate() -> DetectionGate:
+    return current_app.extensions["detection_gate"]

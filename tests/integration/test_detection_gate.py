@@ -1,0 +1,121 @@
+"""The detection gate (PostgreSQL + Redis): one waiting task per learner, and no event
+whose enqueue it skipped is ever left unevaluated."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+from flask import Flask
+
+from app.accounts import create_user
+from app.achievements.detection import evaluate_event
+from app.catalog import import_catalog
+from app.progress import ProgressInput, record_progress
+from app.progress.gate import DetectionGate, gate
+from tests.integration.test_detection_batch_pg import processed
+from tests.support.catalog import catalog_doc
+from tests.support.services import wait_for
+
+
+@pytest.fixture(autouse=True)
+def empty_queue_and_gate(service_settings: dict[str, str]) -> None:
+    """Earlier tests of the session leave tasks queued and keys set (learner ids repeat)."""
+    client = redis.Redis.from_url(service_settings["REDIS_URL"])
+    client.delete(service_settings["CELERY_QUEUE"],
+                  *client.keys(f"{service_settings['CHANNEL_PREFIX']}:detect-waiting:*"))
+
+
+def recorded(user_id: int, module: str) -> int:
+    """Record a module completion; its task (if any) waits in this run's queue."""
+    return record_progress(ProgressInput(user_id=user_id, kind="module_completed",
+                                         occurred_at=None, idempotency_key=f"g{module}",
+                                         module=module)).event.id
+
+
+def queued_tasks(settings: dict[str, str]) -> int:
+    return redis.Redis.from_url(settings["REDIS_URL"]).llen(settings["CELERY_QUEUE"])
+
+
+def learner_with_modules(email: str, modules: int) -> int:
+    import_catalog(catalog_doc("c1", units=1, modules=modules))
+    return create_user(email, "password123").id
+
+
+def test_a_burst_for_one_learner_enqueues_one_task(services_app: Flask,
+                                                   service_settings: dict) -> None:
+    user = learner_with_modules("burst@example.com", 5)
+    events = [recorded(user, f"c1-u1-m{m}") for m in range(1, 6)]
+    assert queued_tasks(service_settings) == 1
+    evaluate_event(events[0], user)  # the one task: it settles the four skipped events too
+    assert all(processed(event) for event in events)
+
+
+def test_an_event_recorded_after_the_release_gets_its_own_task(services_app: Flask,
+                                                              service_settings: dict) -> None:
+    user = learner_with_modules("after@example.com", 2)
+    first = recorded(user, "c1-u1-m1")
+    evaluate_event(first, user)
+    recorded(user, "c1-u1-m2")
+    assert queued_tasks(service_settings) == 2
+
+
+def test_a_task_whose_event_a_batch_settled_still_evaluates_skipped_events(
+        services_app: Flask, service_settings: dict) -> None:
+    """Learner A's event is settled by B's batch; A's next event finds A's task waiting and
+    skips its enqueue; A's task must evaluate that event, not return because its own is done."""
+    import_catalog(catalog_doc("c1", units=1, modules=3))
+    a = create_user("a@example.com", "password123").id
+    b = create_user("b@example.com", "password123").id
+    a_first, b_first = recorded(a, "c1-u1-m1"), recorded(b, "c1-u1-m3")
+    evaluate_event(b_first, b)  # B's batch locks A too and settles A's first event
+    assert processed(a_first)
+    a_skipped = recorded(a, "c1-u1-m2")
+    assert queued_tasks(service_settings) == 2  # A's first task and B's: none for a_skipped
+    evaluate_event(a_first, a)
+    assert processed(a_skipped)
+
+
+def test_the_sweep_bypasses_a_key_left_behind(services_app: Flask,
+                                              service_settings: dict) -> None:
+    """A process killed between SET and enqueue leaves the key: the sweep still hands the
+    learner's events over, and their task releases the key."""
+    user = learner_with_modules("orphan@example.com", 1)
+    assert gate().admit(user)  # the orphaned key: no task behind it
+    event = recorded(user, "c1-u1-m1")
+    assert queued_tasks(service_settings) == 0
+    from app.progress.outbox import sweep
+
+    assert sweep(age_seconds=0) == 1
+    evaluate_event(event, user)
+    assert processed(event)
+    assert gate().admit(user)
+
+
+def test_a_real_worker_awards_a_burst_it_got_one_task_for(services_app: Flask,
+                                                          service_settings: dict,
+                                                          start_worker) -> None:
+    user = learner_with_modules("worker@example.com", 8)
+    events = [recorded(user, f"c1-u1-m{m}") for m in range(1, 9)]
+    assert queued_tasks(service_settings) == 1
+    start_worker("gate", concurrency=2)
+    wait_for(lambda: all(processed(event) for event in events), what="the burst settled")
+
+
+def test_keys_expire_so_an_orphaned_one_cannot_hold_a_learner_forever(
+        service_settings: dict) -> None:
+    gate_ = DetectionGate(service_settings["REDIS_URL"], service_settings["CHANNEL_PREFIX"], 30)
+    assert gate_.admit(7)
+    ttl = redis.Redis.from_url(service_settings["REDIS_URL"]).ttl(gate_.key(7))
+    assert 0 < ttl <= 30
+    gate_.release(7)
+
+
+def test_a_failed_enqueue_reopens_the_gate(services_app: Flask, monkeypatch) -> None:
+    from app.progress import dispatch
+
+    def broker_down(*args: object, **kwargs: object) -> None:
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(dispatch.celery, "signature", broker_down)
+    assert dispatch.enqueue_evaluation(1, 42) is False
+    assert gate().admit(42)  # the next event of learner 42 tries to enqueue again

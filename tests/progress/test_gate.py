@@ -1,0 +1,39 @@
+"""The detection gate when it has no Redis to use: every event gets its own task."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from app.progress.gate import DetectionGate
+from tests.support.services import free_port
+
+
+def test_embedded_admits_every_event() -> None:
+    gate = DetectionGate(None, "p", 30)
+    assert gate.admit(1) and gate.admit(1)
+    gate.release(1)
+
+
+def test_zero_seconds_turns_the_gate_off() -> None:
+    gate = DetectionGate("redis://127.0.0.1:6379/0", "p", 0)
+    assert not gate.enabled
+    assert gate.admit(1) and gate.admit(1)
+
+
+def test_unreachable_redis_admits_so_the_enqueue_is_tried() -> None:
+    gate = DetectionGate(f"redis://127.0.0.1:{free_port()}/0", "p", 30)
+    assert gate.admit(1)
+    gate.reopen(1)  # best effort, never raises
+
+
+def test_unreachable_redis_fails_the_release_so_detection_retries() -> None:
+    gate = DetectionGate(f"redis://127.0.0.1:{free_port()}/0", "p", 30)
+    with pytest.raises(redis.RedisError):
+        gate.release(1)
+
+
+def test_eager_tasks_need_no_gate(app) -> None:
+    from app.progress.gate import gate
+
+    assert not gate().enabled
