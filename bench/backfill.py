@@ -1,10 +1,11 @@
 """Benchmark: backfill over a generated history on PostgreSQL; prints JSON.
 
-    .venv/bin/python bench/backfill.py --rows 1000000 --learners 10000
+    .venv/bin/python bench/backfill.py --rows 1000000 --learners 10000 [--jobs 2]
 
 Creates a scratch database next to ``--admin-url`` (dropped afterwards unless
 ``--keep``), imports a catalog, COPYs users and progress rows in, then times
-``backfill(dry_run=...)`` and ``backfill()`` and a rerun. Target: >= 20,000
+``backfill(dry_run=...)`` and ``backfill()`` and a rerun, each in ``--jobs``
+processes (default: one per CPU; each run spawns its own). Target: >= 20,000
 progress rows/s. Baseline, same run and database: the same rows (events,
 completions, attempts) read with plain SQL, learner batch by learner batch,
 nothing evaluated — what reading alone costs. Prints one JSON document.
@@ -14,12 +15,14 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import random
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import common  # puts the project root on sys.path
 
@@ -150,6 +153,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--learners", type=int, default=10_000)
     parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="backfill processes (default: one per CPU)")
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true")
@@ -173,9 +178,9 @@ def run(args: argparse.Namespace) -> tuple[dict, dict]:
             counts = generate(url, args.rows, args.learners, args.seed)
             generated = time.perf_counter() - started
             baseline = raw_read(url, args.batch_size)
-            runs = [timed("dry_run", lambda: backfill(dry_run=True, batch_size=args.batch_size)),
-                    timed("backfill", lambda: backfill(batch_size=args.batch_size)),
-                    timed("rerun", lambda: backfill(batch_size=args.batch_size))]
+            once = partial(backfill, batch_size=args.batch_size, jobs=args.jobs)
+            runs = [timed("dry_run", lambda: once(dry_run=True)), timed("backfill", once),
+                    timed("rerun", once)]
             db.session.remove()
     return {"rows_per_second": runs[1]["rows_per_second"], "runs": runs, "generated": counts,
             "generate_seconds": round(generated, 1)}, baseline

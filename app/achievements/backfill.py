@@ -9,23 +9,33 @@ Rerunnable: what is due is compared with what each learner already holds
 (revoked awards included), and the insert is ON CONFLICT DO NOTHING, so a
 second run, or a run racing live detection, stores nothing twice. The
 batch's learners are row-locked like live detection does, in id order.
+
+Evaluating rules is Python work bound to one core by the GIL (reading the rows
+is a small share of a run), so on PostgreSQL ``jobs`` > 1 spreads the batches
+over that many spawned processes, each with its own app and connections.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
 
+from app import create_app
 from app.achievements import registry
 from app.achievements.awards import existing_keys, store_awards
 from app.achievements.loader import Learner, load_states
+from app.achievements.raw_sql import on_postgresql
 from app.achievements.registry import AwardDue
+from app.config import Config
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
 from app.models import User
@@ -56,8 +66,18 @@ class BackfillReport:
     def add(self, user_id: int, due: Sequence[AwardDue]) -> None:
         self.awards += len(due)
         self.by_type.update(award.type for award in due)
-        room = SAMPLE_LIMIT - len(self.sample)
-        self.sample.extend(PlannedAward(user_id, a.dedupe_key, a.type) for a in due[:room])
+        self._keep(PlannedAward(user_id, a.dedupe_key, a.type) for a in due)
+
+    def merge(self, part: BackfillReport) -> None:
+        """Add a worker process's report of one batch: counts add up, the sample stays capped."""
+        self.learners += part.learners
+        self.rows += part.rows
+        self.awards += part.awards
+        self.by_type.update(part.by_type)
+        self._keep(part.sample)
+
+    def _keep(self, awards: Iterable[PlannedAward]) -> None:
+        self.sample.extend(islice(awards, SAMPLE_LIMIT - len(self.sample)))
 
     def summary(self) -> str:
         verb = "would award" if self.dry_run else "awarded"
@@ -69,17 +89,27 @@ class BackfillReport:
 
 def backfill(user_id: int | None = None, rule: str | None = None, dry_run: bool = False,
              progress: Callable[[int], Any] | None = None, *, batch_size: int = BATCH_SIZE,
-             overrides: dict[str, Any] | None = None) -> BackfillReport:
-    """Award (silently) whatever stored progress makes due; ``progress(n)`` per n learners."""
+             overrides: dict[str, Any] | None = None, jobs: int = 1) -> BackfillReport:
+    """Award (silently) whatever stored progress makes due; ``progress(n)`` per n learners.
+
+    ``jobs`` > 1 evaluates the batches in that many processes, on PostgreSQL
+    only: SQLite has one writer at a time, so there the processes would only
+    queue behind each other's locks, and the run takes one process. A run with
+    a single batch (one ``user_id``, or few learners) takes one process too.
+    """
     only = _rules(rule)
     if overrides is None:
         overrides = current_app.config["ACHIEVEMENTS_CONFIG"].RULES
     report = BackfillReport(dry_run=dry_run)
     started = time.perf_counter()
-    for batch in _batches(learners(user_id), batch_size):
-        _run_batch(batch, only, overrides, report)
-        if progress is not None:
-            progress(len(batch))
+    batches = list(_batches(learners(user_id), batch_size))
+    if jobs > 1 and len(batches) > 1 and on_postgresql():
+        _run_in_processes(batches, jobs, _Plan(only, overrides, dry_run), report, progress)
+    else:
+        for batch in batches:
+            _run_batch(batch, only, overrides, report)
+            if progress is not None:
+                progress(len(batch))
     report.seconds = time.perf_counter() - started
     return report
 
@@ -136,3 +166,60 @@ def _lock(ids: list[int]) -> None:
     """The live detection lock, for the whole batch, in id order (no deadlock with workers)."""
     db.session.execute(select(User.id).where(User.id.in_(ids)).order_by(User.id)
                        .with_for_update(key_share=True)).all()
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What every batch of a run is evaluated against; sent once to each worker process."""
+
+    only: list[str] | None
+    overrides: dict[str, Any]
+    dry_run: bool
+
+
+def _run_in_processes(batches: list[list[Learner]], jobs: int, plan: _Plan,
+                      report: BackfillReport, progress: Callable[[int], Any] | None) -> None:
+    """Evaluate the batches in ``jobs`` worker processes; merge their reports in batch order.
+
+    The processes never wait on each other's learner locks: each batch locks
+    only its own learners (in id order, as ``_lock`` does) and batches are
+    disjoint. The rows they share are holder counts (``achievement_stats``),
+    upserted in key order just before each batch commits: a worker may wait
+    for another's commit there, briefly, and never deadlocks.
+    Workers are *spawned*, not forked: this process may hold threads and open
+    connections that a forked copy would share mid-use. Workers read only
+    committed rows, so this process's transaction is committed first.
+    Results arrive in batch order, so the sample is the one a single process
+    keeps, and ``progress`` moves as each batch (and those before it) ends.
+    A failed batch cancels the batches not yet started (a rerun does them).
+    """
+    db.session.commit()
+    config = current_app.config["ACHIEVEMENTS_CONFIG"]  # pickled to every worker
+    pool = ProcessPoolExecutor(min(jobs, len(batches)), initializer=_start_worker,
+                               initargs=(config, plan),
+                               mp_context=multiprocessing.get_context("spawn"))
+    try:
+        for batch, part in zip(batches, pool.map(_worker_batch, batches), strict=True):
+            report.merge(part)
+            if progress is not None:
+                progress(len(batch))
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+_worker: dict[str, Any] = {}  # in a worker process: its plan and app context
+
+
+def _start_worker(config: Config, plan: _Plan) -> None:
+    """Worker initializer: one app and app context for the process's life, not per batch."""
+    context = create_app(config).app_context()
+    context.push()
+    _worker.update(plan=plan, context=context)
+
+
+def _worker_batch(batch: list[Learner]) -> BackfillReport:
+    """One batch in a worker process; the report goes back to the parent (picklable)."""
+    plan: _Plan = _worker["plan"]
+    report = BackfillReport(dry_run=plan.dry_run)
+    _run_batch(batch, plan.only, plan.overrides, report)
+    return report

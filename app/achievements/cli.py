@@ -29,13 +29,16 @@ def _fail(exc: DomainError) -> click.ClickException:
 @click.option("--rule", help="Only this rule key, e.g. streak (default: every rule).")
 @click.option("--dry-run", is_flag=True, help="Print what would be awarded; store nothing.")
 @click.option("--batch-size", default=500, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 32),
+              help="Worker processes evaluating batches (PostgreSQL; SQLite runs one).")
 def backfill_command(user_id: int | None, rule: str | None, dry_run: bool,
-                     batch_size: int) -> None:
+                     batch_size: int, jobs: int) -> None:
     """Re-evaluate stored progress and award silently (no live notification); rerunnable."""
     try:
         total = len(learners(user_id))
         with click.progressbar(length=total, label="learners", file=sys.stderr) as bar:
-            report = backfill(user_id, rule, dry_run, bar.update, batch_size=batch_size)
+            report = backfill(user_id, rule, dry_run, bar.update, batch_size=batch_size,
+                              jobs=jobs)
     except DomainError as exc:
         raise _fail(exc) from exc
     _print_report(report)

@@ -1,27 +1,38 @@
-"""Backfill: silent, rerunnable, dry-run safe, and the same awards as live detection."""
+"""Backfill: silent, rerunnable, dry-run safe, the same awards as live detection, and the
+same awards in several processes (PostgreSQL) as in one."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from flask import Flask
+from sqlalchemy import func, insert, select
 
-from app.achievements.backfill import backfill
+from app import create_app
+from app.achievements import backfill as backfill_module
+from app.achievements.backfill import BackfillReport, backfill
+from app.achievements.catalog_cache import clear_cache
+from app.config import Config
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
-from app.models import Achievement, AchievementStat
+from app.models import Achievement, AchievementStat, User
 from tests.achievements.conftest import award_keys, record
+from tests.integration.conftest import truncate_all
+from tests.support.catalog import build_catalog
+from tests.support.services import fresh_database
 
 DAY = datetime(2024, 5, 1, 9, tzinfo=UTC)
+RULES_OFF = {key: {"enabled": False} for key in (
+    "module_complete", "unit_complete", "course_complete", "high_score", "perfect_score",
+    "streak", "milestone")}
 
 
 @pytest.fixture
 def history(app, catalog, make_user, use_rules):
     """Two learners with progress recorded while every rule was disabled (an imported history)."""
-    use_rules({key: {"enabled": False} for key in (
-        "module_complete", "unit_complete", "course_complete", "high_score", "perfect_score",
-        "streak", "milestone")})
+    use_rules(RULES_OFF)
     people = [make_user(timezone="Europe/Berlin"), make_user()]
     for user in people:
         for day in range(3):
@@ -35,6 +46,20 @@ def history(app, catalog, make_user, use_rules):
 
 def all_awards() -> set[tuple[int, str]]:
     return set(db.session.execute(select(Achievement.user_id, Achievement.dedupe_key)).all())
+
+
+def add_learners(count: int) -> list[int]:
+    """Learners who never log in: no password to hash (argon2 would be most of the setup)."""
+    zones = ("UTC", "Europe/Berlin", "Pacific/Auckland")
+    db.session.execute(insert(User), [{"email": f"crowd{i}@example.com", "password_hash": "!",
+                                       "timezone": zones[i % 3]} for i in range(count)])
+    db.session.commit()
+    return list(db.session.scalars(select(User.id).order_by(User.id)))
+
+
+def holders() -> dict[str, int]:
+    rows = db.session.execute(select(AchievementStat.dedupe_key, AchievementStat.holders))
+    return {key: count for key, count in rows}
 
 
 def test_backfill_awards_what_live_detection_would(history, make_user) -> None:
@@ -82,8 +107,7 @@ def test_unknown_rule_or_learner_is_refused(history) -> None:
 
 def test_backfill_counts_holders(history) -> None:
     backfill()
-    rows = db.session.execute(select(AchievementStat.dedupe_key, AchievementStat.holders))
-    stats = {key: holders for key, holders in rows}
+    stats = holders()
     assert stats["streak:3"] == 2 and stats["course_complete:c1"] == 1
 
 
@@ -137,3 +161,141 @@ def test_cli_revoke_and_restore(app, history) -> None:
     assert revoked.exit_code == 0 and "revoked" in revoked.output
     restored = runner.invoke(args=["achievements", "restore", str(award_id)])
     assert restored.exit_code == 0 and "restored" in restored.output
+
+
+def test_cli_rejects_jobs_out_of_range(app, history) -> None:
+    done = app.test_cli_runner().invoke(args=["achievements", "backfill", "--jobs", "0"])
+    assert done.exit_code == 2 and "--jobs" in done.output
+
+
+# --- jobs: several worker processes ------------------------------------------------------
+
+
+@pytest.fixture
+def pools(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The worker count of every process pool backfill opens (none: it ran in this process)."""
+    opened: list[int] = []
+    real = backfill_module.ProcessPoolExecutor
+
+    def spy(workers: int, **options: object) -> object:
+        opened.append(workers)
+        return real(workers, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(backfill_module, "ProcessPoolExecutor", spy)
+    return opened
+
+
+def test_jobs_fall_back_to_one_process_on_sqlite(history, pools) -> None:
+    report = backfill(batch_size=1, jobs=2)
+    assert pools == []
+    assert report.awards == 10 and len(all_awards()) == 10
+
+
+def test_cli_jobs_on_sqlite_runs_in_one_process(app, history, pools) -> None:
+    done = app.test_cli_runner().invoke(args=["achievements", "backfill", "--jobs", "2",
+                                              "--batch-size", "1"])
+    assert done.exit_code == 0, done.output
+    assert "awarded 10" in done.output and pools == []
+
+
+@pytest.fixture(scope="module")
+def pg_url() -> Iterator[str]:
+    with fresh_database() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_app(pg_url: str) -> Iterator[Flask]:
+    """An app on PostgreSQL (tasks eager), where ``jobs`` spawns worker processes."""
+    application = create_app(Config(DATABASE_URL=pg_url, SECRET_KEY="test", TESTING=True))
+    with application.app_context():
+        yield application
+        db.session.remove()
+    truncate_all(pg_url)
+    clear_cache()
+
+
+CROWD = 30  # six batches of five
+
+
+@pytest.fixture
+def crowd(pg_app: Flask) -> list[int]:
+    """Learners with 1-5 active days and 0-2 modules each, recorded with every rule off."""
+    settings = pg_app.config["ACHIEVEMENTS_CONFIG"]
+    settings.RULES = RULES_OFF
+    build_catalog("c1", units=1, modules=2)
+    ids = add_learners(CROWD)
+    for index, user_id in enumerate(ids):
+        for day in range(index % 5 + 1):
+            record(user_id, "activity", DAY + timedelta(days=day, hours=index % 7))
+        for module in ("c1-u1-m1", "c1-u1-m2")[:index % 3]:
+            record(user_id, "module_completed", DAY, module=module)
+    settings.RULES = {}
+    return ids
+
+
+
+
+def forget_awards() -> None:
+    db.session.execute(Achievement.__table__.delete())
+    db.session.execute(AchievementStat.__table__.delete())
+    db.session.commit()
+
+
+def outcome(report: BackfillReport) -> tuple:
+    return (report.learners, report.rows, report.awards, report.by_type, report.sample)
+
+
+@pytest.mark.integration
+def test_jobs_award_what_one_process_awards(crowd, pools) -> None:
+    one_progress: list[int] = []
+    one = backfill(batch_size=5, progress=one_progress.append)
+    expected, expected_holders = all_awards(), holders()
+    forget_awards()
+    two_progress: list[int] = []
+    two = backfill(batch_size=5, progress=two_progress.append, jobs=2)
+    assert pools == [2] and one.awards > 0
+    assert all_awards() == expected and holders() == expected_holders
+    assert outcome(two) == outcome(one)
+    assert two_progress == one_progress == [5] * 6
+
+
+@pytest.mark.integration
+def test_jobs_rerun_stores_nothing(crowd, pools) -> None:
+    backfill(batch_size=5, jobs=2)
+    before, counted = all_awards(), holders()
+    again = backfill(batch_size=5, jobs=2)
+    assert pools == [2, 2]
+    assert again.awards == 0 and again.learners == CROWD
+    assert all_awards() == before and holders() == counted
+
+
+@pytest.mark.integration
+def test_jobs_dry_run_stores_nothing(crowd, pools) -> None:
+    report = backfill(batch_size=5, jobs=2, dry_run=True)
+    assert pools == [2] and report.awards > 0 and len(report.sample) == report.awards
+    assert all_awards() == set()
+    assert db.session.scalar(select(func.count()).select_from(AchievementStat)) == 0
+
+
+@pytest.mark.integration
+def test_jobs_honour_the_rule_filter(crowd, pools) -> None:
+    planned = backfill(rule="streak", batch_size=5, dry_run=True).sample
+    backfill(rule="streak", batch_size=5, jobs=2)
+    assert pools == [2] and planned
+    assert all_awards() == {(award.user_id, award.dedupe_key) for award in planned}
+    assert {award.type for award in planned} == {"streak"}
+
+
+@pytest.mark.integration
+def test_one_learner_takes_one_process(crowd, pools) -> None:
+    report = backfill(user_id=crowd[-1], batch_size=5, jobs=2)
+    assert pools == [] and report.learners == 1 and report.awards > 0
+
+
+@pytest.mark.integration
+def test_cli_jobs_on_postgresql(pg_app, crowd, pools) -> None:
+    runner = pg_app.test_cli_runner()
+    done = runner.invoke(args=["achievements", "backfill", "--jobs", "2", "--batch-size", "5"])
+    assert done.exit_code == 0, done.output
+    assert pools == [2] and f"awarded {len(all_awards())} (" in done.output

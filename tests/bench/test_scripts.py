@@ -24,7 +24,7 @@ SMALL = {
                    "--requests", "20"],
     "grpc_qps.py": ["--duration", "0.5", "--warmup", "0.2", "--learners", "3",
                     "--concurrency", "4", "--channels", "2", "--processes", "1"],
-    "backfill.py": ["--rows", "3000", "--learners", "100"],
+    "backfill.py": ["--rows", "3000", "--learners", "100", "--batch-size", "25", "--jobs", "2"],
     "sse_fanout.py": ["--connections", "40", "--flask-sse-connections", "40", "--probes", "3",
                       "--awards", "6", "--per-fleet", "20", "--time-limit", "150"],
 }
