@@ -39,7 +39,8 @@ def load_awards(ids: Sequence[int]) -> list[Achievement]:
 
 def store_awards(due_by_user: Mapping[int, Sequence[AwardDue]], *,
                  source_event_id: int | None, silent: bool = False,
-                 sources: Mapping[int, int] | None = None) -> list[StoredAward]:
+                 sources: Mapping[int, int] | None = None,
+                 earned_at: datetime | None = None) -> list[StoredAward]:
     """``INSERT ... ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING``, plus holder counts.
 
     The unique key makes the insert itself the exactly-once guarantee: a
@@ -47,7 +48,7 @@ def store_awards(due_by_user: Mapping[int, Sequence[AwardDue]], *,
     only rows really inserted are counted in ``achievement_stats``.
     ``sources`` names a learner's own source event (batched detection).
     """
-    now = utcnow()
+    now = earned_at or utcnow()
     sources = sources or {}
     rows = [_row(user_id, award, sources.get(user_id, source_event_id), silent, now)
             for user_id, awards in due_by_user.items() for award in awards]
@@ -62,6 +63,22 @@ def store_awards(due_by_user: Mapping[int, Sequence[AwardDue]], *,
         stored = [StoredAward(*row) for row in db.session.execute(stmt, rows)]
     add_holders((row.dedupe_key, row.type) for row in stored)
     return sorted(stored)
+
+
+def store_live_awards(due_by_user: Mapping[int, Sequence[AwardDue]],
+                      sources: Mapping[int, int]) -> list[Achievement]:
+    """:func:`store_awards` for live detection; the new rows as (transient) ``Achievement``
+    objects built from what was inserted, so publishing them costs no reload query."""
+    earned_at = utcnow()
+    stored = store_awards(due_by_user, source_event_id=None, sources=sources,
+                          earned_at=earned_at)
+    due = {(user_id, a.dedupe_key): a for user_id, awards in due_by_user.items() for a in awards}
+    return [Achievement(id=row.id, user_id=row.user_id, achievement_type=row.type,
+                        dedupe_key=row.dedupe_key, title=due[row.user_id, row.dedupe_key].title,
+                        description=due[row.user_id, row.dedupe_key].description,
+                        earned_at=earned_at, meta=due[row.user_id, row.dedupe_key].metadata,
+                        source_event_id=sources.get(row.user_id), silent=False)
+            for row in stored]
 
 
 class StoredAward(NamedTuple):

@@ -32,7 +32,7 @@ Exactly-once reasoning, end to end:
   transaction waits only for its first lock), and settles them all in one
   transaction — one state load, one insert, one commit. Each locked learner
   is evaluated exactly as alone would be: locked, pending events read before
-  its facts (``loader.load_states_and_pending``), whole state. The other
+  its facts (``loader.load_batch``), whole state. The other
   learners' own tasks then find their events processed and return after one
   query. A distinct-learner backlog costs one evaluation per batch, not per
   event (bench/throughput.py);
@@ -51,11 +51,10 @@ from flask import current_app
 from sqlalchemy import bindparam, case, select, update
 
 from app.achievements import registry
-from app.achievements.awards import existing_keys, load_awards, store_awards
-from app.achievements.loader import Learner, load_states_and_pending
+from app.achievements.awards import store_live_awards
+from app.achievements.loader import Batch, Learner, load_batch
 from app.achievements.publishing import publish_awards
 from app.achievements.raw_sql import fetch_one, on_postgresql
-from app.achievements.state import LearnerState
 from app.extensions import db
 from app.models import Achievement, ProgressEvent, User
 from app.models.types import utcnow
@@ -103,30 +102,30 @@ def evaluate_event(event_id: int, user_id: int | None = None) -> list[Achievemen
     gate().release(owner_id)  # before any read of pending events: see app.progress.gate
     if not _has_pending(owner_id):  # settled by a batch: one round trip
         return []
-    new = load_awards(_settle(owner_id, event_id))  # after commit: one reload query
+    new = _settle(owner_id, event_id)
     publish_awards(new)
     return new
 
 
-def _settle(owner_id: int, event_id: int) -> list[int]:
+def _settle(owner_id: int, event_id: int) -> list[Achievement]:
     """Lock the learner (and others with pending events), store what the batch is owed,
-    mark the events read as pending processed, commit; the new award ids."""
+    mark the events read as pending processed, commit; the new awards."""
     owner = lock_learner(owner_id)
     if owner is None:  # no such learner: nothing to evaluate
         db.session.rollback()
         return []
     learners = [owner, *_lock_others(owner.id, BATCH_LEARNERS - 1)]
-    states, pending = load_states_and_pending(learners)
-    if owner.id not in pending:  # another worker settled them while we waited
+    batch = load_batch(learners)
+    if owner.id not in batch.pending:  # another worker settled them while we waited
         db.session.rollback()
         return []
-    sources = {learner: min(ids) for learner, ids in pending.items()}
-    if event_id in pending[owner.id]:
+    sources = {learner: min(ids) for learner, ids in batch.pending.items()}
+    if event_id in batch.pending[owner.id]:
         sources[owner.id] = event_id
-    new_ids = _store_due({learner: states[learner] for learner in pending}, sources)
-    _mark_processed([i for ids in pending.values() for i in ids], event_id)
+    new = _store_due(batch, sources)
+    _mark_processed([i for ids in batch.pending.values() for i in ids], event_id)
     db.session.commit()
-    return new_ids
+    return new
 
 
 def _owner_of(event_id: int) -> int | None:
@@ -170,16 +169,13 @@ def _lock_others(owner_id: int, limit: int) -> list[Learner]:
     return [Learner(row.id, row.timezone) for row in db.session.execute(_LOCK_OTHERS, params)]
 
 
-def _store_due(states: Mapping[int, LearnerState], sources: Mapping[int, int]) -> list[int]:
-    """Insert what each learner is owed and does not hold yet; the new award ids."""
+def _store_due(batch: Batch, sources: Mapping[int, int]) -> list[Achievement]:
+    """Insert what each learner with pending events is owed and does not hold yet."""
     rules = current_app.config["ACHIEVEMENTS_CONFIG"].RULES
-    held = existing_keys(list(states))
-    due = {user_id: [award for award in registry.evaluate(state, rules)
-                     if award.dedupe_key not in held[user_id]]
-           for user_id, state in states.items()}
-    stored = store_awards({k: v for k, v in due.items() if v}, source_event_id=None,
-                          sources=sources)
-    return [row.id for row in stored]
+    due = {user_id: [award for award in registry.evaluate(batch.states[user_id], rules)
+                     if award.dedupe_key not in batch.held[user_id]]
+           for user_id in batch.pending}
+    return store_live_awards({k: v for k, v in due.items() if v}, sources)
 
 
 def _mark_processed(event_ids: list[int], own_event_id: int) -> None:

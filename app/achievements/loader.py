@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, func, select
 
+from app.achievements.awards import existing_keys
 from app.achievements.catalog_cache import IndexedCatalog, catalog, catalog_for_revision
 from app.achievements.raw_sql import on_postgresql
 from app.achievements.state import LearnerState
@@ -48,12 +49,20 @@ def load_state(user: User | Learner) -> LearnerState:
 
 def load_states(learners: Sequence[Learner]) -> dict[int, LearnerState]:
     """States of many learners at once (one query per kind of fact, not per learner)."""
-    return load_states_and_pending(learners)[0]
+    return load_batch(learners).states
 
 
-def load_states_and_pending(
-        learners: Sequence[Learner]) -> tuple[dict[int, LearnerState], dict[int, list[int]]]:
-    """States, plus each learner's unprocessed event ids (learners with none are left out).
+@dataclass(frozen=True)
+class Batch:
+    """What detection needs of its locked learners, read together."""
+
+    states: dict[int, LearnerState]
+    pending: dict[int, list[int]]  # unprocessed event ids; learners with none are left out
+    held: dict[int, set[str]]  # dedupe keys each learner holds, revoked ones included
+
+
+def load_batch(learners: Sequence[Learner]) -> Batch:
+    """States, unprocessed event ids and held award keys of these learners.
 
     Events are read FIRST, in their own statement: an event's facts commit
     with it, so every event listed as pending here has its facts in the later
@@ -61,22 +70,25 @@ def load_states_and_pending(
     PostgreSQL everything is one statement (one snapshot: the same holds).
     """
     read = facts_in_one_statement if on_postgresql() else facts_by_kind
-    indexed, days, modules, scores = read(learners)
+    indexed, days, modules, scores, held = read(learners)
     states = {learner.id: _state(learner.id, indexed, modules[learner.id], scores[learner.id],
                                  days.get(learner.id)) for learner in learners}
-    return states, {user_id: entry.pending for user_id, entry in days.items() if entry.pending}
+    pending = {user_id: entry.pending for user_id, entry in days.items() if entry.pending}
+    return Batch(states, pending, {learner.id: held[learner.id] for learner in learners})
 
 
 Facts = tuple[IndexedCatalog, dict[int, "ActiveDays"], dict[int, set[str]],
-              dict[int, dict[str, float]]]
+              dict[int, dict[str, float]], dict[int, set[str]]]
 
 
 def facts_by_kind(learners: Sequence[Learner]) -> Facts:
-    """The catalog, then events, completed modules and best scores: one statement each."""
+    """The catalog, then events, completed modules, best scores and held award keys:
+    one statement each."""
     indexed = catalog()
     days = _active_days(learners)
     ids = [learner.id for learner in learners]
-    return indexed, days, _completed_modules(ids, indexed), _best_scores(ids, indexed)
+    return (indexed, days, _completed_modules(ids, indexed), _best_scores(ids, indexed),
+            defaultdict(set, {k: keys for k, keys in existing_keys(ids).items() if keys}))
 
 
 def state_from_rows(learner: Learner, indexed: IndexedCatalog, module_ids: Iterable[int],
@@ -163,8 +175,9 @@ def _active_days(learners: Iterable[Learner]) -> dict[int, ActiveDays]:
     return found
 
 
-# PostgreSQL: the catalog revision, events, completed modules and best scores in one round
-# trip (four statements and their ORM execution were ~1.5 ms of a ~9 ms evaluation).
+# PostgreSQL: the catalog revision, events, completed modules, best scores and held award
+# keys in one round trip (five statements and their ORM execution were ~1.5 ms of a ~9 ms
+# evaluation). The last column is the revision (kind 0) or the dedupe key (kind 4).
 _FACTS_SQL = """
 SELECT 0, NULL::int, NULL::bigint, NULL::float8, NULL::timestamptz, NULL::bool, revision
   FROM catalog_revision WHERE id = 1
@@ -177,6 +190,9 @@ SELECT 2, user_id, module_id, NULL, NULL, NULL, NULL
 UNION ALL
 SELECT 3, user_id, assessment_id, max(score), NULL, NULL, NULL
   FROM assessment_attempts WHERE user_id = ANY(%(ids)s) GROUP BY user_id, assessment_id
+UNION ALL
+SELECT 4, user_id, NULL, NULL, NULL, NULL, dedupe_key
+  FROM achievements WHERE user_id = ANY(%(ids)s)
 """
 
 
@@ -188,11 +204,14 @@ def facts_in_one_statement(learners: Sequence[Learner]) -> Facts:
     days: dict[int, ActiveDays] = defaultdict(ActiveDays)
     modules: dict[int, set[str]] = defaultdict(set)
     scores: dict[int, dict[str, float]] = defaultdict(dict)
-    for kind, user_id, ref, best, moment, pending, _ in rows:
+    held: dict[int, set[str]] = defaultdict(set)
+    for kind, user_id, ref, best, moment, pending, text in rows:
         if kind == 1:
             days[user_id].add(ref, moment.astimezone(zones[user_id]).date(), pending)
         elif kind == 2 and ref in indexed.module_keys:
             modules[user_id].add(indexed.module_keys[ref])
         elif kind == 3 and ref in indexed.assessment_keys:
             scores[user_id][indexed.assessment_keys[ref]] = float(best)
-    return indexed, days, modules, scores
+        elif kind == 4:
+            held[user_id].add(text)
+    return indexed, days, modules, scores, held

@@ -9,7 +9,9 @@ import pytest
 from flask import Flask
 
 from app.accounts import create_user
+from app.achievements.awards import store_awards
 from app.achievements.loader import Learner, facts_by_kind, facts_in_one_statement
+from app.achievements.registry import AwardDue
 from app.catalog import import_catalog
 from app.extensions import db
 from app.progress import ProgressInput, record_progress
@@ -39,6 +41,8 @@ def test_one_statement_reads_what_the_per_kind_reads_read(services_app: Flask) -
                score=7 + index, occurred_at=START)
         record(learner.id, f"q{index}b", kind="assessment_scored", assessment="c1-quiz",
                score=4, occurred_at=START)
+    store_awards({learners[0].id: [AwardDue("milestone", "milestone:modules:1", "First", "", {})]},
+                 source_event_id=None)
     db.session.commit()
 
     expected = facts_by_kind(learners)
@@ -51,3 +55,4 @@ def test_one_statement_reads_what_the_per_kind_reads_read(services_app: Flask) -
     assert dict(found[2]) == dict(expected[2]) and dict(found[3]) == dict(expected[3])
     assert found[3][learners[1].id] == {"c1-quiz": 8.0}
     assert len(found[1][learners[0].id].pending) == 4  # nothing evaluated: no worker runs
+    assert dict(found[4]) == dict(expected[4]) == {learners[0].id: {"milestone:modules:1"}}
