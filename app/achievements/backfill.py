@@ -1,8 +1,8 @@
 """Backfill: re-evaluate stored progress (a new rule, an imported history) and award silently.
 
-Learners are processed in batches: one query per kind of fact per batch (see
-``loader.load_states``), one multi-row insert of the batch's awards, one
-commit. Awards are ``silent``: stored, counted, shown in history, never
+Learners are processed in batches: one read of the batch's facts and held award
+keys (``loader.load_batch``: one statement on PostgreSQL), one multi-row insert of
+the batch's awards, one commit. Awards are ``silent``: stored, counted, shown in history, never
 published live (``publishing`` skips them, ``queries.awards_after`` too).
 
 Rerunnable: what is due is compared with what each learner already holds
@@ -31,8 +31,8 @@ from sqlalchemy import select
 
 from app import create_app
 from app.achievements import registry
-from app.achievements.awards import existing_keys, store_awards
-from app.achievements.loader import Learner, load_states
+from app.achievements.awards import store_awards
+from app.achievements.loader import Learner, load_batch
 from app.achievements.raw_sql import on_postgresql
 from app.achievements.registry import AwardDue
 from app.config import Config
@@ -144,13 +144,12 @@ def _run_batch(batch: list[Learner], only: list[str] | None, overrides: dict[str
     ids = [learner.id for learner in batch]
     if not report.dry_run:
         _lock(ids)
-    states = load_states(batch)
-    held = existing_keys(ids)
+    loaded = load_batch(batch)  # held keys come in the same statement as the facts
     due: dict[int, list[AwardDue]] = {}
-    for learner_id, state in states.items():
+    for learner_id, state in loaded.states.items():
         report.rows += state.events
         fresh = [a for a in registry.evaluate(state, overrides, only)
-                 if a.dedupe_key not in held[learner_id]]
+                 if a.dedupe_key not in loaded.held[learner_id]]
         if fresh:
             due[learner_id] = fresh
             report.add(learner_id, fresh)
