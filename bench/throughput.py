@@ -4,7 +4,10 @@
 through the progress service (the same call REST and gRPC make), enqueuing a
 task each, with no worker running. Phase 2 starts the workers and measures
 how fast they drain that backlog: events / (last processed_at - first
-processed_at), every event evaluated and its awards stored.
+processed_at), every event evaluated and its awards stored; ``all_tasks``
+runs the clock on until the queue is empty and nothing is unacked, and
+``tasks`` counts what recording enqueued (one per learner with events
+waiting: ``app.progress.gate``). The target counts the slower of the two.
 
 ``--mode sustained``: the workers run while ``--writers`` processes record the
 events as fast as they can (as web processes would), so recording and
@@ -26,6 +29,7 @@ second on one connection. Prints one JSON document.
 from __future__ import annotations
 
 import argparse
+import math
 import multiprocessing
 import os
 import time
@@ -140,7 +144,12 @@ def wait_drained(url: str, deadline: float) -> None:
 
 
 def drain(svc: common.Services, events: int, deadline: float) -> dict[str, Any]:
-    """Settled rate (first → last ``processed_at``), then the same until the queue is empty."""
+    """Settled rate (first → last ``processed_at``), then the same until the queue is empty.
+
+    ``tasks`` is what recording queued for those events: one per learner with
+    events waiting, thanks to the detection gate (``app.progress.gate``).
+    """
+    tasks = queued_tasks(svc.settings)
     for index in range(svc.counts["workers"]):
         svc.start_worker(f"bench{index + 1}")
     meter = cpu_meter(svc)  # after start-up; what was evaluated before is not charged
@@ -155,12 +164,18 @@ def drain(svc: common.Services, events: int, deadline: float) -> dict[str, Any]:
         SELECT extract(epoch FROM min(processed_at)), extract(epoch FROM max(processed_at)),
                (SELECT count(*) FROM achievements) FROM progress_events""")[0]
     seconds = float(last) - float(first)
-    return {"events": events, "awards": awards, "seconds": round(seconds, 2),
+    return {"events": events, "tasks": tasks, "awards": awards, "seconds": round(seconds, 2),
             "per_s": round(events / seconds, 1) if seconds else None,
             "cpu_ms_per_event": per_event_ms(spent, left) if left else None,
             "all_tasks": {"seconds": round(done - began, 2),
                           "per_s": round(events / (done - began), 1),
                           "cpu_ms_per_event": per_event_ms(spent_all, left) if left else None}}
+
+
+def queued_tasks(settings: dict[str, str]) -> int:
+    import redis
+
+    return int(redis.Redis.from_url(settings["REDIS_URL"]).llen(settings["CELERY_QUEUE"]))
 
 
 def wait_tasks_done(settings: dict[str, str], deadline: float) -> None:
@@ -205,9 +220,12 @@ def main() -> None:
             measured = {**drain(svc, ingest["events"], deadline), "ingest": ingest}
         baseline = run_baseline(svc.database_url, min(args.events, 5000))
     ratios = {"evaluated_vs_inserts": common.ratio(measured["per_s"], baseline["per_s"])}
+    slowest = min(measured["per_s"] or 0, measured.get("all_tasks", {}).get("per_s", math.inf))
+    if "all_tasks" in measured:
+        ratios["all_tasks_vs_inserts"] = common.ratio(measured["all_tasks"]["per_s"],
+                                                      baseline["per_s"])
     targets = {"events_per_s": 1000, "ratio_to_baseline": 0.25,
-               "met": bool((measured["per_s"] or 0) >= 1000
-                           and (ratios["evaluated_vs_inserts"] or 0) >= 0.25)}
+               "met": bool(slowest >= 1000 and slowest / baseline["per_s"] >= 0.25)}
     common.emit(common.report("throughput", vars(args), measured, baseline, ratios, targets))
 
 
