@@ -20,7 +20,10 @@ Redis servers (so read those on a quiet box) — the budget that decides what tw
 cores can sustain: at 1,000 events/s, ``total`` ms per event is that many cores.
 
 Baseline, same run and database server: raw single-row committed INSERTs per
-second on one connection. Prints one JSON document.
+second on one connection. Peer (drain mode), same run: as many no-op Celery
+tasks as events through the same broker, pool and settings
+(``bench/celery_noop.py``) — what one task per event could reach at best.
+Prints one JSON document.
 
     .venv/bin/python bench/throughput.py [--events 5000 --workers 1 --concurrency 4]
     .venv/bin/python bench/throughput.py --mode sustained --writers 2
@@ -32,11 +35,14 @@ import argparse
 import math
 import multiprocessing
 import os
+import sys
 import time
 from typing import Any
 
 import common
 from cpu import CpuMeter, per_event_ms, roots_named
+
+from tests.support.services import Worker
 
 
 def parse() -> argparse.Namespace:
@@ -191,6 +197,32 @@ def wait_tasks_done(settings: dict[str, str], deadline: float) -> None:
                     what="every queued task to finish")
 
 
+class NoopWorker(Worker):
+    """A ``celery worker`` of the peer's app (bench/celery_noop.py) on the peer's queue."""
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "celery", "-A", "bench.celery_noop", "worker",
+                "-Q", self.settings["CELERY_QUEUE"], "-c", str(self.concurrency),
+                "--without-gossip", "--without-mingle", "-l", "INFO"]
+
+
+def bare_celery(svc: common.Services, count: int, deadline: float) -> dict[str, Any]:
+    """Peer: ``count`` no-op tasks queued, then drained by one worker like ours."""
+    import celery_noop
+
+    settings = celery_noop.settings_for(svc.settings)
+    queued_in = celery_noop.fill(settings, count)
+    worker = NoopWorker(settings, concurrency=svc.counts["concurrency"], name="noop").start()
+    try:
+        began = time.time()
+        wait_tasks_done(settings, deadline)
+        seconds = time.time() - began
+    finally:
+        worker.stop()
+    return {"tasks": count, "seconds": round(seconds, 2), "per_s": round(count / seconds, 1),
+            "enqueue_per_s": round(count / queued_in, 1)}
+
+
 def run_baseline(url: str, count: int) -> dict[str, Any]:
     """Single-row INSERTs, each committed, one connection: the database's own pace."""
     import psycopg
@@ -213,17 +245,23 @@ def main() -> None:
     with common.Services(workers=args.workers, concurrency=args.concurrency,
                          pool=args.pool) as svc:
         plan = plan_events(seed(args.learners, args.courses, per_learner), args.events)
+        peer = None
         if args.mode == "sustained":
             measured = sustained(svc, plan, args.writers, deadline)
         else:
             ingest = record_all(plan)
             measured = {**drain(svc, ingest["events"], deadline), "ingest": ingest}
+            peer = bare_celery(svc, ingest["events"], deadline)
         baseline = run_baseline(svc.database_url, min(args.events, 5000))
     ratios = {"evaluated_vs_inserts": common.ratio(measured["per_s"], baseline["per_s"])}
     slowest = min(measured["per_s"] or 0, measured.get("all_tasks", {}).get("per_s", math.inf))
     if "all_tasks" in measured:
         ratios["all_tasks_vs_inserts"] = common.ratio(measured["all_tasks"]["per_s"],
                                                       baseline["per_s"])
+    if peer is not None:
+        measured["peer_bare_celery"] = peer
+        ratios["all_tasks_vs_bare_celery"] = common.ratio(measured["all_tasks"]["per_s"],
+                                                          peer["per_s"])
     targets = {"events_per_s": 1000, "ratio_to_baseline": 0.25,
                "met": bool(slowest >= 1000 and slowest / baseline["per_s"] >= 0.25)}
     common.emit(common.report("throughput", vars(args), measured, baseline, ratios, targets))
