@@ -10,16 +10,14 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, insert, select
 
-from app import create_app
 from app.achievements import backfill as backfill_module
 from app.achievements.backfill import BackfillReport, backfill
 from app.achievements.catalog_cache import clear_cache
-from app.config import Config
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
 from app.models import Achievement, AchievementStat, User
 from tests.achievements.conftest import award_keys, record
-from tests.integration.conftest import truncate_all
+from tests.integration.conftest import pg_app_context
 from tests.support.catalog import build_catalog
 from tests.support.services import fresh_database
 
@@ -207,11 +205,8 @@ def pg_url() -> Iterator[str]:
 @pytest.fixture
 def pg_app(pg_url: str) -> Iterator[Flask]:
     """An app on PostgreSQL (tasks eager), where ``jobs`` spawns worker processes."""
-    application = create_app(Config(DATABASE_URL=pg_url, SECRET_KEY="test", TESTING=True))
-    with application.app_context():
+    with pg_app_context(pg_url) as application:
         yield application
-        db.session.remove()
-    truncate_all(pg_url)
     clear_cache()
 
 

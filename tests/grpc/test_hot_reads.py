@@ -15,7 +15,6 @@ import pytest
 from flask import Flask
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from app import create_app
 from app.achievements import summary_facts as facts_module
 from app.achievements.catalog_cache import clear_cache
 from app.achievements.queries import HistoryFilter, list_achievements
@@ -25,11 +24,10 @@ from app.achievements.revocation import restore_award, revoke_award
 from app.achievements.summary import learner_summary, level_keys
 from app.achievements.summary_cache import SummaryCache
 from app.achievements.summary_facts import learner_count, learner_version
-from app.config import Config
 from app.extensions import db
 from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
 from tests.achievements.conftest import award, record
-from tests.integration.conftest import truncate_all
+from tests.integration.conftest import pg_app_context
 from tests.support.catalog import build_catalog
 from tests.support.outages import terminate_connections
 from tests.support.services import fresh_database
@@ -47,12 +45,9 @@ def pg_url() -> Iterator[str]:
 
 @pytest.fixture
 def app(pg_url: str) -> Iterator[Flask]:
-    application = create_app(Config(DATABASE_URL=pg_url, SECRET_KEY="test", TESTING=True))
     learner_count.clear()
-    with application.app_context():
+    with pg_app_context(pg_url) as application:
         yield application
-        db.session.remove()
-    truncate_all(pg_url)
     clear_cache()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,17 @@ def start_worker(service_settings: dict[str, str]) -> Iterator[Callable[..., Wor
     yield start
     for worker in workers:
         worker.stop()
+
+
+@contextmanager
+def pg_app_context(url: str) -> Iterator[Flask]:
+    """An app on this PostgreSQL database (tasks eager, in-process pub/sub) in its context;
+    tables emptied afterwards."""
+    application = create_app(Config(DATABASE_URL=url, SECRET_KEY="test", TESTING=True))
+    with application.app_context():
+        yield application
+        db.session.remove()
+    truncate_all(url)
 
 
 def truncate_all(url: str) -> None:
