@@ -32,6 +32,7 @@ def service_settings(pg_url: str, redis_config: dict[str, str]) -> Iterator[dict
                 "BROKER_VISIBILITY_TIMEOUT": "3", "SSE_PING_SECONDS": "1", **redis_config}
     yield settings
     integration.truncate_all(pg_url)
+    integration.forget_detection_gate(settings)
     purge_queue(settings)
 
 

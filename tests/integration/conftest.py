@@ -36,6 +36,7 @@ def service_settings(pg_url: str, redis_config: dict[str, str]) -> Iterator[dict
                 "SSE_PING_SECONDS": "1", **redis_config}
     yield settings
     truncate_all(pg_url)
+    forget_detection_gate(settings)
 
 
 @pytest.fixture
@@ -78,6 +79,18 @@ def pg_app_context(url: str) -> Iterator[Flask]:
         yield application
         db.session.remove()
     truncate_all(url)
+
+
+def forget_detection_gate(settings: dict[str, str]) -> None:
+    """Learner ids restart with the tables, so this run's detection-gate keys go with them:
+    a key a test left set (its worker stopped first) would make the next test's learner
+    skip its enqueues until the key expired (app.progress.gate)."""
+    import redis
+
+    client = redis.Redis.from_url(settings["REDIS_URL"])
+    keys = list(client.scan_iter(f"{settings['CHANNEL_PREFIX']}:detect-waiting:*"))
+    if keys:
+        client.delete(*keys)
 
 
 def truncate_all(url: str) -> None:
