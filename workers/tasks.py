@@ -7,10 +7,16 @@ redelivery can only repeat work, never double an award.
 
 from __future__ import annotations
 
+from typing import Any
+
+from celery.signals import task_received
+
 from app.extensions import celery
+from app.progress.dispatch import EVALUATE_TASK
+from app.progress.gate import release_on_receipt
 
 
-@celery.task(name="achievements.evaluate_progress_event", bind=True, max_retries=8)
+@celery.task(name=EVALUATE_TASK, bind=True, max_retries=8)
 def evaluate_progress_event(self, event_id: int,  # type: ignore[no-untyped-def]
                             user_id: int | None = None) -> int:
     """Detect awards due to the event's learner; returns how many were new.
@@ -36,3 +42,14 @@ def sweep_outbox() -> int:
 
     age = current_app.config["ACHIEVEMENTS_CONFIG"].OUTBOX_SWEEP_AGE_SECONDS
     return sweep(age) + republish_pending(age)
+
+
+@task_received.connect
+def release_gate_on_receipt(request: Any = None, **_: Any) -> None:
+    """Release the learner's detection gate as soon as this worker holds their task
+    (``app.progress.gate`` says why); never raises into the consumer."""
+    if request is None or request.name != EVALUATE_TASK:
+        return
+    user_id = request.kwargs.get("user_id")
+    if isinstance(user_id, int):
+        release_on_receipt(celery.flask_app, user_id)  # type: ignore[attr-defined]

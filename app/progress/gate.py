@@ -23,7 +23,12 @@ Why no event is missed — a key ``<prefix>:detect-waiting:<user_id>`` with a TT
   retries) expires after ``DETECTION_GATE_SECONDS``, so skipped events are
   then covered by the next enqueue for that learner or by the sweep, which
   never goes through the gate. A failed ``release`` raises: detection must
-  not read pending events while the gate still tells recorders to skip.
+  not read pending events while the gate still tells recorders to skip;
+* a worker also releases when it *receives* the task (``release_on_receipt``),
+  before a thread is free to run it. A worker that dies holding prefetched
+  tasks then delays only the events those tasks stand for (until the
+  broker's redelivery or the sweep, as before the gate), not every later
+  event of their learners until the key expires.
 
 Embedded (eager tasks, no Redis) and ``DETECTION_GATE_SECONDS = 0`` admit
 every event: one task per event, as before the gate.
@@ -78,6 +83,14 @@ class DetectionGate:
         """Before reading the learner's pending events; raises when Redis did not answer."""
         if self._client is not None:
             self._client.delete(self.key(user_id))
+
+
+def release_on_receipt(app: Flask, user_id: int) -> None:
+    """Best effort, in the worker's consumer: the task releases again before it reads."""
+    try:
+        app.extensions["detection_gate"].release(user_id)
+    except redis.RedisError:
+        log.warning("detection gate unreachable on receipt of learner %s's task", user_id)
 
 
 def init_gate(app: Flask) -> None:
