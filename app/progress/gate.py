@@ -1,10 +1,11 @@
 """At most one waiting detection task per learner: the enqueue after a commit is skipped
 while one is already waiting for that learner.
 
-Why: every Celery task costs the worker ~1.5 ms of CPU before any detection
-runs (bench/README.md: a bare Celery no-op task on this machine does ~650-720
-per second per worker), and one detection settles *every* pending event of
-its learner. A burst of 25 events for one learner needs one task, not 25.
+Why: every Celery task costs the worker ~1.3-1.5 ms of CPU before any
+detection runs (bench/throughput.py's peer: Celery alone drains 675-790 no-op
+tasks per second per worker on a 2-vCPU box), and one detection settles
+*every* pending event of its learner. A burst of 25 events for one learner
+needs one task, not 25.
 
 Why no event is missed — a key ``<prefix>:detect-waiting:<user_id>`` with a TTL:
 
