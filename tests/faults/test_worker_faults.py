@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import time
-from collections.abc import Callable
+from collections.abc import Iterator
 
-from tests.faults.harness import assert_stream_complete, in_background, join_ok
-from tests.support.services import Worker, wait_for
+import psycopg
+
+from tests.faults.harness import assert_stream_complete, in_background, join_ok, sql
+from tests.support.services import wait_for
 
 
 def kill(pids: list[int]) -> None:
@@ -18,31 +19,37 @@ def kill(pids: list[int]) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-def kill_pool_until_a_task_dies(worker: Worker, busy: Callable[[], bool]) -> None:
-    """SIGKILL the pool processes until one dies mid-task (celery logs WorkerLostError).
+@contextlib.contextmanager
+def learner_locked(pg_url: str, user_id: int) -> Iterator[None]:
+    """Hold one learner's detection lock, as another detection would: their task waits for it
+    inside a pool process, mid-task, for as long as the test needs."""
+    with psycopg.connect(pg_url) as holder:
+        holder.execute("SELECT id FROM users WHERE id = %s FOR NO KEY UPDATE", (user_id,))
+        yield
 
-    Batched detection makes tasks short, so a single kill often lands between them.
-    """
-    deadline = time.monotonic() + 30
-    while busy() and "WorkerLostError" not in worker.log() and time.monotonic() < deadline:
-        kill(worker.children())
-        time.sleep(0.1)
+
+def waiting_for_a_lock(pg_url: str) -> bool:
+    return sql(pg_url, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                       "AND datname = current_database()")[0][0] > 0
 
 
 def test_pool_processes_killed_mid_burst_lose_and_double_nothing(burst, live_clients,
-                                                                 start_worker):
+                                                                 start_worker, pg_url):
+    """A task is killed for sure mid-task (one learner's lock is held, so their task waits
+    inside a pool process when the pool is killed), while the burst goes on."""
     scenario = burst(learners=6, units=2, modules=6)
     clients = live_clients(scenario)
     worker = start_worker(concurrency=2, pool="prefork")
     poster = in_background(lambda: scenario.post_all(scenario.app.test_client(),
                                                      scenario.events()))
-    wait_for(lambda: scenario.event_count() - scenario.unprocessed() > 0, what="work under way")
-    kill_pool_until_a_task_dies(worker, lambda: poster.is_alive() or scenario.unprocessed() > 0)
-    join_ok(poster)  # acks_late + reject_on_worker_lost: the main process requeued the tasks
+    with learner_locked(pg_url, scenario.learners[0].user_id):
+        wait_for(lambda: waiting_for_a_lock(pg_url), what="a task waiting mid-task")
+        kill(worker.children())
+        wait_for(lambda: "WorkerLostError" in worker.log(), what="the task's loss noticed")
+    join_ok(poster)  # acks_late + reject_on_worker_lost: the main process requeued the task
 
     scenario.assert_exact()
     assert_stream_complete(clients, scenario.expected())
-    assert "WorkerLostError" in worker.log()
 
 
 def test_whole_worker_killed_is_replaced_and_redelivery_recovers(burst, live_clients,
