@@ -73,12 +73,16 @@ def store_live_awards(due_by_user: Mapping[int, Sequence[AwardDue]],
     stored = store_awards(due_by_user, source_event_id=None, sources=sources,
                           earned_at=earned_at)
     due = {(user_id, a.dedupe_key): a for user_id, awards in due_by_user.items() for a in awards}
-    return [Achievement(id=row.id, user_id=row.user_id, achievement_type=row.type,
-                        dedupe_key=row.dedupe_key, title=due[row.user_id, row.dedupe_key].title,
-                        description=due[row.user_id, row.dedupe_key].description,
-                        earned_at=earned_at, meta=due[row.user_id, row.dedupe_key].metadata,
-                        source_event_id=sources.get(row.user_id), silent=False)
-            for row in stored]
+    return [_as_inserted(row, due[row.user_id, row.dedupe_key], earned_at,
+                         sources.get(row.user_id)) for row in stored]
+
+
+def _as_inserted(row: StoredAward, award: AwardDue, earned_at: datetime,
+                 source_event_id: int | None) -> Achievement:
+    return Achievement(id=row.id, user_id=row.user_id, achievement_type=row.type,
+                       dedupe_key=row.dedupe_key, title=award.title,
+                       description=award.description, earned_at=earned_at,
+                       meta=award.metadata, source_event_id=source_event_id, silent=False)
 
 
 class StoredAward(NamedTuple):
