@@ -113,7 +113,7 @@ class Config:
             OUTBOX_SWEEP_INTERVAL_SECONDS=int(_env("OUTBOX_SWEEP_INTERVAL_SECONDS", "30") or 30),
             SSE_PING_SECONDS=float(_env("SSE_PING_SECONDS", "15") or 15),
             BROKER_VISIBILITY_TIMEOUT=int(_env("BROKER_VISIBILITY_TIMEOUT", "300") or 300),
-            DETECTION_GATE_SECONDS=int(_env("DETECTION_GATE_SECONDS", "30") or 0),
+            DETECTION_GATE_SECONDS=int(_env("DETECTION_GATE_SECONDS", "30") or 30),
             WORKER_POOL=_env("WORKER_POOL", defaults.WORKER_POOL) or defaults.WORKER_POOL,
             WORKER_CONCURRENCY=int(_env("WORKER_CONCURRENCY", "4") or 4),
             DB_PRE_PING=_env_bool("DB_PRE_PING", False),

@@ -2,8 +2,9 @@
 
 Learners are processed in batches: one read of the batch's facts and held award
 keys (``loader.load_batch``: one statement on PostgreSQL), one multi-row insert of
-the batch's awards, one commit. Awards are ``silent``: stored, counted, shown in history, never
-published live (``publishing`` skips them, ``queries.awards_after`` too).
+the batch's awards, one commit. Awards are ``silent``: stored, counted, shown in
+history, never published live (``publishing`` skips them, ``queries.awards_after``
+too).
 
 Rerunnable: what is due is compared with what each learner already holds
 (revoked awards included), and the insert is ON CONFLICT DO NOTHING, so a

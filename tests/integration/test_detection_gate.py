@@ -13,6 +13,7 @@ from app.achievements.detection import evaluate_event
 from app.catalog import import_catalog
 from app.progress import ProgressInput, record_progress
 from app.progress.gate import DetectionGate, gate
+from tests.integration.conftest import forget_detection_gate
 from tests.integration.test_detection_batch_pg import processed
 from tests.support.catalog import catalog_doc
 from tests.support.services import wait_for
@@ -20,10 +21,10 @@ from tests.support.services import wait_for
 
 @pytest.fixture(autouse=True)
 def empty_queue_and_gate(service_settings: dict[str, str]) -> None:
-    """Earlier tests of the session leave tasks queued and keys set (learner ids repeat)."""
-    client = redis.Redis.from_url(service_settings["REDIS_URL"])
-    client.delete(service_settings["CELERY_QUEUE"],
-                  *client.keys(f"{service_settings['CHANNEL_PREFIX']}:detect-waiting:*"))
+    """These tests count queued tasks: start with none, and with no key a test outside this
+    module may have left (its own teardown forgets them, but not every test has one)."""
+    redis.Redis.from_url(service_settings["REDIS_URL"]).delete(service_settings["CELERY_QUEUE"])
+    forget_detection_gate(service_settings)
 
 
 def recorded(user_id: int, module: str) -> int:
