@@ -18,16 +18,17 @@ from app.progress.gate import release_on_receipt
 
 @celery.task(name=EVALUATE_TASK, bind=True, max_retries=8)
 def evaluate_progress_event(self, event_id: int,  # type: ignore[no-untyped-def]
-                            user_id: int | None = None) -> int:
+                            user_id: int | None = None, shards: int | None = None) -> int:
     """Detect awards due to the event's learner; returns how many were new.
 
-    ``user_id`` (the event's learner) lets the task release the learner's
-    detection gate without a query; tasks queued without it still work.
+    ``user_id`` is the event's learner (looked up when absent); ``shards``, set
+    when the detection gate admitted the task, makes it release the gate of
+    the learner's shard and evaluate the whole shard.
     """
     from app.achievements.detection import evaluate_event
 
     try:
-        return len(evaluate_event(event_id, user_id))
+        return len(evaluate_event(event_id, user_id, shards))
     except Exception as exc:  # database or Redis blip: retry with backoff; the sweep is the net
         raise self.retry(exc=exc, countdown=min(2**self.request.retries, 30)) from exc
 
@@ -46,10 +47,10 @@ def sweep_outbox() -> int:
 
 @task_received.connect
 def release_gate_on_receipt(request: Any = None, **_: Any) -> None:
-    """Release the learner's detection gate as soon as this worker holds their task
+    """Release the shard's detection gate as soon as this worker holds its task
     (``app.progress.gate`` says why); never raises into the consumer."""
     if request is None or request.name != EVALUATE_TASK:
         return
-    user_id = request.kwargs.get("user_id")
-    if isinstance(user_id, int):
-        release_on_receipt(celery.flask_app, user_id)  # type: ignore[attr-defined]
+    user_id, shards = request.kwargs.get("user_id"), request.kwargs.get("shards")
+    if isinstance(user_id, int) and isinstance(shards, int) and shards > 0:
+        release_on_receipt(celery.flask_app, user_id, shards)  # type: ignore[attr-defined]

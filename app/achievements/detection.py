@@ -21,20 +21,25 @@ Exactly-once reasoning, end to end:
   facts were read — so the last evaluation for a learner sees every fact,
   and rules are monotone, so it owes every award (see ``state``). Order,
   lateness and duplicates of events therefore cannot change the result;
-* one task per learner, not per event — recording skips the enqueue while a
-  task for the learner is waiting (``app.progress.gate``), so a task releases
-  that gate first and then evaluates its learner if ANY of their events is
-  pending, its own event or not: the events whose enqueue was skipped are
-  among them;
-* batched across learners — a task locks its own learner (waiting), then up
-  to ``BATCH_LEARNERS - 1`` other learners with pending events with ``SKIP
-  LOCKED`` (never waiting, so holding those locks cannot deadlock: a
-  transaction waits only for its first lock), and settles them all in one
-  transaction — one state load, one insert, one commit. Each locked learner
-  is evaluated exactly as alone would be: locked, pending events read before
-  its facts (``loader.load_batch``), whole state. The other
-  learners' own tasks then find their events processed and return after one
-  query. A distinct-learner backlog costs one evaluation per batch, not per
+* one task per shard of learners, not per event — recording skips the
+  enqueue while a task for the learner's shard (``user_id % shards``) is
+  waiting (``app.progress.gate``), so a task releases that gate first and
+  then evaluates every learner of the shard with an event pending, its own
+  event or not: the events whose enqueue was skipped are among them. It
+  evaluates them in batches (below), each led by a learner it waits for, so
+  a learner another detection holds is evaluated after that one commits. A
+  shard with more than ``SHARD_SCAN`` such learners is handed on to a task
+  of its own (never gated) for the rest;
+* batched across learners — a task locks one learner (waiting), then up
+  to ``BATCH_LEARNERS - 1`` other learners with pending events (of its shard,
+  or the oldest anywhere for an unsharded task) with ``SKIP LOCKED`` (never
+  waiting, so holding those locks cannot deadlock: a transaction waits only
+  for its first lock), and settles them all in one transaction — one state
+  load, one insert, one commit. Each locked learner is evaluated exactly as
+  alone would be: locked, pending events read before its facts
+  (``loader.load_batch``), whole state. A learner's other tasks then find
+  nothing pending and return after one query. A distinct-learner backlog
+  costs one evaluation per batch and one task per shard, not one of each per
   event (bench/throughput.py);
 * live — new awards are published after commit and marked ``published_at``;
   an award whose publish failed is published again by the sweep, and every
@@ -45,25 +50,28 @@ Exactly-once reasoning, end to end:
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import bindparam, case, func, select, update
 
 from app.achievements import registry
 from app.achievements.awards import store_live_awards
 from app.achievements.loader import Batch, Learner, load_batch
 from app.achievements.publishing import publish_awards
-from app.achievements.raw_sql import fetch_one, on_postgresql
+from app.achievements.raw_sql import fetch_all, fetch_one, on_postgresql
 from app.extensions import db
 from app.models import Achievement, ProgressEvent, User
 from app.models.types import utcnow
+from app.progress.dispatch import enqueue_evaluation
 from app.progress.gate import gate
 
 log = logging.getLogger(__name__)
 
 BATCH_LEARNERS = 32
 CANDIDATES_PER_SLOT = 4  # pending events looked at per free batch slot (others may be locked)
+SHARD_SCAN = 256  # learners a task evaluates before handing the rest of its shard on
 
 # Statements built once, values bound at execution: per call, building and cache-keying
 # them cost more CPU than running them.
@@ -81,6 +89,16 @@ _WAITING = (select(_EVENTS.c.user_id)
 _LOCK_OTHERS = (select(_USERS.c.id, _USERS.c.timezone).where(_USERS.c.id.in_(_WAITING))
                 .order_by(_USERS.c.id).limit(bindparam("limit"))
                 .with_for_update(key_share=True, skip_locked=True, of=_USERS))
+_LOCK_LISTED = (select(_USERS.c.id, _USERS.c.timezone)
+                .where(_USERS.c.id.in_(bindparam("ids", expanding=True))).order_by(_USERS.c.id)
+                .with_for_update(key_share=True, skip_locked=True))
+_SHARD_PENDING = (select(_EVENTS.c.user_id)
+                  .where(_EVENTS.c.processed_at.is_(None),
+                         _EVENTS.c.user_id % bindparam("shards") == bindparam("shard"))
+                  .group_by(_EVENTS.c.user_id).order_by(func.min(_EVENTS.c.id))
+                  .limit(bindparam("limit")))
+_SHARD_PENDING_SQL = ("SELECT user_id FROM progress_events WHERE processed_at IS NULL"
+                      " AND mod(user_id, %s) = %s GROUP BY user_id ORDER BY min(id) LIMIT %s")
 _MARK_PROCESSED = (update(_EVENTS)
                    .where(_EVENTS.c.id.in_(bindparam("ids", expanding=True)),
                           _EVENTS.c.processed_at.is_(None))
@@ -90,42 +108,71 @@ _MARK_PROCESSED = (update(_EVENTS)
                                          else_=_EVENTS.c.attempts)))
 
 
-def evaluate_event(event_id: int, user_id: int | None = None) -> list[Achievement]:
+def evaluate_event(event_id: int, user_id: int | None = None,
+                   shards: int | None = None) -> list[Achievement]:
     """Evaluate the learner of one event (and settle other learners' pending events).
 
     Safe to repeat. ``user_id`` is the event's learner as the task carries it
-    (looked up when absent). Returns every award the batch made new, whoever's.
+    (looked up when absent); ``shards``, when the gate admitted the task, makes
+    it evaluate the learner's whole shard. Returns every award it made new, whoever's.
     """
     owner_id = user_id if user_id is not None else _owner_of(event_id)
     if owner_id is None:
         return []
-    gate().release(owner_id)  # before any read of pending events: see app.progress.gate
+    if shards:
+        return _evaluate_shard(event_id, owner_id, shards)
     if not _has_pending(owner_id):  # settled by a batch: one round trip
         return []
-    new = _settle(owner_id, event_id)
+    new = _settle(owner_id, event_id).new
     publish_awards(new)
     return new
 
 
-def _settle(owner_id: int, event_id: int) -> list[Achievement]:
-    """Lock the learner (and others with pending events), store what the batch is owed,
-    mark the events read as pending processed, commit; the new awards."""
+def _evaluate_shard(event_id: int, owner_id: int, shards: int) -> list[Achievement]:
+    """Every learner of the owner's shard with an event pending, in batches of
+    ``BATCH_LEARNERS``; past ``SHARD_SCAN`` of them, a task of its own takes the rest."""
+    gate().release(owner_id, shards)  # before any read of pending events: see app.progress.gate
+    waiting = _pending_in_shard(owner_id % shards, shards)
+    new: list[Achievement] = []
+    remaining = waiting
+    while remaining:
+        settled = _settle(remaining[0], event_id, others=remaining[1:BATCH_LEARNERS])
+        publish_awards(settled.new)
+        new += settled.new
+        remaining = [learner for learner in remaining[1:] if learner not in settled.locked]
+    if len(waiting) == SHARD_SCAN:
+        enqueue_evaluation(event_id, owner_id, gated=False, shards=shards)
+    return new
+
+
+class Settled(NamedTuple):
+    locked: frozenset[int]  # learners the batch held, whether or not they had events pending
+    new: list[Achievement]
+
+
+def _settle(owner_id: int, event_id: int, others: Sequence[int] | None = None) -> Settled:
+    """Lock the learner (waiting) and others with pending events (``others``, or the oldest
+    anywhere), store what the batch is owed, mark the events read as pending processed,
+    commit."""
     owner = lock_learner(owner_id)
     if owner is None:  # no such learner: nothing to evaluate
         db.session.rollback()
-        return []
-    learners = [owner, *_lock_others(owner.id, BATCH_LEARNERS - 1)]
+        return Settled(frozenset(), [])
+    extra = (_lock_others(owner.id, BATCH_LEARNERS - 1) if others is None
+             else _lock_listed(others))
+    learners = [owner, *extra]
+    locked = frozenset(learner.id for learner in learners)
     batch = load_batch(learners)
-    if owner.id not in batch.pending:  # another worker settled them while we waited
-        db.session.rollback()
-        return []
+    if not batch.pending or (others is None and owner.id not in batch.pending):
+        db.session.rollback()  # another worker settled them while we waited
+        return Settled(locked, [])
     sources = {learner: min(ids) for learner, ids in batch.pending.items()}
-    if event_id in batch.pending[owner.id]:
+    if event_id in batch.pending.get(owner.id, ()):
         sources[owner.id] = event_id
     new = _store_due(batch, sources)
     _mark_processed([i for ids in batch.pending.values() for i in ids], event_id)
     db.session.commit()
-    return new
+    return Settled(locked, new)
 
 
 def _owner_of(event_id: int) -> int | None:
@@ -149,6 +196,16 @@ def _has_pending(user_id: int) -> bool:
         return connection.execute(_ANY_PENDING, {"user_id": user_id}).first() is not None
 
 
+def _pending_in_shard(shard: int, shards: int) -> list[int]:
+    """Learners of the shard with an event pending, oldest event first, up to ``SHARD_SCAN``;
+    outside any transaction, like :func:`_has_pending`."""
+    if on_postgresql():
+        return [row[0] for row in fetch_all(_SHARD_PENDING_SQL, (shards, shard, SHARD_SCAN))]
+    params = {"shards": shards, "shard": shard, "limit": SHARD_SCAN}
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        return list(connection.execute(_SHARD_PENDING, params).scalars())
+
+
 def lock_learner(user_id: int) -> Learner | None:
     """Lock the learner for detection, waiting for another detection of theirs to end.
 
@@ -167,6 +224,14 @@ def _lock_others(owner_id: int, limit: int) -> list[Learner]:
         return []
     params = {"owner_id": owner_id, "candidates": limit * CANDIDATES_PER_SLOT, "limit": limit}
     return [Learner(row.id, row.timezone) for row in db.session.execute(_LOCK_OTHERS, params)]
+
+
+def _lock_listed(user_ids: Sequence[int]) -> list[Learner]:
+    """Those of these learners no other detection holds, locked, SKIP LOCKED."""
+    if not user_ids:
+        return []
+    rows = db.session.execute(_LOCK_LISTED, {"ids": list(user_ids)})
+    return [Learner(row.id, row.timezone) for row in rows]
 
 
 def _store_due(batch: Batch, sources: Mapping[int, int]) -> list[Achievement]:

@@ -1,38 +1,45 @@
-"""At most one waiting detection task per learner: the enqueue after a commit is skipped
-while one is already waiting for that learner.
+"""At most one waiting detection task per shard of learners: the enqueue after a commit
+is skipped while one is already waiting for the event's shard.
 
-Why: every Celery task costs the worker ~1.3-1.5 ms of CPU before any
-detection runs (bench/throughput.py's peer: Celery alone drains 675-790 no-op
-tasks per second per worker on a 2-vCPU box), and one detection settles
-*every* pending event of its learner. A burst of 25 events for one learner
-needs one task, not 25.
+Why: every Celery task costs the worker ~1.1-1.5 ms of CPU before any
+detection runs (bench/throughput.py's peer: Celery alone drains 675-950 no-op
+tasks per second per worker on a 2-vCPU box), and one detection settles every
+pending event of many learners at once. A burst of 25 events for one learner
+needs one task, not 25; a burst of one event for each of 5,000 learners needs
+one task per shard (``DETECTION_GATE_SHARDS``), not 5,000.
 
-Why no event is missed — a key ``<prefix>:detect-waiting:<user_id>`` with a TTL:
+A learner's shard is ``user_id % shards``. The shard count travels with the
+task, so a worker configured with another count still releases and reads the
+shard the recorder admitted to.
+
+Why no event is missed — a key ``<prefix>:detect-waiting:<shards>:<shard>`` with a TTL:
 
 * recording commits the event first, then ``admit`` does ``SET NX``. Only the
   caller that set the key enqueues; a caller that found it set skips;
-* detection calls ``release`` (``DEL``) BEFORE it reads the learner's pending
-  events, and evaluates the learner if any event is pending, not just its own.
-  A caller that skipped found the key at a moment after its commit; whichever
-  task set that key releases it after that moment and reads pending events
-  after its release, so it sees the skipped event. A recorder that commits
-  after the release sets the key again and enqueues a task of its own;
+* detection calls ``release`` (``DEL``) BEFORE it reads the shard's pending
+  events, and then evaluates every learner of the shard with an event
+  pending, not just its own. A caller that skipped found the key at a moment
+  after its commit; whichever task set that key releases it after that moment
+  and reads pending events after its release, so it sees the skipped event.
+  A recorder that commits after the release sets the key again and enqueues a
+  task of its own. (Any task may release: the argument needs only that the
+  task which set the key reads after it releases.);
 * a failed ``SET`` (Redis unreachable) counts as admitted: the enqueue is
   tried, and when it fails too, the outbox sweep re-enqueues the event, as
   without the gate. A failed enqueue deletes the key again; a key left behind
   (a process killed between SET and enqueue, a task that exhausted its
   retries) expires after ``DETECTION_GATE_SECONDS``, so skipped events are
-  then covered by the next enqueue for that learner or by the sweep, which
+  then covered by the next enqueue for that shard or by the sweep, which
   never goes through the gate. A failed ``release`` raises: detection must
   not read pending events while the gate still tells recorders to skip;
 * a worker also releases when it *receives* the task (``release_on_receipt``),
   before a thread is free to run it. A worker that dies holding prefetched
   tasks then delays only the events those tasks stand for (until the
   broker's redelivery or the sweep, as before the gate), not every later
-  event of their learners until the key expires.
+  event of their shards until the key expires.
 
 Embedded (eager tasks, no Redis) and ``DETECTION_GATE_SECONDS = 0`` admit
-every event: one task per event, as before the gate.
+every event: one task per event, evaluating its own learner, as before the gate.
 """
 
 from __future__ import annotations
@@ -46,11 +53,14 @@ log = logging.getLogger(__name__)
 
 
 class DetectionGate:
-    """``admit`` before enqueuing a learner's detection, ``release`` before it reads."""
+    """``admit`` before enqueuing a shard's detection, ``release`` before it reads."""
 
-    def __init__(self, url: str | None, prefix: str, seconds: int) -> None:
+    def __init__(self, url: str | None, prefix: str, seconds: int, shards: int = 64) -> None:
+        if shards < 1:
+            raise ValueError("DETECTION_GATE_SHARDS must be at least 1")
         self.seconds = seconds
         self.prefix = prefix
+        self._shards = shards
         self._client = (redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
                         if url and seconds > 0 else None)
 
@@ -58,8 +68,14 @@ class DetectionGate:
     def enabled(self) -> bool:
         return self._client is not None
 
-    def key(self, user_id: int) -> str:
-        return f"{self.prefix}:detect-waiting:{user_id}"
+    @property
+    def shards(self) -> int | None:
+        """The shard count tasks carry; None when every event gets its own task."""
+        return self._shards if self.enabled else None
+
+    def key(self, user_id: int, shards: int | None = None) -> str:
+        count = shards or self._shards
+        return f"{self.prefix}:detect-waiting:{count}:{user_id % count}"
 
     def admit(self, user_id: int) -> bool:
         """True: the caller must enqueue. False: a waiting task will see its committed event."""
@@ -72,7 +88,7 @@ class DetectionGate:
             return True
 
     def reopen(self, user_id: int) -> None:
-        """After a failed enqueue: let the learner's next event try again (best effort)."""
+        """After a failed enqueue: let the shard's next event try again (best effort)."""
         if self._client is None:
             return
         try:
@@ -80,16 +96,16 @@ class DetectionGate:
         except redis.RedisError:
             log.warning("detection gate unreachable; learner %s's key expires by itself", user_id)
 
-    def release(self, user_id: int) -> None:
-        """Before reading the learner's pending events; raises when Redis did not answer."""
+    def release(self, user_id: int, shards: int) -> None:
+        """Before reading the shard's pending events; raises when Redis did not answer."""
         if self._client is not None:
-            self._client.delete(self.key(user_id))
+            self._client.delete(self.key(user_id, shards))
 
 
-def release_on_receipt(app: Flask, user_id: int) -> None:
+def release_on_receipt(app: Flask, user_id: int, shards: int) -> None:
     """Best effort, in the worker's consumer: the task releases again before it reads."""
     try:
-        app.extensions["detection_gate"].release(user_id)
+        app.extensions["detection_gate"].release(user_id, shards)
     except redis.RedisError:
         log.warning("detection gate unreachable on receipt of learner %s's task", user_id)
 
@@ -98,7 +114,8 @@ def init_gate(app: Flask) -> None:
     settings = app.config["ACHIEVEMENTS_CONFIG"]
     url = None if settings.tasks_eager else settings.REDIS_URL
     app.extensions["detection_gate"] = DetectionGate(url, settings.CHANNEL_PREFIX,
-                                                     settings.DETECTION_GATE_SECONDS)
+                                                     settings.DETECTION_GATE_SECONDS,
+                                                     settings.DETECTION_GATE_SHARDS)
 
 
 def gate() -> DetectionGate:

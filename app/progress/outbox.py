@@ -18,6 +18,7 @@ from app.extensions import db
 from app.models import ProgressEvent
 from app.models.types import utcnow
 from app.progress.dispatch import enqueue_evaluation
+from app.progress.gate import gate
 
 SWEEP_BATCH = 1000
 SWEEP_MAX_BATCHES = 20
@@ -42,11 +43,12 @@ def sweep(age_seconds: float | None = None, max_batches: int = SWEEP_MAX_BATCHES
 
     Pages by id so one run drains a backlog of up to ``max_batches`` batches
     (a broker outage at 1,000 events/s leaves tens of thousands). One task per
-    learner a page names: detection settles all of a learner's pending events.
-    The sweep bypasses the detection gate (``app.progress.gate``): it is the net
-    for events whose gated enqueue was skipped or lost. A learner whose task is
-    merely still queued gets a second one, answered with one read, which is why
-    the age should exceed the usual queue delay.
+    gate shard a page names (per learner without the gate): detection settles
+    every pending event of the shard. The sweep bypasses the detection gate
+    (``app.progress.gate``): it is the net for events whose gated enqueue was
+    skipped or lost. A shard whose task is merely still queued gets a second
+    one, answered with one read, which is why the age should exceed the usual
+    queue delay.
     """
     settings = current_app.config["ACHIEVEMENTS_CONFIG"]
     age = settings.OUTBOX_SWEEP_AGE_SECONDS if age_seconds is None else age_seconds
@@ -54,16 +56,18 @@ def sweep(age_seconds: float | None = None, max_batches: int = SWEEP_MAX_BATCHES
     for _ in range(max_batches):
         rows = stale_events(age, limit=SWEEP_BATCH, after_id=last)
         db.session.remove()  # hold no transaction while talking to the broker
-        sent += _enqueue_per_learner(rows)
+        sent += _enqueue_per_shard(rows)
         if len(rows) < SWEEP_BATCH:
             break
         last = rows[-1][0]
     return sent
 
 
-def _enqueue_per_learner(rows: list[tuple[int, int]]) -> int:
-    oldest: dict[int, int] = {}
+def _enqueue_per_shard(rows: list[tuple[int, int]]) -> int:
+    """One task per shard (per learner when the gate is off), carrying its oldest event."""
+    shards = gate().shards
+    oldest: dict[int, tuple[int, int]] = {}
     for event_id, user_id in rows:
-        oldest.setdefault(user_id, event_id)
+        oldest.setdefault(user_id % shards if shards else user_id, (event_id, user_id))
     return sum(enqueue_evaluation(event_id, user_id, gated=False)
-               for user_id, event_id in oldest.items())
+               for event_id, user_id in oldest.values())

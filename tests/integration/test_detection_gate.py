@@ -1,7 +1,9 @@
-"""The detection gate (PostgreSQL + Redis): one waiting task per learner, and no event
-whose enqueue it skipped is ever left unevaluated."""
+"""The detection gate (PostgreSQL + Redis): one waiting task per shard of learners, and no
+event whose enqueue it skipped is ever left unevaluated."""
 
 from __future__ import annotations
+
+import threading
 
 import psycopg
 import pytest
@@ -9,8 +11,10 @@ import redis
 from flask import Flask
 
 from app.accounts import create_user
-from app.achievements.detection import evaluate_event
+from app.achievements.detection import BATCH_LEARNERS, evaluate_event
 from app.catalog import import_catalog
+from app.extensions import db
+from app.models import User
 from app.progress import ProgressInput, record_progress
 from app.progress.gate import DetectionGate, gate
 from tests.integration.conftest import forget_detection_gate
@@ -43,28 +47,100 @@ def learner_with_modules(email: str, modules: int) -> int:
     return create_user(email, "password123").id
 
 
+def task(event_id: int, user_id: int) -> list:
+    """What the worker runs for a task the gate admitted (it carries the shard count)."""
+    return evaluate_event(event_id, user_id, gate().shards)
+
+
+def same_shard_learners(count: int) -> list[int]:
+    """``count`` learners of one shard: ids ``shards`` apart, far above the sequence's."""
+    shards = gate().shards
+    ids = [100_000 + k * shards for k in range(count)]
+    db.session.add_all(User(id=i, email=f"s{i}@example.com", password_hash="-") for i in ids)
+    db.session.commit()
+    return ids
+
+
 def test_a_burst_for_one_learner_enqueues_one_task(services_app: Flask,
                                                    service_settings: dict) -> None:
     user = learner_with_modules("burst@example.com", 5)
     events = [recorded(user, f"c1-u1-m{m}") for m in range(1, 6)]
     assert queued_tasks(service_settings) == 1
-    evaluate_event(events[0], user)  # the one task: it settles the four skipped events too
+    task(events[0], user)  # the one task: it settles the four skipped events too
     assert all(processed(event) for event in events)
+
+
+def test_a_burst_over_one_shards_learners_enqueues_one_task(services_app: Flask,
+                                                             service_settings: dict) -> None:
+    """Learners of one shard share the waiting task, and it evaluates every one of them —
+    more of them than one batch locks at once."""
+    import_catalog(catalog_doc("c1", units=1, modules=1))
+    learners = same_shard_learners(BATCH_LEARNERS + 3)
+    events = [recorded(learner, "c1-u1-m1") for learner in learners]
+    assert queued_tasks(service_settings) == 1
+    new = task(events[0], learners[0])
+    assert all(processed(event) for event in events)
+    assert {award.user_id for award in new} == set(learners)
+
+
+def test_another_shards_burst_gets_its_own_task(services_app: Flask,
+                                                service_settings: dict) -> None:
+    import_catalog(catalog_doc("c1", units=1, modules=1))
+    a = create_user("a@example.com", "password123").id
+    b = create_user("b@example.com", "password123").id
+    assert a % gate().shards != b % gate().shards
+    recorded(a, "c1-u1-m1")
+    recorded(b, "c1-u1-m1")
+    assert queued_tasks(service_settings) == 2
+
+
+def test_a_learner_another_detection_holds_is_evaluated_after_it_commits(
+        services_app: Flask, service_settings: dict) -> None:
+    """The shard task skips a learner it cannot lock in its batch, then waits for it:
+    the holder may have read that learner's pending events before this one committed."""
+    import_catalog(catalog_doc("c1", units=1, modules=1))
+    first, held = same_shard_learners(2)
+    events = [recorded(first, "c1-u1-m1"), recorded(held, "c1-u1-m1")]
+    url = service_settings["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
+    holder = psycopg.connect(url)
+    holder.execute("SELECT id FROM users WHERE id = %s FOR NO KEY UPDATE", (held,))
+    threading.Timer(0.5, holder.close).start()  # "the other detection" ends without settling
+    task(events[0], first)
+    assert processed(events[1])
+
+
+def test_a_shard_past_the_scan_limit_is_handed_on(services_app: Flask,
+                                                  service_settings: dict,
+                                                  monkeypatch) -> None:
+    from app.achievements import detection
+
+    monkeypatch.setattr(detection, "SHARD_SCAN", 2)
+    import_catalog(catalog_doc("c1", units=1, modules=1))
+    learners = same_shard_learners(3)
+    events = [recorded(learner, "c1-u1-m1") for learner in learners]
+    assert queued_tasks(service_settings) == 1
+    task(events[0], learners[0])
+    assert [processed(event) for event in events] == [True, True, False]
+    assert queued_tasks(service_settings) == 2  # the continuation, never gated
+    task(events[0], learners[0])
+    assert processed(events[2])
 
 
 def test_an_event_recorded_after_the_release_gets_its_own_task(services_app: Flask,
                                                               service_settings: dict) -> None:
     user = learner_with_modules("after@example.com", 2)
     first = recorded(user, "c1-u1-m1")
-    evaluate_event(first, user)
+    task(first, user)
     recorded(user, "c1-u1-m2")
     assert queued_tasks(service_settings) == 2
 
 
 def test_a_task_whose_event_a_batch_settled_still_evaluates_skipped_events(
         services_app: Flask, service_settings: dict) -> None:
-    """Learner A's event is settled by B's batch; A's next event finds A's task waiting and
-    skips its enqueue; A's task must evaluate that event, not return because its own is done."""
+    """Learner A's event is settled by B's batch (a task queued without a shard count, as
+    with the gate off: it fills its batch from any shard); A's next event finds A's task
+    waiting and skips its enqueue; A's task must evaluate that event, not return because
+    its own is done."""
     import_catalog(catalog_doc("c1", units=1, modules=3))
     a = create_user("a@example.com", "password123").id
     b = create_user("b@example.com", "password123").id
@@ -73,7 +149,7 @@ def test_a_task_whose_event_a_batch_settled_still_evaluates_skipped_events(
     assert processed(a_first)
     a_skipped = recorded(a, "c1-u1-m2")
     assert queued_tasks(service_settings) == 2  # A's first task and B's: none for a_skipped
-    evaluate_event(a_first, a)
+    task(a_first, a)
     assert processed(a_skipped)
 
 
@@ -88,7 +164,7 @@ def test_the_sweep_bypasses_a_key_left_behind(services_app: Flask,
     from app.progress.outbox import sweep
 
     assert sweep(age_seconds=0) == 1
-    evaluate_event(event, user)
+    task(event, user)
     assert processed(event)
     assert gate().admit(user)
 
@@ -109,7 +185,7 @@ def test_keys_expire_so_an_orphaned_one_cannot_hold_a_learner_forever(
     assert gate_.admit(7)
     ttl = redis.Redis.from_url(service_settings["REDIS_URL"]).ttl(gate_.key(7))
     assert 0 < ttl <= 30
-    gate_.release(7)
+    gate_.release(7, 64)
 
 
 def test_a_failed_enqueue_reopens_the_gate(services_app: Flask, monkeypatch) -> None:
