@@ -169,6 +169,26 @@ def test_the_sweep_bypasses_a_key_left_behind(services_app: Flask,
     assert gate().admit(user)
 
 
+def test_the_sweep_sends_one_task_per_shard_it_finds(services_app: Flask,
+                                                    service_settings: dict) -> None:
+    """Events whose enqueue was lost (keys left set, no task behind them): the sweep hands
+    each shard over once, and the shard's task settles all of its learners."""
+    from app.progress.outbox import sweep
+
+    import_catalog(catalog_doc("c1", units=1, modules=1))
+    shard_mates = same_shard_learners(3)
+    other = create_user("other@example.com", "password123").id
+    assert other % gate().shards != shard_mates[0] % gate().shards
+    for learner in (*shard_mates, other):
+        gate().admit(learner)  # orphaned keys: every recording below skips its enqueue
+    events = [recorded(learner, "c1-u1-m1") for learner in (*shard_mates, other)]
+    assert queued_tasks(service_settings) == 0
+    assert sweep(age_seconds=0) == 2
+    task(events[0], shard_mates[0])
+    task(events[-1], other)
+    assert all(processed(event) for event in events)
+
+
 def test_a_real_worker_awards_a_burst_it_got_one_task_for(services_app: Flask,
                                                           service_settings: dict,
                                                           start_worker) -> None:
