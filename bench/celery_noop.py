@@ -16,10 +16,12 @@ from typing import Any
 from celery import Celery
 
 from workers.broker import adjust_redis_transport
+from workers.celery_app import PREFETCH_MULTIPLIER
 
 app = Celery("noop", broker=os.environ.get("ACHIEVEMENTS_REDIS_URL", "redis://127.0.0.1:6379/0"))
 app.conf.update(task_ignore_result=True, result_backend=None, task_acks_late=True,
-                task_reject_on_worker_lost=True, worker_prefetch_multiplier=4,
+                task_reject_on_worker_lost=True,
+                worker_prefetch_multiplier=PREFETCH_MULTIPLIER,
                 worker_pool="threads", worker_concurrency=4,
                 task_default_queue=os.environ.get("ACHIEVEMENTS_CELERY_QUEUE", "noop"),
                 broker_connection_retry_on_startup=True)

@@ -5,14 +5,16 @@ through the progress service (the same call REST and gRPC make), enqueuing a
 task each, with no worker running. Phase 2 starts the workers and measures
 how fast they drain that backlog: events / (last processed_at - first
 processed_at), every event evaluated and its awards stored; ``all_tasks``
-runs the clock on until the queue is empty and nothing is unacked, and
-``tasks`` counts what recording enqueued (one per learner with events
-waiting: ``app.progress.gate``). The target counts the slower of the two.
+runs the clock on from the first processed_at until the queue is empty and
+nothing is unacked, and ``tasks`` counts what recording enqueued (one per
+gate shard with events waiting: ``app.progress.gate``). The target counts
+the slower of the two.
 
 ``--mode sustained``: the workers run while ``--writers`` processes record the
 events as fast as they can (as web processes would), so recording and
 evaluation share the machine: events / (first recorded_at -> last
-processed_at), and the lag recorded_at -> processed_at.
+processed_at), the lag recorded_at -> processed_at, and ``tasks``, the
+detection tasks the workers ran (Celery's count).
 
 Both modes report ``cpu_ms_per_event``: CPU milliseconds per event spent by
 the writers (sustained), the worker processes, and the whole PostgreSQL and
@@ -125,13 +127,15 @@ def sustained(svc: common.Services, plan: list[tuple[int, str]], writers: int,
         written = pool.starmap(writer_process, slices)
     wait_drained(svc.database_url, deadline)
     spent = {"writers": sum(w["cpu_seconds"] for w in written), **meter.spent()}
+    wait_tasks_done(svc.settings, deadline)
+    tasks = tasks_run(svc)
     first, last, lag50, lag99, awards = common.sql(svc.database_url, """
         SELECT extract(epoch FROM min(recorded_at)), extract(epoch FROM max(processed_at)),
                percentile_cont(0.5) WITHIN GROUP (ORDER BY processed_at - recorded_at),
                percentile_cont(0.99) WITHIN GROUP (ORDER BY processed_at - recorded_at),
                (SELECT count(*) FROM achievements) FROM progress_events""")[0]
     seconds = float(last) - float(first)
-    return {"events": len(plan), "awards": awards, "seconds": round(seconds, 2),
+    return {"events": len(plan), "tasks": tasks, "awards": awards, "seconds": round(seconds, 2),
             "per_s": round(len(plan) / seconds, 1),
             "lag_ms": {"p50": round(lag50.total_seconds() * 1000, 1),
                        "p99": round(lag99.total_seconds() * 1000, 1)},
@@ -159,7 +163,6 @@ def drain(svc: common.Services, events: int, deadline: float) -> dict[str, Any]:
     for index in range(svc.counts["workers"]):
         svc.start_worker(f"bench{index + 1}")
     meter = cpu_meter(svc)  # after start-up; what was evaluated before is not charged
-    began = time.time()
     left = common.sql(svc.database_url, "SELECT count(*) FROM progress_events "
                       "WHERE processed_at IS NULL")[0][0]
     wait_drained(svc.database_url, deadline)
@@ -173,9 +176,19 @@ def drain(svc: common.Services, events: int, deadline: float) -> dict[str, Any]:
     return {"events": events, "tasks": tasks, "awards": awards, "seconds": round(seconds, 2),
             "per_s": round(events / seconds, 1) if seconds else None,
             "cpu_ms_per_event": per_event_ms(spent, left) if left else None,
-            "all_tasks": {"seconds": round(done - began, 2),
-                          "per_s": round(events / (done - began), 1),
+            "all_tasks": {"seconds": round(done - float(first), 2),
+                          "per_s": round(events / (done - float(first)), 1),
                           "cpu_ms_per_event": per_event_ms(spent_all, left) if left else None}}
+
+
+def tasks_run(svc: common.Services) -> int | None:
+    """Detection tasks the workers ran (Celery's own count; None if a worker did not answer)."""
+    from app.progress.dispatch import EVALUATE_TASK
+
+    stats = svc.app.extensions["celery"].control.inspect(timeout=2.0).stats() or {}
+    if len(stats) < len(svc.workers):
+        return None
+    return sum(worker.get("total", {}).get(EVALUATE_TASK, 0) for worker in stats.values())
 
 
 def queued_tasks(settings: dict[str, str]) -> int:
