@@ -36,7 +36,10 @@ Why no event is missed — a key ``<prefix>:detect-waiting:<shards>:<shard>`` wi
   before a thread is free to run it. A worker that dies holding prefetched
   tasks then delays only the events those tasks stand for (until the
   broker's redelivery or the sweep, as before the gate), not every later
-  event of their shards until the key expires.
+  event of their shards until the key expires. Our workers reserve one task
+  per thread (``workers.celery_app.PREFETCH_MULTIPLIER``), so a task waits
+  in the broker, gate closed, until a thread is nearly free: under load the
+  shard's later events join it instead of adding tasks.
 
 Embedded (eager tasks, no Redis) and ``DETECTION_GATE_SECONDS = 0`` admit
 every event: one task per event, evaluating its own learner, as before the gate.

@@ -20,7 +20,7 @@ from app.progress.gate import DetectionGate, gate
 from tests.integration.conftest import forget_detection_gate
 from tests.integration.test_detection_batch_pg import processed
 from tests.support.catalog import catalog_doc
-from tests.support.services import wait_for
+from tests.support.services import Worker, wait_for
 
 
 @pytest.fixture(autouse=True)
@@ -220,23 +220,31 @@ def test_a_failed_enqueue_reopens_the_gate(services_app: Flask, monkeypatch) -> 
 
 
 def test_a_worker_releases_the_gate_when_it_receives_the_task(services_app: Flask,
-                                                              service_settings: dict,
-                                                              start_worker) -> None:
+                                                              service_settings: dict) -> None:
     """Its only thread is stuck behind A's lock, yet B's gate opens as soon as the worker
-    holds B's task: a worker that died now would delay B's later events no longer."""
+    holds B's task: a worker that died now would delay B's later events no longer. (Our
+    workers reserve one task per thread, so receipt is about when a task starts; one run
+    with a larger ``--prefetch-multiplier`` holds tasks it cannot start yet.)"""
     import_catalog(catalog_doc("c1", units=1, modules=3))
     a = create_user("held@example.com", "password123").id
     b = create_user("waiting@example.com", "password123").id
     url = service_settings["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
     client = redis.Redis.from_url(service_settings["REDIS_URL"])
-    with psycopg.connect(url) as holder:  # another detection holds A
-        holder.execute("SELECT id FROM users WHERE id = %s FOR NO KEY UPDATE", (a,))
-        recorded(a, "c1-u1-m1")
-        start_worker("one-thread", concurrency=1)
-        wait_for(lambda: queued_tasks(service_settings) == 0, what="A's task taken")
-        b_first = recorded(b, "c1-u1-m2")
-        wait_for(lambda: not client.exists(gate().key(b)), what="B's gate released on receipt")
-        assert not processed(b_first)  # received, not run: the thread still waits for A
-        b_second = recorded(b, "c1-u1-m3")
-        wait_for(lambda: queued_tasks(service_settings) == 0, what="B's second task taken too")
-    wait_for(lambda: processed(b_first) and processed(b_second), what="B's events settled")
+    worker = Worker(service_settings, concurrency=1, name="one-thread")
+    worker.extra_args = ["--prefetch-multiplier", "4"]
+    try:
+        with psycopg.connect(url) as holder:  # another detection holds A
+            holder.execute("SELECT id FROM users WHERE id = %s FOR NO KEY UPDATE", (a,))
+            recorded(a, "c1-u1-m1")
+            worker.start()
+            wait_for(lambda: queued_tasks(service_settings) == 0, what="A's task taken")
+            b_first = recorded(b, "c1-u1-m2")
+            wait_for(lambda: not client.exists(gate().key(b)),
+                     what="B's gate released on receipt")
+            assert not processed(b_first)  # received, not run: the thread still waits for A
+            b_second = recorded(b, "c1-u1-m3")
+            wait_for(lambda: queued_tasks(service_settings) == 0,
+                     what="B's second task taken too")
+        wait_for(lambda: processed(b_first) and processed(b_second), what="B's events settled")
+    finally:
+        worker.stop()
