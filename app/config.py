@@ -75,8 +75,10 @@ class Config:
     # until its next enqueue or the outbox sweep.
     DETECTION_GATE_SECONDS: int = 30
     # Learners share a gate key, and a task evaluates its whole shard: at most this many
-    # detection tasks wait at once, however many learners a burst touches.
-    DETECTION_GATE_SHARDS: int = 64
+    # detection tasks wait at once, however many learners a burst touches. Enough to keep
+    # every worker thread busy; more only lengthens the queue of a saturated deployment
+    # (bench/README.md, throughput: sustained lag p50 ~225 ms at 64 against 25-92 at 16 or 4).
+    DETECTION_GATE_SHARDS: int = 16
     # Detection is round trips to PostgreSQL and Redis, not Python: threads beat
     # prefork's per-task pipe hand-off (bench/README.md, throughput).
     WORKER_POOL: str = "threads"
@@ -117,7 +119,7 @@ class Config:
             SSE_PING_SECONDS=float(_env("SSE_PING_SECONDS", "15") or 15),
             BROKER_VISIBILITY_TIMEOUT=int(_env("BROKER_VISIBILITY_TIMEOUT", "300") or 300),
             DETECTION_GATE_SECONDS=int(_env("DETECTION_GATE_SECONDS", "30") or 30),
-            DETECTION_GATE_SHARDS=int(_env("DETECTION_GATE_SHARDS", "64") or 64),
+            DETECTION_GATE_SHARDS=int(_env("DETECTION_GATE_SHARDS", "16") or 16),
             WORKER_POOL=_env("WORKER_POOL", defaults.WORKER_POOL) or defaults.WORKER_POOL,
             WORKER_CONCURRENCY=int(_env("WORKER_CONCURRENCY", "4") or 4),
             DB_PRE_PING=_env_bool("DB_PRE_PING", False),

@@ -39,6 +39,7 @@ from tests.support.services import (  # noqa: E402
     Beat,
     WebServer,
     Worker,
+    service_env,
     wait_for,
 )
 
@@ -128,10 +129,13 @@ class Services:
         from app import create_app
         from app.config import Config
 
-        s = self.settings
-        config = Config(DATABASE_URL=s["DATABASE_URL"], REDIS_URL=s["REDIS_URL"],
-                        SECRET_KEY="bench", TASKS_EAGER=False, CELERY_QUEUE=s["CELERY_QUEUE"],
-                        CHANNEL_PREFIX=s["CHANNEL_PREFIX"])
+        saved = dict(os.environ)
+        os.environ.update(service_env(self.settings))  # the subprocesses' settings, extras too
+        try:
+            config = Config.from_env()
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
         app = create_app(config)
         self._ctx = app.app_context()
         self._ctx.push()

@@ -59,6 +59,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=300.0, help="hard stop, seconds")
     parser.add_argument("--mode", choices=("drain", "sustained"), default="drain")
     parser.add_argument("--writers", type=int, default=2, help="sustained: writer processes")
+    parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra ACHIEVEMENTS_* setting for every process, e.g. "
+                             "DETECTION_GATE_SHARDS=16")
     return parser.parse_args()
 
 
@@ -255,8 +258,9 @@ def main() -> None:
     args = parse()
     deadline = time.monotonic() + args.timeout
     per_learner = -(-args.events // args.learners)
+    extra = dict(setting.split("=", 1) for setting in args.setting)
     with common.Services(workers=args.workers, concurrency=args.concurrency,
-                         pool=args.pool) as svc:
+                         pool=args.pool, **extra) as svc:
         plan = plan_events(seed(args.learners, args.courses, per_learner), args.events)
         peer = None
         if args.mode == "sustained":

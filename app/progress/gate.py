@@ -58,7 +58,7 @@ log = logging.getLogger(__name__)
 class DetectionGate:
     """``admit`` before enqueuing a shard's detection, ``release`` before it reads."""
 
-    def __init__(self, url: str | None, prefix: str, seconds: int, shards: int = 64) -> None:
+    def __init__(self, url: str | None, prefix: str, seconds: int, shards: int = 16) -> None:
         if shards < 1:
             raise ValueError("DETECTION_GATE_SHARDS must be at least 1")
         self.seconds = seconds

@@ -12,7 +12,7 @@ from tests.support.services import free_port
 def test_embedded_admits_every_event() -> None:
     gate = DetectionGate(None, "p", 30)
     assert gate.admit(1) and gate.admit(1)
-    gate.release(1, 64)
+    gate.release(1, 16)
 
 
 def test_zero_seconds_turns_the_gate_off() -> None:
@@ -30,7 +30,7 @@ def test_unreachable_redis_admits_so_the_enqueue_is_tried() -> None:
 def test_unreachable_redis_fails_the_release_so_detection_retries() -> None:
     gate = DetectionGate(f"redis://127.0.0.1:{free_port()}/0", "p", 30)
     with pytest.raises(redis.RedisError):
-        gate.release(1, 64)
+        gate.release(1, 16)
 
 
 def test_eager_tasks_need_no_gate(app) -> None:
