@@ -2,7 +2,7 @@
 is skipped while one is already waiting for the event's shard.
 
 Why: every Celery task costs the worker ~1.1-1.5 ms of CPU before any
-detection runs (bench/throughput.py's peer: Celery alone drains 675-950 no-op
+detection runs (bench/throughput.py's peer: Celery alone drains 675-1,390 no-op
 tasks per second per worker on a 2-vCPU box), and one detection settles every
 pending event of many learners at once. A burst of 25 events for one learner
 needs one task, not 25; a burst of one event for each of 5,000 learners needs
