@@ -27,9 +27,11 @@ Exactly-once reasoning, end to end:
   then evaluates every learner of the shard with an event pending, its own
   event or not: the events whose enqueue was skipped are among them. It
   evaluates them in batches (below), each led by a learner it waits for, so
-  a learner another detection holds is evaluated after that one commits. A
-  shard with more than ``SHARD_SCAN`` such learners is handed on to a task
-  of its own (never gated) for the rest;
+  a learner another detection holds is evaluated after that one commits. It
+  reads them ``SHARD_SCAN`` at a time in learner id order, each read after
+  the last id of the one before, so a read is bounded and a task ends once
+  it has passed its shard's last learner: events recorded after the release
+  are not its concern, their recorders enqueued a task of their own;
 * batched across learners — a task locks one learner (waiting), then up
   to ``BATCH_LEARNERS - 1`` other learners with pending events (of its shard,
   or the oldest anywhere for an unsharded task) with ``SKIP LOCKED`` (never
@@ -54,7 +56,7 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import bindparam, case, select, update
 
 from app.achievements import registry
 from app.achievements.awards import store_live_awards
@@ -64,14 +66,13 @@ from app.achievements.raw_sql import fetch_all, fetch_one, on_postgresql
 from app.extensions import db
 from app.models import Achievement, ProgressEvent, User
 from app.models.types import utcnow
-from app.progress.dispatch import enqueue_evaluation
 from app.progress.gate import gate
 
 log = logging.getLogger(__name__)
 
 BATCH_LEARNERS = 32
 CANDIDATES_PER_SLOT = 4  # pending events looked at per free batch slot (others may be locked)
-SHARD_SCAN = 256  # learners a task evaluates before handing the rest of its shard on
+SHARD_SCAN = 256  # learners of its shard a task reads at a time
 
 # Statements built once, values bound at execution: per call, building and cache-keying
 # them cost more CPU than running them.
@@ -92,13 +93,15 @@ _LOCK_OTHERS = (select(_USERS.c.id, _USERS.c.timezone).where(_USERS.c.id.in_(_WA
 _LOCK_LISTED = (select(_USERS.c.id, _USERS.c.timezone)
                 .where(_USERS.c.id.in_(bindparam("ids", expanding=True))).order_by(_USERS.c.id)
                 .with_for_update(key_share=True, skip_locked=True))
-_SHARD_PENDING = (select(_EVENTS.c.user_id)
+# In learner order on the partial index of pending events, so a read stops after
+# ``SHARD_SCAN`` learners instead of visiting every pending event of every shard.
+_SHARD_PENDING = (select(_EVENTS.c.user_id).distinct()
                   .where(_EVENTS.c.processed_at.is_(None),
-                         _EVENTS.c.user_id % bindparam("shards") == bindparam("shard"))
-                  .group_by(_EVENTS.c.user_id).order_by(func.min(_EVENTS.c.id))
-                  .limit(bindparam("limit")))
-_SHARD_PENDING_SQL = ("SELECT user_id FROM progress_events WHERE processed_at IS NULL"
-                      " AND mod(user_id, %s) = %s GROUP BY user_id ORDER BY min(id) LIMIT %s")
+                         _EVENTS.c.user_id % bindparam("shards") == bindparam("shard"),
+                         _EVENTS.c.user_id > bindparam("after"))
+                  .order_by(_EVENTS.c.user_id).limit(bindparam("limit")))
+_SHARD_PENDING_SQL = ("SELECT DISTINCT user_id FROM progress_events WHERE processed_at IS NULL"
+                      " AND mod(user_id, %s) = %s AND user_id > %s ORDER BY user_id LIMIT %s")
 _MARK_PROCESSED = (update(_EVENTS)
                    .where(_EVENTS.c.id.in_(bindparam("ids", expanding=True)),
                           _EVENTS.c.processed_at.is_(None))
@@ -129,19 +132,21 @@ def evaluate_event(event_id: int, user_id: int | None = None,
 
 
 def _evaluate_shard(event_id: int, owner_id: int, shards: int) -> list[Achievement]:
-    """Every learner of the owner's shard with an event pending, in batches of
-    ``BATCH_LEARNERS``; past ``SHARD_SCAN`` of them, a task of its own takes the rest."""
+    """Every learner of the owner's shard with an event pending, by learner id, in batches
+    of ``BATCH_LEARNERS``, read ``SHARD_SCAN`` learners at a time."""
     gate().release(owner_id, shards)  # before any read of pending events: see app.progress.gate
-    waiting = _pending_in_shard(owner_id % shards, shards)
     new: list[Achievement] = []
-    remaining = waiting
-    while remaining:
-        settled = _settle(remaining[0], event_id, others=remaining[1:BATCH_LEARNERS])
-        publish_awards(settled.new)
-        new += settled.new
-        remaining = [learner for learner in remaining[1:] if learner not in settled.locked]
-    if len(waiting) == SHARD_SCAN:
-        enqueue_evaluation(event_id, owner_id, gated=False, shards=shards)
+    after = 0
+    while waiting := _pending_in_shard(owner_id % shards, shards, after):
+        remaining = waiting
+        while remaining:
+            settled = _settle(remaining[0], event_id, others=remaining[1:BATCH_LEARNERS])
+            publish_awards(settled.new)
+            new += settled.new
+            remaining = [learner for learner in remaining[1:] if learner not in settled.locked]
+        if len(waiting) < SHARD_SCAN:
+            break
+        after = waiting[-1]
     return new
 
 
@@ -196,12 +201,13 @@ def _has_pending(user_id: int) -> bool:
         return connection.execute(_ANY_PENDING, {"user_id": user_id}).first() is not None
 
 
-def _pending_in_shard(shard: int, shards: int) -> list[int]:
-    """Learners of the shard with an event pending, oldest event first, up to ``SHARD_SCAN``;
-    outside any transaction, like :func:`_has_pending`."""
+def _pending_in_shard(shard: int, shards: int, after: int) -> list[int]:
+    """Up to ``SHARD_SCAN`` learners of the shard with an event pending, ids above ``after``
+    in order; outside any transaction, like :func:`_has_pending`."""
     if on_postgresql():
-        return [row[0] for row in fetch_all(_SHARD_PENDING_SQL, (shards, shard, SHARD_SCAN))]
-    params = {"shards": shards, "shard": shard, "limit": SHARD_SCAN}
+        return [row[0] for row in fetch_all(_SHARD_PENDING_SQL,
+                                            (shards, shard, after, SHARD_SCAN))]
+    params = {"shards": shards, "shard": shard, "after": after, "limit": SHARD_SCAN}
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         return list(connection.execute(_SHARD_PENDING, params).scalars())
 

@@ -12,20 +12,17 @@ log = logging.getLogger(__name__)
 EVALUATE_TASK = "achievements.evaluate_progress_event"
 
 
-def enqueue_evaluation(event_id: int, user_id: int, *, gated: bool = True,
-                       shards: int | None = None) -> bool:
+def enqueue_evaluation(event_id: int, user_id: int, *, gated: bool = True) -> bool:
     """Enqueue after commit, unless the shard's waiting task will see the event anyway.
 
-    ``gated=False`` (the outbox sweep, a task continuing its shard) always
-    enqueues; ``shards`` then names the shard count to keep (default: this
-    process's). A failure is logged, not raised: the event is safely stored
-    and the sweep will hand it over again.
+    ``gated=False`` (the outbox sweep) always enqueues. A failure is logged,
+    not raised: the event is safely stored and the sweep will hand it over again.
     """
     if gated and not gate().admit(user_id):
         return True
     kwargs: dict[str, Any] = {"user_id": user_id}
-    if (count := shards or gate().shards) is not None:
-        kwargs["shards"] = count
+    if (shards := gate().shards) is not None:
+        kwargs["shards"] = shards
     try:
         celery.signature(EVALUATE_TASK, args=(event_id,), kwargs=kwargs).apply_async()
     except Exception:

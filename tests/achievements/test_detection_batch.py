@@ -65,3 +65,18 @@ def test_a_batch_holds_at_most_batch_learners(monkeypatch, catalog, make_user) -
     detection.evaluate_event(events[0])
     settled = [event_row(event_id).processed_at is not None for event_id in events]
     assert settled == [True, True, False]
+
+
+def test_a_shard_task_settles_its_shard_and_only_it(monkeypatch, catalog, make_user) -> None:
+    """Two shards: the task of learners' shard 0 settles every pending learner of it, in
+    batches and reads smaller than the shard, and leaves shard 1 to its own task."""
+    people = [make_user() for _ in range(7)]
+    events = {person.id: queued(monkeypatch, person.id, "c1-u1-m1") for person in people}
+    monkeypatch.setattr(detection, "BATCH_LEARNERS", 2)
+    monkeypatch.setattr(detection, "SHARD_SCAN", 2)
+    even = [person.id for person in people if person.id % 2 == 0]
+    new = detection.evaluate_event(events[even[0]], even[0], shards=2)
+    assert {award.user_id for award in new} == set(even)
+    settled = {user_id for user_id, event_id in events.items()
+               if event_row(event_id).processed_at is not None}
+    assert settled == set(even)

@@ -109,21 +109,20 @@ def test_a_learner_another_detection_holds_is_evaluated_after_it_commits(
     assert processed(events[1])
 
 
-def test_a_shard_past_the_scan_limit_is_handed_on(services_app: Flask,
-                                                  service_settings: dict,
-                                                  monkeypatch) -> None:
+def test_a_shard_is_read_a_scan_at_a_time_to_its_last_learner(services_app: Flask,
+                                                               service_settings: dict,
+                                                               monkeypatch) -> None:
     from app.achievements import detection
 
     monkeypatch.setattr(detection, "SHARD_SCAN", 2)
     import_catalog(catalog_doc("c1", units=1, modules=1))
-    learners = same_shard_learners(3)
-    events = [recorded(learner, "c1-u1-m1") for learner in learners]
+    learners = same_shard_learners(5)
+    events = [recorded(learner, "c1-u1-m1") for learner in reversed(learners)]
     assert queued_tasks(service_settings) == 1
-    task(events[0], learners[0])
-    assert [processed(event) for event in events] == [True, True, False]
-    assert queued_tasks(service_settings) == 2  # the continuation, never gated
-    task(events[0], learners[0])
-    assert processed(events[2])
+    new = task(events[0], learners[-1])
+    assert all(processed(event) for event in events)
+    assert {award.user_id for award in new} == set(learners)
+    assert queued_tasks(service_settings) == 1  # no task beyond the one the gate admitted
 
 
 def test_an_event_recorded_after_the_release_gets_its_own_task(services_app: Flask,
