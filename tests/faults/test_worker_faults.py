@@ -79,3 +79,28 @@ def test_two_workers_on_one_learner_award_exactly_once_in_order(burst, live_clie
     scenario.assert_exact()
     assert_stream_complete(clients, scenario.expected())
     assert clients[scenario.learners[0].user_id].connections == 1
+
+
+def test_concurrent_writers_over_shared_shards_award_exactly_once(burst, live_clients,
+                                                                  start_worker, services_app):
+    """F7 across learners: three writers at once, twelve learners packed into four gate
+    shards, two workers. Recorders skip enqueues while their shard's task waits, tasks
+    settle whole shards in batches, workers race for the same learners' locks: still every
+    award once, and every learner's stream complete and in order."""
+    from app.progress.gate import DetectionGate
+
+    settings = services_app.config["ACHIEVEMENTS_CONFIG"]
+    services_app.extensions["detection_gate"] = DetectionGate(
+        settings.REDIS_URL, settings.CHANNEL_PREFIX, settings.DETECTION_GATE_SECONDS, shards=4)
+    scenario = burst(learners=12, units=2, modules=3)
+    clients = live_clients(scenario)
+    start_worker(name="a", concurrency=2)
+    start_worker(name="b", concurrency=2)
+    events = scenario.events()
+    writers = [in_background(lambda part=events[i::3]: scenario.post_all(
+        scenario.app.test_client(), part)) for i in range(3)]
+    for writer in writers:
+        join_ok(writer)
+
+    scenario.assert_exact()
+    assert_stream_complete(clients, scenario.expected())
