@@ -27,6 +27,7 @@ from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -129,13 +130,8 @@ class Services:
         from app import create_app
         from app.config import Config
 
-        saved = dict(os.environ)
-        os.environ.update(service_env(self.settings))  # the subprocesses' settings, extras too
-        try:
-            config = Config.from_env()
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
+        with mock.patch.dict(os.environ, service_env(self.settings), clear=True):
+            config = Config.from_env()  # the subprocesses' settings, extras included
         app = create_app(config)
         self._ctx = app.app_context()
         self._ctx.push()

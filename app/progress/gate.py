@@ -78,7 +78,7 @@ class DetectionGate:
 
     def key(self, user_id: int, shards: int | None = None) -> str:
         count = shards or self._shards
-        return f"{self.prefix}:detect-waiting:{count}:{user_id % count}"
+        return f"{self.prefix}:detect-waiting:{count}:{shard_of(user_id, count)}"
 
     def admit(self, user_id: int) -> bool:
         """True: the caller must enqueue. False: a waiting task will see its committed event."""
@@ -103,6 +103,11 @@ class DetectionGate:
         """Before reading the shard's pending events; raises when Redis did not answer."""
         if self._client is not None:
             self._client.delete(self.key(user_id, shards))
+
+
+def shard_of(user_id: int, shards: int) -> int:
+    """The learner's shard: its gate key, and what its task reads (``mod(user_id, n)``)."""
+    return user_id % shards
 
 
 def release_on_receipt(app: Flask, user_id: int, shards: int) -> None:

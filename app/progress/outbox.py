@@ -18,7 +18,7 @@ from app.extensions import db
 from app.models import ProgressEvent
 from app.models.types import utcnow
 from app.progress.dispatch import enqueue_evaluation
-from app.progress.gate import gate
+from app.progress.gate import gate, shard_of
 
 SWEEP_BATCH = 1000
 SWEEP_MAX_BATCHES = 20
@@ -68,6 +68,6 @@ def _enqueue_per_shard(rows: list[tuple[int, int]]) -> int:
     shards = gate().shards
     oldest: dict[int, tuple[int, int]] = {}
     for event_id, user_id in rows:
-        oldest.setdefault(user_id % shards if shards else user_id, (event_id, user_id))
+        oldest.setdefault(shard_of(user_id, shards) if shards else user_id, (event_id, user_id))
     return sum(enqueue_evaluation(event_id, user_id, gated=False)
                for event_id, user_id in oldest.values())
