@@ -19,14 +19,13 @@ from sqlalchemy import select
 
 from app.errors import Conflict
 from app.extensions import db
-from app.models import AssessmentAttempt, ModuleCompletion, ProgressEvent
+from app.models import ProgressEvent
 from app.models.types import utcnow
 from app.progress.dispatch import enqueue_evaluation
 from app.progress.facts import ResolvedInput, check_user_id, resolve
-from app.progress.inserts import insert_ignore, insert_ignore_returning
+from app.progress.store import store_event
 
 log = logging.getLogger(__name__)
-EVENT_COLUMNS = [c.key for c in ProgressEvent.__table__.columns if c.key != "id"]
 
 
 @dataclass(frozen=True)
@@ -62,8 +61,9 @@ def record_progress(data: ProgressInput) -> RecordResult:
     """
     check_user_id(data.user_id)
     resolved = resolve(data)
-    event = _store(data, resolved)
-    if event is None:  # the key was taken, maybe by a concurrent duplicate that just won
+    event = _new_event(data, resolved)
+    event.id = store_event(event, resolved)
+    if event.id is None:  # the key was taken, maybe by a concurrent duplicate that just won
         return RecordResult(_replayed(data), created=False)
     enqueue_evaluation(event.id, event.user_id)
     return RecordResult(event, created=True)
@@ -86,42 +86,14 @@ def _replayed(data: ProgressInput) -> ProgressEvent:
     return event
 
 
-def _store(data: ProgressInput, resolved: ResolvedInput) -> ProgressEvent | None:
-    """Insert the event and its fact and commit; None (nothing stored) if the key was used.
-
-    One ``INSERT ... ON CONFLICT DO NOTHING RETURNING id`` both claims the key
-    and stores the row, so a new event costs no look-up first. The returned
-    event is never attached to the session, so reading it after the commit
-    costs no reload.
-    """
-    event = ProgressEvent(
+def _new_event(data: ProgressInput, resolved: ResolvedInput) -> ProgressEvent:
+    """The event to store; never added to a session, so reading it later costs no reload."""
+    return ProgressEvent(
         user_id=data.user_id, kind=data.kind, payload=resolved.payload,
         idempotency_key=data.idempotency_key, request_hash=data.fingerprint(),
         source=data.source, occurred_at=resolved.occurred_at, recorded_at=utcnow(),
         processed_at=None, attempts=0,
     )
-    row = {key: getattr(event, key) for key in EVENT_COLUMNS}
-    event.id = insert_ignore_returning(ProgressEvent, ["user_id", "source", "idempotency_key"],
-                                       row, "id")
-    if event.id is None:
-        db.session.rollback()
-        return None
-    _store_fact(event, resolved)
-    db.session.commit()
-    return event
-
-
-def _store_fact(event: ProgressEvent, resolved: ResolvedInput) -> None:
-    if resolved.module_id is not None:
-        insert_ignore(ModuleCompletion, ["user_id", "module_id"], {
-            "user_id": event.user_id, "module_id": resolved.module_id,
-            "completed_at": event.occurred_at, "event_id": event.id,
-        })
-    elif resolved.assessment_id is not None:
-        db.session.add(AssessmentAttempt(
-            user_id=event.user_id, assessment_id=resolved.assessment_id,
-            score=resolved.score, occurred_at=event.occurred_at, event_id=event.id,
-        ))
 
 
 def event_as_dict(event: ProgressEvent) -> dict[str, Any]:

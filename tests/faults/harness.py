@@ -81,13 +81,19 @@ class Burst:
         answers 503 (a database fault), until it is accepted."""
         deadline = time.monotonic() + retry_until
         while True:
-            response = post_completion(client, self.token, learner.user_id, module)
+            response = self.post_once(client, learner, module)
             if response.status_code != 503 or time.monotonic() > deadline:
                 assert response.status_code == 202, response.get_data(as_text=True)
                 return response.get_json()
             assert response.headers["Retry-After"]
             self.refused += 1
             time.sleep(0.05)
+
+    def post_once(self, client: FlaskClient, learner: Learner, module: str) -> Any:
+        """One POST in an app context of its own, popped after, as a web process has per
+        request: the test's own context (which the client would reuse) keeps no session."""
+        with self.app.app_context():
+            return post_completion(client, self.token, learner.user_id, module)
 
     def post_all(self, client: FlaskClient, pairs: Iterable[tuple[Learner, str]]) -> None:
         for learner, module in pairs:
