@@ -1,9 +1,12 @@
-"""A few autocommit psycopg connections per process, for the hot reads of ``raw_sql``.
+"""A few autocommit psycopg connections per process, for single hot statements.
+
+The reads of ``raw_sql``, and the one write that is a single statement safe
+to send twice: recording a progress event (``app.progress.store``).
 
 The app's ORM pool costs ~70 µs of Python per checkout and return (events,
 reset-on-return, switching autocommit on and off around each read): a third
 of a cached gRPC read. These connections stay in autocommit and are only
-ever used for single read statements, so they live in a pool of their own —
+ever used for single statements, so they live in a pool of their own —
 SQLAlchemy's ``QueuePool`` on a second engine with no reset on return
 (~16 µs a checkout and return): at most ``size``, opened as needed, and when
 all are busy a caller waits (up to ``timeout``) rather than opening another —
@@ -59,9 +62,10 @@ class ReadPool:
     def fetch(self, sql: str, params: Any, rows: Callable[[Cursor[Any]], T]) -> T:
         """``rows(cursor)`` after running ``sql`` (prepared) on a pooled connection.
 
-        A read is one statement that changes nothing, so when its connection
-        turns out dead (the server restarted since it was pooled) it runs once
-        more on a new one; only if that fails too does the caller see the error.
+        Only for a statement that may run twice: a read, or a write whose
+        unique key makes a second run store nothing. When its connection turns
+        out dead (the server restarted since it was pooled) it runs once more
+        on a new one; only if that fails too does the caller see the error.
         """
         try:
             return self._fetch_once(sql, params, rows)
