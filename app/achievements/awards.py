@@ -54,13 +54,11 @@ def store_awards(due_by_user: Mapping[int, Sequence[AwardDue]], *,
             for user_id, awards in due_by_user.items() for award in awards]
     if not rows:
         return []
-    if is_postgresql():
-        stored = [StoredAward(*row) for row in insert_awards_pg(rows)]
-    else:
-        stmt = insert_ignore_stmt(Achievement.__table__, ["user_id", "dedupe_key"]).returning(
-            Achievement.id, Achievement.user_id, Achievement.dedupe_key,
-            Achievement.achievement_type)
-        stored = [StoredAward(*row) for row in db.session.execute(stmt, rows)]
+    if is_postgresql():  # holders counted by the same statement
+        return sorted(StoredAward(*row) for row in insert_awards_pg(rows))
+    stmt = insert_ignore_stmt(Achievement.__table__, ["user_id", "dedupe_key"]).returning(
+        Achievement.id, Achievement.user_id, Achievement.dedupe_key, Achievement.achievement_type)
+    stored = [StoredAward(*row) for row in db.session.execute(stmt, rows)]
     add_holders((row.dedupe_key, row.type) for row in stored)
     return sorted(stored)
 

@@ -19,14 +19,23 @@ from sqlalchemy import text
 
 from app.extensions import db
 
+# The rows really inserted are counted as holders by the same statement (one round trip,
+# one snapshot), per key in key order, as ``stats.add_holders`` does: no deadlock.
 _INSERT_AWARDS = text("""
-INSERT INTO achievements (user_id, achievement_type, dedupe_key, title, description,
-                          earned_at, metadata, source_event_id, silent)
-SELECT u, t, k, ti, d, :earned_at, m, e, :silent
-FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(u integer, t text, k text, ti text, d text,
-                                                  m jsonb, e integer)
-ON CONFLICT (user_id, dedupe_key) DO NOTHING
-RETURNING id, user_id, dedupe_key, achievement_type
+WITH inserted AS (
+  INSERT INTO achievements (user_id, achievement_type, dedupe_key, title, description,
+                            earned_at, metadata, source_event_id, silent)
+  SELECT u, t, k, ti, d, :earned_at, m, e, :silent
+  FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(u integer, t text, k text, ti text,
+                                                    d text, m jsonb, e integer)
+  ON CONFLICT (user_id, dedupe_key) DO NOTHING
+  RETURNING id, user_id, dedupe_key, achievement_type),
+holders AS (
+  INSERT INTO achievement_stats (dedupe_key, achievement_type, holders)
+  SELECT dedupe_key, min(achievement_type), count(*) FROM inserted
+  GROUP BY dedupe_key ORDER BY dedupe_key
+  ON CONFLICT (dedupe_key) DO UPDATE SET holders = achievement_stats.holders + EXCLUDED.holders)
+SELECT id, user_id, dedupe_key, achievement_type FROM inserted
 """)
 
 _UPSERT_HOLDERS = text("""
@@ -42,7 +51,8 @@ def is_postgresql() -> bool:
 
 
 def insert_awards_pg(rows: Sequence[dict[str, Any]]) -> list[tuple[int, int, str, str]]:
-    """Insert award rows (same earned_at and silence), returning the new ones."""
+    """Insert award rows (same earned_at and silence) and count their holders; returns the
+    rows inserted (those already held are skipped and not counted)."""
     first = rows[0]
     payload = json.dumps([{"u": r["user_id"], "t": r["achievement_type"], "k": r["dedupe_key"],
                            "ti": r["title"], "d": r["description"], "m": r["metadata"],

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import bindparam, inspect, select
 
 from app.achievements.awards import award_as_dict
+from app.achievements.raw_sql import execute, on_postgresql
 from app.extensions import db
 from app.models import Achievement
 from app.models.types import utcnow
@@ -18,9 +19,12 @@ log = logging.getLogger(__name__)
 
 # Built once, values bound at execution, on the table: the ORM-enabled ``update(Achievement)``
 # built per call (and its session synchronization) cost ~2 x the CPU of this statement.
+# On PostgreSQL the same UPDATE runs alone in autocommit (one round trip, not BEGIN,
+# UPDATE, COMMIT); running it twice changes nothing more.
 _AWARDS = Achievement.__table__
 _MARK_PUBLISHED = (_AWARDS.update().where(_AWARDS.c.id.in_(bindparam("ids", expanding=True)))
                    .values(published_at=bindparam("now")))
+_MARK_PUBLISHED_SQL = "UPDATE achievements SET published_at = %s WHERE id = ANY(%s)"
 
 
 def publish_awards(awards: Sequence[Achievement]) -> int:
@@ -39,9 +43,16 @@ def publish_awards(awards: Sequence[Achievement]) -> int:
         log.exception("publishing %d awards failed; the sweep will retry", len(live))
         return 0
     sent = [award.id for award in live]
-    db.session.execute(_MARK_PUBLISHED, {"ids": sent, "now": utcnow()})
-    db.session.commit()
+    _mark_published(sent)
     return len(sent)
+
+
+def _mark_published(ids: list[int]) -> None:
+    if on_postgresql():
+        execute(_MARK_PUBLISHED_SQL, (utcnow(), ids))
+        return
+    db.session.execute(_MARK_PUBLISHED, {"ids": ids, "now": utcnow()})
+    db.session.commit()
 
 
 def _loaded(awards: Sequence[Achievement]) -> Sequence[Achievement]:

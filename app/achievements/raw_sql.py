@@ -52,6 +52,19 @@ def fetch_one(sql: str, params: Params) -> tuple[Any, ...] | None:
     return read_pool(db.engine).fetch(sql, params, _one)
 
 
+def execute(sql: str, params: Params) -> int:
+    """Run one statement that returns no rows (as :func:`fetch_all`); its row count.
+
+    Only for a statement whose second run changes nothing more: the pool sends
+    it again when the connection turns out dead.
+    """
+    return read_pool(db.engine).fetch(sql, params, _rowcount)
+
+
+def _rowcount(cursor: Cursor[Any]) -> int:
+    return cursor.rowcount
+
+
 def _all(cursor: Cursor[Any]) -> list[Any]:
     return cursor.fetchall()
 
