@@ -19,7 +19,7 @@ from app.models import Achievement, AchievementStat, User
 from tests.achievements.conftest import award_keys, record
 from tests.integration.conftest import pg_app_context
 from tests.support.catalog import build_catalog
-from tests.support.services import fresh_database
+from tests.support.services import module_database  # noqa: F401 (fixture pg_url)
 
 DAY = datetime(2024, 5, 1, 9, tzinfo=UTC)
 RULES_OFF = {key: {"enabled": False} for key in (
@@ -194,12 +194,6 @@ def test_cli_jobs_on_sqlite_runs_in_one_process(app, history, pools) -> None:
                                               "--batch-size", "1"])
     assert done.exit_code == 0, done.output
     assert "awarded 10" in done.output and pools == []
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    with fresh_database() as url:
-        yield url
 
 
 @pytest.fixture

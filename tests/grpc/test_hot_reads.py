@@ -30,17 +30,11 @@ from tests.achievements.conftest import award, record
 from tests.integration.conftest import pg_app_context
 from tests.support.catalog import build_catalog
 from tests.support.outages import terminate_connections
-from tests.support.services import fresh_database
+from tests.support.services import module_database  # noqa: F401 (fixture pg_url)
 
 pytestmark = pytest.mark.integration
 WHEN = datetime(2024, 5, 1, 23, 30, tzinfo=UTC)
 FINAL = {"key": "c1-final", "title": "Final", "max_score": 100, "required": True}
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    with fresh_database() as url:
-        yield url
 
 
 @pytest.fixture

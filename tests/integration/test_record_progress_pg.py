@@ -35,16 +35,10 @@ from tests.progress.test_record_progress import (  # noqa: F401 (run again on Po
 )
 from tests.support.catalog import build_catalog
 from tests.support.outages import terminate_connections
-from tests.support.services import fresh_database
+from tests.support.services import module_database  # noqa: F401 (fixture pg_url)
 
 pytestmark = pytest.mark.integration
 WHEN = datetime(2024, 5, 1, 12, tzinfo=UTC)
-
-
-@pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    with fresh_database() as url:
-        yield url
 
 
 @pytest.fixture

@@ -55,6 +55,14 @@ def fresh_database() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module", name="pg_url")
+def module_database() -> Iterator[str]:
+    """The ``pg_url`` fixture of a test module that imports this: a fresh migrated database
+    of the module's own, dropped after it, instead of the run's shared one."""
+    with fresh_database() as url:
+        yield url
+
+
 @contextmanager
 def scratch_database(prefix: str) -> Iterator[str]:
     """Create ``<prefix>_<random>`` migrated to head, drop it afterwards (tests and benchmarks)."""
