@@ -80,9 +80,12 @@ class Config:
     # (bench/README.md, throughput: sustained lag p50 ~225 ms at 64 against 25-92 at 16 or 4).
     DETECTION_GATE_SHARDS: int = 16
     # Detection is round trips to PostgreSQL and Redis, not Python: threads beat
-    # prefork's per-task pipe hand-off (bench/README.md, throughput).
+    # prefork's per-task pipe hand-off (bench/README.md, throughput). Two threads: a
+    # process's Python runs on one core at a time anyway, and with more, shard tasks
+    # leave the broker sooner with fewer events each (sustained on 2 cores: ~1,000/s at
+    # 2 threads against ~800 at 4, same drain and e2e; bench/README.md).
     WORKER_POOL: str = "threads"
-    WORKER_CONCURRENCY: int = 4
+    WORKER_CONCURRENCY: int = 2
     # Ping each pooled connection on checkout. Off: a round trip per request/task
     # (e2e p50 58 -> 42 ms, bench/README.md); a dropped connection fails one call,
     # which invalidates the pool and is retried (tasks; idempotent clients).
@@ -121,7 +124,7 @@ class Config:
             DETECTION_GATE_SECONDS=int(_env("DETECTION_GATE_SECONDS", "30") or 30),
             DETECTION_GATE_SHARDS=int(_env("DETECTION_GATE_SHARDS", "16") or 16),
             WORKER_POOL=_env("WORKER_POOL", defaults.WORKER_POOL) or defaults.WORKER_POOL,
-            WORKER_CONCURRENCY=int(_env("WORKER_CONCURRENCY", "4") or 4),
+            WORKER_CONCURRENCY=int(_env("WORKER_CONCURRENCY", "") or defaults.WORKER_CONCURRENCY),
             DB_PRE_PING=_env_bool("DB_PRE_PING", False),
             RULES=_env_json("RULES"),
             SESSION_COOKIE_SECURE=_env_bool("SESSION_COOKIE_SECURE", False),

@@ -15,6 +15,7 @@ from typing import Any
 
 from celery import Celery
 
+from app.config import Config
 from workers.broker import adjust_redis_transport
 from workers.celery_app import PREFETCH_MULTIPLIER
 
@@ -22,7 +23,7 @@ app = Celery("noop", broker=os.environ.get("ACHIEVEMENTS_REDIS_URL", "redis://12
 app.conf.update(task_ignore_result=True, result_backend=None, task_acks_late=True,
                 task_reject_on_worker_lost=True,
                 worker_prefetch_multiplier=PREFETCH_MULTIPLIER,
-                worker_pool="threads", worker_concurrency=4,
+                worker_pool="threads", worker_concurrency=Config.WORKER_CONCURRENCY,
                 task_default_queue=os.environ.get("ACHIEVEMENTS_CELERY_QUEUE", "noop"),
                 broker_connection_retry_on_startup=True)
 adjust_redis_transport()

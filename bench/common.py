@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.support import services  # noqa: E402  (needs ROOT on sys.path)
+from app.config import Config  # noqa: E402  (needs ROOT on sys.path)
+from tests.support import services  # noqa: E402
 from tests.support.services import (  # noqa: E402
     PG_ADMIN_URL,
     REDIS_BASE_URL,
@@ -44,8 +45,11 @@ from tests.support.services import (  # noqa: E402
     wait_for,
 )
 
+WORKER_THREADS = Config.WORKER_CONCURRENCY  # the deployed default, so runs measure it
+
 __all__ = [
     "PG_ADMIN_URL",
+    "WORKER_THREADS",
     "Services",
     "emit",
     "machine",
@@ -79,7 +83,7 @@ class Services:
     in-process app on the same services, for seeding and for direct calls.
     """
 
-    def __init__(self, workers: int = 1, concurrency: int = 4, web: bool = False,
+    def __init__(self, workers: int = 1, concurrency: int = WORKER_THREADS, web: bool = False,
                  web_workers: int = 1, beat: bool = False, pool: str | None = None,
                  **extra: str) -> None:
         self.counts = {"workers": workers, "concurrency": concurrency, "web": web,

@@ -33,7 +33,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=50.0, help="events per second")
     parser.add_argument("--learners", type=int, default=20)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=common.WORKER_THREADS)
     parser.add_argument("--timeout", type=float, default=300.0, help="hard stop, seconds")
     return parser.parse_args()
 

@@ -27,7 +27,7 @@ tasks as events through the same broker, pool and settings
 (``bench/celery_noop.py``) — what one task per event could reach at best.
 Prints one JSON document.
 
-    .venv/bin/python bench/throughput.py [--events 5000 --workers 1 --concurrency 4]
+    .venv/bin/python bench/throughput.py [--events 5000 --workers 1 --concurrency 2]
     .venv/bin/python bench/throughput.py --mode sustained --writers 2
 """
 
@@ -53,7 +53,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--learners", type=int, default=200)
     parser.add_argument("--courses", type=int, default=10)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=common.WORKER_THREADS,
+                        help="worker threads (default: the configured WORKER_CONCURRENCY)")
     parser.add_argument("--pool", default=None,
                         help="celery pool: threads|prefork|gevent (default: the configured one)")
     parser.add_argument("--timeout", type=float, default=300.0, help="hard stop, seconds")
