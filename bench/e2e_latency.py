@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import common
+import web_client
 
 PASSWORD = "bench-password"
 
@@ -112,7 +113,7 @@ def run_pipeline(args: argparse.Namespace, deadline: float) -> dict[str, Any]:
         svc.start_processes()
         base = svc.web.url
         clock = Clock()
-        listeners = [common.SSEListener(common.login(base, email, PASSWORD), base,
+        listeners = [web_client.SSEListener(web_client.login(base, email, PASSWORD), base,
                                         clock.on_award) for _, email, _ in people]
         for listener in listeners:
             listener.connected.wait(10)
