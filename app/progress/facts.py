@@ -69,7 +69,12 @@ def _check_common(data: ProgressInput) -> None:
 def check_user_id(user_id: int) -> None:
     """Ids are 32-bit in the schema; a larger one (gRPC's int64) must not reach PostgreSQL."""
     if not 0 < user_id <= MAX_ID:
-        raise NotFound(f"no user {user_id}", fields={"user_id": ["unknown user"]})
+        raise unknown_user(user_id)
+
+
+def unknown_user(user_id: int) -> NotFound:
+    """The error for a learner id that names nobody (out of range, or not stored)."""
+    return NotFound(f"no user {user_id}", fields={"user_id": ["unknown user"]})
 
 
 def _time_errors(occurred_at: datetime) -> dict[str, list[str]]:

@@ -25,10 +25,9 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import bindparam, select
 
 from app.achievements.raw_sql import fetch_one, on_postgresql
-from app.errors import NotFound
 from app.extensions import db
 from app.models import AssessmentAttempt, ModuleCompletion, ProgressEvent, User
-from app.progress.facts import ResolvedInput
+from app.progress.facts import ResolvedInput, unknown_user
 from app.progress.inserts import insert_ignore, insert_ignore_returning
 
 EVENT_COLUMNS = [c.key for c in ProgressEvent.__table__.columns if c.key != "id"]
@@ -83,13 +82,13 @@ def _store_sql(event: ProgressEvent, resolved: ResolvedInput) -> int | None:
     row = fetch_one(STATEMENTS[_fact_kind(resolved)], params)
     learner, event_id = row if row is not None else (None, None)
     if learner is None:
-        raise _unknown_user(event.user_id)
+        raise unknown_user(event.user_id)
     return event_id
 
 
 def _store_orm(event: ProgressEvent, resolved: ResolvedInput) -> int | None:
     if db.session.scalar(USER_EXISTS, {"user_id": event.user_id}) is None:
-        raise _unknown_user(event.user_id)
+        raise unknown_user(event.user_id)
     row = {key: getattr(event, key) for key in EVENT_COLUMNS}
     event_id = insert_ignore_returning(ProgressEvent, ["user_id", "source", "idempotency_key"],
                                        row, "id")
@@ -102,17 +101,14 @@ def _store_orm(event: ProgressEvent, resolved: ResolvedInput) -> int | None:
 
 
 def _add_fact(user_id: int, event_id: int, occurred_at: Any, resolved: ResolvedInput) -> None:
-    if _fact_kind(resolved) == "module":
+    kind = _fact_kind(resolved)
+    if kind == "module":
         insert_ignore(ModuleCompletion, ["user_id", "module_id"], {
             "user_id": user_id, "module_id": resolved.module_id,
             "completed_at": occurred_at, "event_id": event_id,
         })
-    elif _fact_kind(resolved) == "assessment":
+    elif kind == "assessment":
         db.session.add(AssessmentAttempt(
             user_id=user_id, assessment_id=resolved.assessment_id,
             score=resolved.score, occurred_at=occurred_at, event_id=event_id,
         ))
-
-
-def _unknown_user(user_id: int) -> NotFound:
-    return NotFound(f"no user {user_id}", fields={"user_id": ["unknown user"]})
