@@ -6,7 +6,7 @@ from typing import Any
 import gevent
 
 from app import create_app
-from app.greenlets import on_fresh_greenlet
+from app.infra.greenlets import on_fresh_greenlet
 
 if "GEVENT_TRACK_GREENLET_TREE" not in os.environ:
     # Each SSE stream is a parked greenlet; recording who spawned it (a debugging aid)
@@ -18,7 +18,7 @@ _dispatch = app.wsgi_app
 
 
 def _dispatch_on_fresh_greenlet(environ: dict[str, Any], start_response: Any) -> Any:
-    """Flask's dispatch runs on a short-lived greenlet (``app.greenlets``), so the
+    """Flask's dispatch runs on a short-lived greenlet (``app.infra.greenlets``), so the
     connection's greenlet, parked for the life of an SSE stream, never holds the
     frame-stack pages of the request's deepest calls (4 KB per stream). Costs ~15 µs a
     request. The response iterator is still consumed on the connection's greenlet, so a

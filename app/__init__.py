@@ -16,9 +16,10 @@ def create_app(config: Config | dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR),
                 template_folder="web/templates", static_folder="web/static")
     app.config.from_mapping(settings.flask_mapping())
+    app.extensions["app_factory"] = create_app  # for services that start processes (backfill)
     _ensure_sqlite_dir(settings)
     _init_extensions(app)
-    _register_blueprints(app)
+    _register_transports(app)
     _register_cli(app)
     return app
 
@@ -43,10 +44,10 @@ def _ensure_sqlite_dir(settings: Config) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (register the mappers before migrate looks)
-    from app.notify import init_notify
-    from app.progress.gate import init_gate
+    from app.infra.celery import init_celery
+    from app.infra.gate import init_gate
+    from app.infra.pubsub import init_notify
     from app.web.auth import init_login
-    from workers.celery_app import init_celery
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
@@ -57,8 +58,10 @@ def _init_extensions(app: Flask) -> None:
     init_gate(app)
 
 
-def _register_blueprints(app: Flask) -> None:
+def _register_transports(app: Flask) -> None:
+    """Blueprints on the app; tasks on its Celery instance (eager mode runs them in process)."""
     from app.web import init_web
+    from workers import tasks  # noqa: F401  (registers the tasks on the bound Celery instance)
 
     init_web(app)
 

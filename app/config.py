@@ -70,7 +70,7 @@ class Config:
     OUTBOX_SWEEP_INTERVAL_SECONDS: int = 30
     SSE_PING_SECONDS: float = 15.0
     BROKER_VISIBILITY_TIMEOUT: int = 300
-    # Lifetime of a shard's "detection task waiting" key (app.progress.gate); 0: no gate,
+    # Lifetime of a shard's "detection task waiting" key (app.infra.gate); 0: no gate,
     # one task per event. Also how long a key orphaned by a crash can delay a shard's events
     # until its next enqueue or the outbox sweep.
     DETECTION_GATE_SECONDS: int = 30

@@ -164,10 +164,10 @@ def parse() -> argparse.Namespace:
 def run(args: argparse.Namespace) -> tuple[dict, dict]:
     """(measured, baseline) on a scratch database seeded with ``--rows`` progress rows."""
     from app import create_app
-    from app.achievements.backfill import backfill
-    from app.catalog import import_catalog
     from app.config import Config
     from app.extensions import db
+    from app.services.awarding.backfill import backfill
+    from app.services.catalog import import_catalog
 
     with scratch_database(args.admin_url, args.keep) as url:
         app = create_app(Config(DATABASE_URL=url, SECRET_KEY="bench", TASKS_EAGER=True))

@@ -4,7 +4,7 @@ does nothing — the ceiling for any design that runs one Celery task per unit o
 ``celery -A bench.celery_noop worker`` (from the project root, with
 ``ACHIEVEMENTS_REDIS_URL`` and ``ACHIEVEMENTS_CELERY_QUEUE`` set) consumes ``noop``
 tasks with the detection worker's pool, prefetch and ``acks_late`` settings
-(``workers.celery_app``) and its kombu adjustments (``workers.broker``).
+(``app.infra.celery``) and its kombu adjustments (``app.infra.broker``).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 from celery import Celery
 
 from app.config import Config
-from workers.broker import adjust_redis_transport
-from workers.celery_app import PREFETCH_MULTIPLIER
+from app.infra.broker import adjust_redis_transport
+from app.infra.celery import PREFETCH_MULTIPLIER
 
 app = Celery("noop", broker=os.environ.get("ACHIEVEMENTS_REDIS_URL", "redis://127.0.0.1:6379/0"))
 app.conf.update(task_ignore_result=True, result_backend=None, task_acks_late=True,

@@ -26,9 +26,9 @@ from bench.backfill import ZONES, catalog_doc, scratch_database
 
 def record_and_evaluate(events: int, learners: int, seed: int) -> tuple[int, float]:
     """(awards made, seconds spent in ``evaluate_event``) over ``events`` random events."""
-    from app.accounts import create_user
-    from app.achievements.detection import evaluate_event
-    from app.progress import ProgressInput, record_progress
+    from app.services.accounts import create_user
+    from app.services.awarding.detection import evaluate_event
+    from app.services.recording import ProgressInput, record_progress
 
     rng = random.Random(seed)
     users = [create_user(f"d{i}@example.com", "password123", "learner", rng.choice(ZONES)).id
@@ -61,9 +61,9 @@ def main() -> None:
     args = parser.parse_args()
 
     from app import create_app
-    from app.catalog import import_catalog
     from app.config import Config
     from app.extensions import db
+    from app.services.catalog import import_catalog
 
     with scratch_database(args.admin_url, keep=False) as url:
         app = create_app(Config(DATABASE_URL=url, SECRET_KEY="bench", TASKS_EAGER=False))

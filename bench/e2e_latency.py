@@ -41,8 +41,8 @@ def parse() -> argparse.Namespace:
 
 def seed(learners: int, per_learner: int) -> tuple[str, list[tuple[int, str, list[str]]]]:
     """One course per learner with ``per_learner`` modules; returns a token and learners."""
-    from app.accounts import create_token, create_user
-    from app.catalog import import_catalog
+    from app.services.accounts import create_token, create_user
+    from app.services.catalog import import_catalog
     from tests.support.catalog import catalog_doc, module_keys
 
     units = math.ceil(per_learner / 10)

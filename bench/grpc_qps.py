@@ -56,9 +56,9 @@ def parse() -> argparse.Namespace:
 
 def seed(learners: int) -> tuple[str, list[int]]:
     """Learners who completed 1..6 modules of a 2-unit course (awards made in-process)."""
-    from app.accounts import create_token, create_user
-    from app.achievements.detection import evaluate_event
-    from app.progress import ProgressInput, record_progress
+    from app.services.accounts import create_token, create_user
+    from app.services.awarding.detection import evaluate_event
+    from app.services.recording import ProgressInput, record_progress
     from tests.support.catalog import build_catalog, module_keys
 
     modules = module_keys(build_catalog("bench", units=2, modules=3))

@@ -152,7 +152,7 @@ def kept_database() -> str:
 def compiled_sql(query: Pick) -> tuple[str, dict[str, Any]]:
     """The statement and parameters the API sends for ``query`` on PostgreSQL
     (``history_statement``, which ``list_history`` runs for the REST history)."""
-    from app.achievements.queries import HistoryFilter, encode_cursor, history_statement
+    from app.read.history import HistoryFilter, encode_cursor, history_statement
 
     uid, kinds, after = query
     return history_statement(uid, HistoryFilter(types=kinds or ()),
@@ -195,7 +195,7 @@ def api_url(query: Pick) -> str:
     """The request a client sends for ``query`` (built before timing, as the SQL is compiled)."""
     from urllib.parse import urlencode
 
-    from app.achievements.queries import encode_cursor
+    from app.read.history import encode_cursor
 
     uid, kinds, after = query
     params: list[tuple[str, Any]] = [("user_id", uid), ("limit", PAGE)]
@@ -232,9 +232,9 @@ def plan(conn: Any, sql: tuple[str, dict[str, Any]]) -> str:
 @contextmanager
 def api_client(url: str) -> Iterator[tuple[Any, dict[str, str]]]:
     from app import create_app
-    from app.accounts import create_token
     from app.config import Config
     from app.extensions import db
+    from app.services.accounts import create_token
 
     app = create_app(Config(DATABASE_URL=url, SECRET_KEY="bench", TASKS_EAGER=True))
     with app.app_context():

@@ -77,10 +77,10 @@ def seed_and_sign(app: Any, learners: int, fleets: int) -> tuple[list[int], Call
 
 def make_award(app: Any, user_id: int, n: int) -> float:
     """What a worker does after detection: store, commit, publish. Returns the publish time."""
-    from app.achievements.awards import insert_awards
-    from app.achievements.publishing import publish_awards
-    from app.achievements.registry import AwardDue
+    from app.domain.registry import AwardDue
     from app.extensions import db
+    from app.services.awarding.awards import insert_awards
+    from app.services.awarding.publishing import publish_awards
 
     with app.app_context():
         due = AwardDue("milestone", f"bench:{n}", f"Bench award {n}", "measured", {"n": n})

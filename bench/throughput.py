@@ -7,7 +7,7 @@ how fast they drain that backlog: events / (last processed_at - first
 processed_at), every event evaluated and its awards stored; ``all_tasks``
 runs the clock on from the first processed_at until the queue is empty and
 nothing is unacked, and ``tasks`` counts what recording enqueued (one per
-gate shard with events waiting: ``app.progress.gate``). The target counts
+gate shard with events waiting: ``app.infra.gate``). The target counts
 the slower of the two.
 
 ``--mode sustained``: the workers run while ``--writers`` processes record the
@@ -68,7 +68,7 @@ def parse() -> argparse.Namespace:
 
 def seed(learners: int, courses: int, per_learner: int) -> list[tuple[int, list[str]]]:
     """``courses`` courses of 10-module units; learner i takes course i % courses."""
-    from app.catalog import import_catalog
+    from app.services.catalog import import_catalog
     from tests.support.catalog import catalog_doc, module_keys
 
     units = -(-per_learner // 10)
@@ -89,7 +89,7 @@ def plan_events(people: list[tuple[int, list[str]]], events: int) -> list[tuple[
 
 def record_all(plan: list[tuple[int, str]], offset: int = 0) -> dict[str, Any]:
     """Record the events through the progress service, one after another."""
-    from app.progress import ProgressInput, record_progress
+    from app.services.recording import ProgressInput, record_progress
 
     started, cpu = time.monotonic(), time.process_time()
     for index, (user_id, module) in enumerate(plan, start=offset):
@@ -161,7 +161,7 @@ def drain(svc: common.Services, events: int, deadline: float) -> dict[str, Any]:
     """Settled rate (first → last ``processed_at``), then the same until the queue is empty.
 
     ``tasks`` is what recording queued for those events: one per learner with
-    events waiting, thanks to the detection gate (``app.progress.gate``).
+    events waiting, thanks to the detection gate (``app.infra.gate``).
     """
     tasks = queued_tasks(svc.settings)
     for index in range(svc.counts["workers"]):
@@ -187,7 +187,7 @@ def drain(svc: common.Services, events: int, deadline: float) -> dict[str, Any]:
 
 def tasks_run(svc: common.Services) -> int | None:
     """Detection tasks the workers ran (Celery's own count; None if a worker did not answer)."""
-    from app.progress.dispatch import EVALUATE_TASK
+    from app.services.recording.dispatch import EVALUATE_TASK
 
     stats = svc.app.extensions["celery"].control.inspect(timeout=2.0).stats() or {}
     if len(stats) < len(svc.workers):

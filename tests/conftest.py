@@ -10,10 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
-from app.accounts import create_token, create_user
 from app.config import Config
 from app.extensions import db
 from app.models import User
+from app.services.accounts import create_token, create_user
 from tests.support.catalog import build_catalog
 
 

@@ -1,6 +1,6 @@
 """Celery tasks: ids in, app code called, nothing else.
 
-``acks_late`` + ``reject_on_worker_lost`` (set in ``celery_app``) mean a task
+``acks_late`` + ``reject_on_worker_lost`` (set in ``app.infra.celery``) mean a task
 whose worker dies is redelivered; the app code it calls is idempotent, so a
 redelivery can only repeat work, never double an award.
 """
@@ -12,8 +12,8 @@ from typing import Any
 from celery.signals import task_received
 
 from app.extensions import celery
-from app.progress.dispatch import EVALUATE_TASK
-from app.progress.gate import release_on_receipt
+from app.infra.gate import release_on_receipt
+from app.services.recording.dispatch import EVALUATE_TASK
 
 
 @celery.task(name=EVALUATE_TASK, bind=True, max_retries=8)
@@ -25,7 +25,7 @@ def evaluate_progress_event(self, event_id: int,  # type: ignore[no-untyped-def]
     when the detection gate admitted the task, makes it release the gate of
     the learner's shard and evaluate the whole shard.
     """
-    from app.achievements.detection import evaluate_event
+    from app.services.awarding.detection import evaluate_event
 
     try:
         return len(evaluate_event(event_id, user_id, shards))
@@ -38,8 +38,8 @@ def sweep_outbox() -> int:
     """Re-enqueue progress events left unprocessed and re-publish unpublished awards."""
     from flask import current_app
 
-    from app.achievements.publishing import republish_pending
-    from app.progress.outbox import sweep
+    from app.services.awarding.publishing import republish_pending
+    from app.services.recording.outbox import sweep
 
     age = current_app.config["ACHIEVEMENTS_CONFIG"].OUTBOX_SWEEP_AGE_SECONDS
     return sweep(age) + republish_pending(age)
@@ -48,7 +48,7 @@ def sweep_outbox() -> int:
 @task_received.connect
 def release_gate_on_receipt(request: Any = None, **_: Any) -> None:
     """Release the shard's detection gate as soon as this worker holds its task
-    (``app.progress.gate`` says why); never raises into the consumer."""
+    (``app.infra.gate`` says why); never raises into the consumer."""
     if request is None or request.name != EVALUATE_TASK:
         return
     user_id, shards = request.kwargs.get("user_id"), request.kwargs.get("shards")

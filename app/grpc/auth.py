@@ -1,9 +1,9 @@
-"""Bearer tokens from call metadata, verified through ``app.accounts`` and briefly cached.
+"""Bearer tokens from call metadata, verified through ``app.services.accounts`` and briefly cached.
 
 Internal callers send thousands of calls a second with the same token; a
 database lookup per call would cost more than the call's own work. Verified
 tokens are remembered for ``GRPC_TOKEN_CACHE_SECONDS`` by the
-:class:`~app.accounts.tokens.TokenCache` REST uses too (a revoked token stops
+:func:`~app.services.accounts.tokens.token_cache` REST uses too (a revoked token stops
 working within that time); unknown tokens are never cached, so every
 failure is checked against the database.
 """
@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.accounts import Principal
-from app.accounts.tokens import TokenCache
 from app.errors import Forbidden, Unauthenticated
+from app.services.accounts import Principal
+from app.services.accounts.tokens import token_cache
 
-__all__ = ["TokenCache", "authorize", "bearer_token"]
+__all__ = ["authorize", "bearer_token", "token_cache"]
 
 
 def bearer_token(metadata: Any) -> str:

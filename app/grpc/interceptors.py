@@ -18,11 +18,11 @@ from typing import Any, NoReturn
 import grpc
 from flask import Flask
 
-from app.accounts import Principal
-from app.accounts.principal import ADMIN, READ, WRITE
 from app.errors import DomainError
-from app.grpc.auth import TokenCache, authorize, bearer_token
+from app.grpc.auth import authorize, bearer_token, token_cache
 from app.grpc.errors import abort_internal, abort_with
+from app.services.accounts import Principal
+from app.services.accounts.principal import ADMIN, READ, WRITE
 
 SERVICE = "achievements.v1.AchievementService"
 ScopeRule = Callable[[Any], str]
@@ -57,7 +57,7 @@ class CallInterceptor(grpc.ServerInterceptor):
     def __init__(self, app: Flask, scopes: Mapping[str, ScopeRule] = SCOPES) -> None:
         self.app = app
         self.scopes = scopes
-        self.tokens = TokenCache(app.config["ACHIEVEMENTS_CONFIG"].GRPC_TOKEN_CACHE_SECONDS)
+        self.tokens = token_cache(app.config["ACHIEVEMENTS_CONFIG"].GRPC_TOKEN_CACHE_SECONDS)
 
     def intercept_service(self, continuation: Any, details: grpc.HandlerCallDetails) -> Any:
         handler = continuation(details)

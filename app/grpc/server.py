@@ -46,7 +46,7 @@ OPTIONS: tuple[tuple[str, Any], ...] = (
 # processes (app.grpc.processes) share the port the supervisor checked and holds.
 SHARED_PORT = (("grpc.so_reuseport", 1),)
 OWN_PORT = (("grpc.so_reuseport", 0),)
-DB_POOL_SIZE = 8  # ORM connections per server process (hot reads: app.achievements.read_pool)
+DB_POOL_SIZE = 8  # ORM connections per server process (hot reads: app.infra.pool)
 
 
 class Readiness:
@@ -140,7 +140,7 @@ def with_server_pool(settings: Config) -> Config:
     The app's default pool (10 + 20 overflow) opens and closes an overflow
     connection around every call beyond ten at once: a PostgreSQL backend
     started per call. Past ``DB_POOL_SIZE`` calls now wait briefly instead. The
-    hot reads (List, Summary) use their own pool (app.achievements.read_pool);
+    hot reads (List, Summary) use their own pool (app.infra.pool);
     the ORM serves writes, token and cache misses, and stream replays.
     """
     return replace(settings, DB_POOL_SIZE=DB_POOL_SIZE, DB_MAX_OVERFLOW=0)

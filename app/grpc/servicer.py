@@ -2,7 +2,7 @@
 
 Like grpc's route_guide servicer, and like the REST routes: authorization is
 ``subject_for_read``/``subject_for_write``, writes go through
-``record_progress``, reads through ``app.achievements`` — the same functions
+``record_progress``, reads through ``app.read`` — the same functions
 REST calls. The interceptor has already opened the app context, verified the
 token and checked the RPC's scope; it also turns domain errors into codes.
 """
@@ -15,36 +15,37 @@ from typing import Any
 import grpc
 from flask import Flask
 
-from app.accounts import subject_for_read, subject_for_write
-from app.achievements.awards import award_as_dict
-from app.achievements.live import follow
-from app.achievements.queries import (
-    MAX_LIMIT,
-    HistoryFilter,
-    get_achievement,
-    read_without_transaction,
-)
-from app.achievements.raw_sql import awards_by_ids, history_ids
-from app.achievements.summary_cache import SummaryCache
-from app.achievements.types import achievement_types
+from app.domain.types import achievement_types
 from app.errors import InvalidInput
 from app.grpc import convert
-from app.grpc.award_cache import AwardMessages
 from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
 from app.grpc.generated.achievements.v1 import achievements_pb2_grpc as pb_grpc
 from app.grpc.interceptors import current_principal
 from app.grpc.streams import StreamGate
+from app.infra.caches.award_messages import AwardMessages
 from app.models.types import utcnow
-from app.progress import ProgressInput, record_progress
-from app.progress.service import event_as_dict
+from app.read.history import (
+    MAX_LIMIT,
+    HistoryFilter,
+    awards_by_ids,
+    get_achievement,
+    history_ids,
+    read_without_transaction,
+)
+from app.read.live import follow
+from app.read.shapes import award_as_dict
+from app.read.summary import CachedSummaries
+from app.services.accounts import subject_for_read, subject_for_write
+from app.services.recording import ProgressInput, record_progress
+from app.services.recording.service import event_as_dict
 
 
 class AchievementServicer(pb_grpc.AchievementServiceServicer):
     def __init__(self, app: Flask, gate: StreamGate) -> None:
         self.app = app
         self.gate = gate
-        self.awards = AwardMessages(_award_rows)
-        self.summaries = SummaryCache(convert.summary)
+        self.awards = AwardMessages(_award_rows, _encoded_award)
+        self.summaries = CachedSummaries(convert.summary)
 
     def RecordProgress(self, request: pb.RecordProgressRequest,
                        context: grpc.ServicerContext) -> pb.RecordProgressResponse:
@@ -68,7 +69,7 @@ class AchievementServicer(pb_grpc.AchievementServiceServicer):
                                 until=convert.moment(request, "earned_before"))
         page = history_ids(user_id, filters, request.page_token or None,
                            convert.page_size(request.page_size, MAX_LIMIT))
-        return self.awards.page(page.items, page.next_cursor or "")
+        return _listing(self.awards.encoded(page.items), page.next_cursor or "")
 
     def GetAchievement(self, request: pb.GetAchievementRequest,
                        context: grpc.ServicerContext) -> pb.GetAchievementResponse:
@@ -106,6 +107,18 @@ class AchievementServicer(pb_grpc.AchievementServiceServicer):
                                    fields={"user_id": ["must be 0 with all_learners"]})
             return None
         return self._reader_subject(request.user_id)
+
+
+def _encoded_award(row: Any) -> bytes:
+    """One award as a one-award list response: a page is its awards' bytes joined."""
+    message = convert.achievement(award_as_dict(row))
+    return pb.ListAchievementsResponse(achievements=[message]).SerializeToString()
+
+
+def _listing(encoded: Sequence[bytes], next_page_token: str) -> pb.ListAchievementsResponse:
+    response = pb.ListAchievementsResponse.FromString(b"".join(encoded))
+    response.next_page_token = next_page_token
+    return response
 
 
 def _award_rows(ids: Sequence[int]) -> list[Any]:

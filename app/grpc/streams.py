@@ -17,8 +17,8 @@ from contextlib import contextmanager
 import grpc
 from flask import Flask
 
-from app.notify import hub
-from app.notify.hub import RESYNC
+from app.infra.pubsub import hub
+from app.infra.pubsub.hub import RESYNC
 
 STOPPING = "the server is stopping; reconnect with after_id set to the last award id received"
 

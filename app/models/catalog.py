@@ -72,7 +72,7 @@ class CatalogRevision(db.Model):
     """One row whose ``revision`` changes in every transaction that changes the catalog.
 
     Detection caches the catalog per process keyed by this value (see
-    ``app.achievements.catalog_cache``); a random token, not a counter, so two
+    ``app.infra.caches.catalog``); a random token, not a counter, so two
     databases never share a revision.
     """
 

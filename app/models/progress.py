@@ -24,7 +24,7 @@ class ProgressEvent(db.Model):
                          name="uq_progress_events_user_key"),
         Index("ix_progress_events_unprocessed", "processed_at", "recorded_at"),
         Index("ix_progress_events_user_occurred", "user_id", "occurred_at"),
-        # "Has this learner anything pending?" — every detection task asks (app.progress.gate).
+        # "Has this learner anything pending?" — every detection task asks (app.infra.gate).
         Index("ix_progress_events_user_pending", "user_id",
               postgresql_where=text("processed_at IS NULL"),
               sqlite_where=text("processed_at IS NULL")),

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
 
-ROLES = ("learner", "instructor", "admin")
+LEARNER_ROLE = "learner"
+ROLES = (LEARNER_ROLE, "instructor", "admin")
 SCOPES = ("progress:write", "achievements:read", "achievements:admin")
 
 

@@ -11,15 +11,15 @@ from werkzeug.wrappers import Response
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
 
-from app.accounts import authenticate, get_user
-from app.accounts.throttle import (
+from app.extensions import login
+from app.services.accounts import authenticate, get_user
+from app.services.accounts.throttle import (
     TooManyAttempts,
     check_allowed,
     clear_failures,
     record_failure,
     throttle_key,
 )
-from app.extensions import login
 
 bp = Blueprint("auth", __name__)
 

@@ -9,7 +9,6 @@ from flask import Flask, Response, json, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from app.accounts.throttle import TooManyAttempts
 from app.errors import (
     DATABASE_UNAVAILABLE,
     Conflict,
@@ -20,6 +19,7 @@ from app.errors import (
     Unauthenticated,
 )
 from app.extensions import db
+from app.services.accounts.throttle import TooManyAttempts
 
 log = logging.getLogger(__name__)
 PROBLEM_TYPE = "https://achievements.example/problems/"

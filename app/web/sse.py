@@ -1,4 +1,4 @@
-"""Server-sent events framing over :func:`app.achievements.live.follow`.
+"""Server-sent events framing over :func:`app.read.live.follow`.
 
 Kept as simple as flask-sse's generator, without its flaws: the learner comes
 from the session (never the query), every process shares one Redis
@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from app.achievements.live import Framing, follow
+from app.read.live import Framing, follow
 
 RETRY_MS = 2000
 CONNECTED = f"retry: {RETRY_MS}\n: connected\n\n".encode()

@@ -1,7 +1,7 @@
 """progress_events: partial index of each learner's unprocessed events
 
 Every detection task asks whether its learner has any event pending
-(app.progress.gate: a task evaluates its learner, not just its own event).
+(app.infra.gate: a task evaluates its learner, not just its own event).
 
 Revision ID: 0002
 Revises: 0001

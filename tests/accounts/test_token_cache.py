@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from app.accounts import create_token, revoke_token
-from app.accounts.tokens import TokenCache
 from app.errors import Unauthenticated
+from app.services.accounts import create_token, revoke_token
+from app.services.accounts.tokens import token_cache
 
 
 def test_a_verified_token_is_served_from_the_cache(app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     _, plaintext = create_token("lms", ["achievements:read"])
-    cache = TokenCache(ttl=60)
+    cache = token_cache(ttl=60)
     first = cache.principal(plaintext)
-    monkeypatch.setattr("app.accounts.tokens.verify_token", lambda token: pytest.fail("queried"))
+    monkeypatch.setattr("app.services.accounts.tokens.verify_token",
+                        lambda token: pytest.fail("queried"))
     assert cache.principal(plaintext) == first
 
 
 def test_an_unknown_token_is_checked_every_time(app) -> None:  # type: ignore[no-untyped-def]
-    cache = TokenCache(ttl=60)
+    cache = token_cache(ttl=60)
     for _ in range(2):
         with pytest.raises(Unauthenticated):
             cache.principal("ach_not-a-token")

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Achievement, User
-from app.progress import ProgressInput, record_progress
+from app.services.recording import ProgressInput, record_progress
 
 _keys = itertools.count(1)
 
@@ -44,7 +44,7 @@ def award(user: User | int, dedupe_key: str) -> Achievement:
 def published(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
     """Every award published live during the test."""
     sent: list[dict] = []
-    monkeypatch.setattr("app.achievements.publishing.publish_many",
+    monkeypatch.setattr("app.services.awarding.publishing.publish_many",
                         lambda messages: sent.extend(message for _, message in messages))
     return sent
 

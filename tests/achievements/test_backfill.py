@@ -10,12 +10,12 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, insert, select
 
-from app.achievements import backfill as backfill_module
-from app.achievements.backfill import BackfillReport, backfill
-from app.achievements.catalog_cache import clear_cache
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
+from app.infra.caches.catalog import clear_cache
 from app.models import Achievement, AchievementStat, User
+from app.services.awarding import backfill as backfill_module
+from app.services.awarding.backfill import BackfillReport, backfill
 from tests.achievements.conftest import award_keys, record
 from tests.integration.conftest import pg_app_context
 from tests.support.catalog import build_catalog
@@ -128,7 +128,7 @@ def test_live_detection_and_backfill_agree(app, catalog, make_user) -> None:
 
 
 def test_revoked_award_is_not_backfilled_again(history) -> None:
-    from app.achievements.revocation import revoke_award
+    from app.services.awarding.revocation import revoke_award
 
     backfill()
     first = history[0]

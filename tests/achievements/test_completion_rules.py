@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.achievements.registry import evaluate
-from app.achievements.state import (
+from app.domain.registry import evaluate
+from app.domain.state import (
     AssessmentInfo,
     CatalogView,
     CourseInfo,

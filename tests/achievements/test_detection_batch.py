@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.achievements import detection
 from app.extensions import db
 from app.models import Achievement, ProgressEvent
-from app.progress import ProgressInput, record_progress
+from app.services.awarding import detection
+from app.services.recording import ProgressInput, record_progress
 from tests.achievements.conftest import award_keys
 
 
 def queued(monkeypatch, user_id: int, module: str) -> int:
     """Record an event whose task has not run yet (it sits in the queue)."""
-    monkeypatch.setattr("app.progress.service.enqueue_evaluation",
+    monkeypatch.setattr("app.services.recording.service.enqueue_evaluation",
                         lambda event_id, user_id: True)
     event = record_progress(ProgressInput(user_id=user_id, kind="module_completed",
                                           occurred_at=None, idempotency_key=f"q{module}",

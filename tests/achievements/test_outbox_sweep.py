@@ -9,13 +9,14 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import ProgressEvent
 from app.models.types import utcnow
-from app.progress import ProgressInput, record_progress
+from app.services.recording import ProgressInput, record_progress
 from tests.achievements.conftest import award_keys
 
 
 def lost_enqueue(monkeypatch, user_id: int, module: str) -> int:
     """Record an event whose task never reached the queue, then age it."""
-    monkeypatch.setattr("app.progress.service.enqueue_evaluation", lambda event_id, user_id: False)
+    monkeypatch.setattr("app.services.recording.service.enqueue_evaluation",
+                        lambda event_id, user_id: False)
     event = record_progress(ProgressInput(user_id=user_id, kind="module_completed",
                                           occurred_at=None, idempotency_key="lost",
                                           module=module)).event
@@ -37,7 +38,7 @@ def test_sweep_task_evaluates_a_lost_event(monkeypatch, catalog, learner) -> Non
 
 
 def test_young_events_are_left_to_their_own_task(monkeypatch, catalog, learner) -> None:
-    from app.progress.outbox import stale_events
+    from app.services.recording.outbox import stale_events
 
     event_id = lost_enqueue(monkeypatch, learner.id, "c1-u1-m1")
     assert stale_events(age_seconds=600) == []
@@ -46,7 +47,7 @@ def test_young_events_are_left_to_their_own_task(monkeypatch, catalog, learner) 
 
 def test_sweep_pages_through_a_backlog_one_task_per_learner_a_page(
         monkeypatch, app, learner) -> None:
-    from app.progress import outbox
+    from app.services.recording import outbox
 
     events = [ProgressEvent(user_id=learner.id, kind="activity", payload={},
                             idempotency_key=f"b{i}", request_hash="x", occurred_at=utcnow(),
@@ -64,7 +65,7 @@ def test_sweep_pages_through_a_backlog_one_task_per_learner_a_page(
 
 
 def test_evaluating_twice_is_harmless(catalog, learner) -> None:
-    from app.achievements.detection import evaluate_event
+    from app.services.awarding.detection import evaluate_event
 
     record_progress(ProgressInput(user_id=learner.id, kind="module_completed", occurred_at=None,
                                   idempotency_key="once", module="c1-u1-m1"))

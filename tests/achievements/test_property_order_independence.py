@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.accounts import create_user
-from app.catalog import import_catalog
+from app.services.accounts import create_user
+from app.services.catalog import import_catalog
 from tests.achievements.conftest import award_keys, record
 from tests.achievements.oracle import Event, expected_awards, leaves
 

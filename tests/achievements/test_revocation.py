@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.achievements.queries import HistoryFilter, list_achievements
-from app.achievements.revocation import restore_award, revoke_award
-from app.achievements.summary import learner_summary
 from app.errors import InvalidInput, NotFound
+from app.read.history import HistoryFilter, list_achievements
+from app.read.summary import learner_summary
+from app.services.awarding.revocation import restore_award, revoke_award
 from tests.achievements.conftest import award, award_keys, record
 
 WHEN = datetime(2024, 5, 1, 9, tzinfo=UTC)

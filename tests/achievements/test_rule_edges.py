@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.achievements.registry import evaluate
-from app.achievements.state import (
+from app.domain.registry import evaluate
+from app.domain.state import (
     AssessmentInfo,
     CatalogView,
     CourseInfo,

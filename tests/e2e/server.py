@@ -21,9 +21,9 @@ from typing import Any
 from flask import Flask
 
 from app import create_app
-from app.accounts import create_token, create_user
 from app.config import Config
 from app.extensions import db
+from app.services.accounts import create_token, create_user
 from tests.support.services import ROOT, WebServer, service_env, wait_for
 
 ARTIFACTS = ROOT / "test-artifacts"

@@ -20,8 +20,8 @@ import psycopg
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.accounts import create_token, create_user
 from app.extensions import db
+from app.services.accounts import create_token, create_user
 from tests.support.catalog import build_catalog, module_keys
 from tests.support.services import wait_for
 

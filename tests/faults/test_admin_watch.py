@@ -3,12 +3,12 @@
 Award ids come from one sequence, so across learners they are not committed in
 id order: learner A's award can take id 10 and commit after learner B's id 11.
 A reader that only resumed "after the last id sent" would skip id 10 for good;
-app.achievements.live re-reads a settle window for this feed.
+app.read.live re-reads a settle window for this feed.
 """
 
 from __future__ import annotations
 
-from app.accounts import create_token
+from app.services.accounts import create_token
 from tests.faults.harness import sql
 from tests.faults.watch import WatchClient
 from tests.support.services import wait_for

@@ -29,7 +29,7 @@ def stored_rows(url: str) -> dict[str, int]:
 @pytest.fixture
 def world(burst) -> Any:  # type: ignore[no-untyped-def]
     """One learner, course c1 (one module c1-u1-m1) with a course-level quiz out of 10."""
-    from app.catalog import import_catalog
+    from app.services.catalog import import_catalog
     from tests.support.catalog import catalog_doc
 
     scenario = burst(learners=1, units=1, modules=1)

@@ -11,8 +11,8 @@ import requests
 from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
-from app.achievements.read_pool import ReadPool
 from app.config import normalize_database_url
+from app.infra.pool import ReadPool
 from tests.faults.harness import assert_stream_complete, in_background, join_ok
 from tests.support.outages import postgres_outage, redis_outage, terminate_connections
 from tests.support.services import WebServer, wait_for

@@ -87,7 +87,7 @@ def test_concurrent_writers_over_shared_shards_award_exactly_once(burst, live_cl
     shards, two workers. Recorders skip enqueues while their shard's task waits, tasks
     settle whole shards in batches, workers race for the same learners' locks: still every
     award once, and every learner's stream complete and in order."""
-    from app.progress.gate import DetectionGate
+    from app.infra.gate import DetectionGate
 
     settings = services_app.config["ACHIEVEMENTS_CONFIG"]
     services_app.extensions["detection_gate"] = DetectionGate(

@@ -7,10 +7,10 @@ import time
 import grpc
 import pytest
 
-from app.accounts import create_token, revoke_token
 from app.errors import Unauthenticated
-from app.grpc.auth import TokenCache
+from app.grpc.auth import token_cache
 from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
+from app.services.accounts import create_token, revoke_token
 from tests.grpc.conftest import code_of
 from tests.support.grpc_client import bearer
 
@@ -82,7 +82,7 @@ def test_admin_scope_includes_reading(stub, token_metadata, learner) -> None:
 
 def test_a_verified_token_is_cached_until_its_ttl_runs_out(app, monkeypatch) -> None:
     token, plaintext = create_token("hot", [READ])
-    cache = TokenCache(ttl=60)
+    cache = token_cache(ttl=60)
     assert cache.principal(plaintext).id == token.id
     revoke_token(token.id)
     assert cache.principal(plaintext).id == token.id  # within the ttl: no query
@@ -93,7 +93,7 @@ def test_a_verified_token_is_cached_until_its_ttl_runs_out(app, monkeypatch) -> 
 
 
 def test_unknown_tokens_are_not_cached(app) -> None:
-    cache = TokenCache(ttl=60)
+    cache = token_cache(ttl=60)
     with pytest.raises(Unauthenticated):
         cache.principal("ach_unknown")
     assert cache._entries == {}

@@ -15,17 +15,16 @@ import pytest
 from flask import Flask
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from app.achievements import summary_facts as facts_module
-from app.achievements.catalog_cache import clear_cache
-from app.achievements.queries import HistoryFilter, list_achievements
-from app.achievements.raw_sql import history_ids
-from app.achievements.read_pool import ReadPool, read_pool
-from app.achievements.revocation import restore_award, revoke_award
-from app.achievements.summary import learner_summary, level_keys
-from app.achievements.summary_cache import SummaryCache
-from app.achievements.summary_facts import learner_count, learner_version
 from app.extensions import db
 from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
+from app.infra.caches.catalog import clear_cache
+from app.infra.caches.learner_count import learner_count
+from app.infra.pool import ReadPool, read_pool
+from app.read import summary_facts as facts_module
+from app.read.history import HistoryFilter, history_ids, list_achievements
+from app.read.summary import CachedSummaries, learner_summary, level_keys
+from app.read.summary_facts import learner_version
+from app.services.awarding.revocation import restore_award, revoke_award
 from tests.achievements.conftest import award, record
 from tests.integration.conftest import pg_app_context
 from tests.support.catalog import build_catalog
@@ -125,14 +124,14 @@ class Counting:
 
 def test_an_unchanged_learner_is_answered_from_the_cache(busy_learner) -> None:
     shape = Counting()
-    cache = SummaryCache(shape)
+    cache = CachedSummaries(shape)
     first = cache.get(busy_learner.id)
     assert cache.get(busy_learner.id) is first and shape.computed == 1
     assert first == learner_summary(busy_learner.id)
 
 
 def test_a_committed_award_is_never_answered_from_the_cache(busy_learner) -> None:
-    cache = SummaryCache(Counting())
+    cache = CachedSummaries(Counting())
     before = cache.get(busy_learner.id)
     record(busy_learner, "module_completed", WHEN, module="c1-u2-m2")
     after = cache.get(busy_learner.id)
@@ -141,7 +140,7 @@ def test_a_committed_award_is_never_answered_from_the_cache(busy_learner) -> Non
 
 
 def test_progress_without_an_award_still_refreshes_the_summary(busy_learner) -> None:
-    cache = SummaryCache(Counting())
+    cache = CachedSummaries(Counting())
     streak = _streak(cache.get(busy_learner.id, now=WHEN + timedelta(days=3)))
     record(busy_learner, "activity", WHEN + timedelta(days=3))
     assert _streak(cache.get(busy_learner.id, now=WHEN + timedelta(days=3))) == streak + 1
@@ -152,7 +151,7 @@ def _streak(summary: dict) -> int:
 
 
 def test_revoke_and_restore_are_seen_at_once(busy_learner) -> None:
-    cache = SummaryCache(Counting())
+    cache = CachedSummaries(Counting())
     earned = award(busy_learner, "module_complete:c1-u1-m1")
     total = cache.get(busy_learner.id)["total"]
     revoke_award(earned.id, "test", "admin@example.com")
@@ -162,7 +161,7 @@ def test_revoke_and_restore_are_seen_at_once(busy_learner) -> None:
 
 
 def test_rules_changed_in_place_are_not_answered_from_the_cache(app, busy_learner) -> None:
-    cache = SummaryCache(Counting())
+    cache = CachedSummaries(Counting())
     rules = app.config["ACHIEVEMENTS_CONFIG"].RULES
     before = cache.get(busy_learner.id, now=WHEN)
     rules["streak"] = {"thresholds": [2, 5]}  # the same dict object, changed

@@ -84,7 +84,7 @@ def pg_app_context(url: str) -> Iterator[Flask]:
 def forget_detection_gate(settings: dict[str, str]) -> None:
     """Learner ids restart with the tables, so this run's detection-gate keys go with them:
     a key a test left set (its worker stopped first) would make the next test's learner
-    skip its enqueues until the key expired (app.progress.gate)."""
+    skip its enqueues until the key expired (app.infra.gate)."""
     import redis
 
     client = redis.Redis.from_url(settings["REDIS_URL"])

@@ -5,12 +5,12 @@ from __future__ import annotations
 import psycopg
 from flask import Flask
 
-from app.accounts import create_user
-from app.achievements.detection import evaluate_event
-from app.catalog import import_catalog
 from app.extensions import db
 from app.models import ProgressEvent
-from app.progress import ProgressInput, record_progress
+from app.services.accounts import create_user
+from app.services.awarding.detection import evaluate_event
+from app.services.catalog import import_catalog
+from app.services.recording import ProgressInput, record_progress
 from tests.support.catalog import catalog_doc
 
 

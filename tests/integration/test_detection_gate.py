@@ -10,13 +10,13 @@ import pytest
 import redis
 from flask import Flask
 
-from app.accounts import create_user
-from app.achievements.detection import BATCH_LEARNERS, evaluate_event
-from app.catalog import import_catalog
 from app.extensions import db
+from app.infra.gate import DetectionGate, gate
 from app.models import User
-from app.progress import ProgressInput, record_progress
-from app.progress.gate import DetectionGate, gate
+from app.services.accounts import create_user
+from app.services.awarding.detection import BATCH_LEARNERS, evaluate_event
+from app.services.catalog import import_catalog
+from app.services.recording import ProgressInput, record_progress
 from tests.integration.conftest import forget_detection_gate
 from tests.integration.test_detection_batch_pg import processed
 from tests.support.catalog import catalog_doc
@@ -112,7 +112,7 @@ def test_a_learner_another_detection_holds_is_evaluated_after_it_commits(
 def test_a_shard_is_read_a_scan_at_a_time_to_its_last_learner(services_app: Flask,
                                                                service_settings: dict,
                                                                monkeypatch) -> None:
-    from app.achievements import detection
+    from app.services.awarding import detection
 
     monkeypatch.setattr(detection, "SHARD_SCAN", 2)
     import_catalog(catalog_doc("c1", units=1, modules=1))
@@ -160,7 +160,7 @@ def test_the_sweep_bypasses_a_key_left_behind(services_app: Flask,
     assert gate().admit(user)  # the orphaned key: no task behind it
     event = recorded(user, "c1-u1-m1")
     assert queued_tasks(service_settings) == 0
-    from app.progress.outbox import sweep
+    from app.services.recording.outbox import sweep
 
     assert sweep(age_seconds=0) == 1
     task(event, user)
@@ -172,7 +172,7 @@ def test_the_sweep_sends_one_task_per_shard_it_finds(services_app: Flask,
                                                     service_settings: dict) -> None:
     """Events whose enqueue was lost (keys left set, no task behind them): the sweep hands
     each shard over once, and the shard's task settles all of its learners."""
-    from app.progress.outbox import sweep
+    from app.services.recording.outbox import sweep
 
     import_catalog(catalog_doc("c1", units=1, modules=1))
     shard_mates = same_shard_learners(3)
@@ -208,7 +208,7 @@ def test_keys_expire_so_an_orphaned_one_cannot_hold_a_learner_forever(
 
 
 def test_a_failed_enqueue_reopens_the_gate(services_app: Flask, monkeypatch) -> None:
-    from app.progress import dispatch
+    from app.services.recording import dispatch
 
     def broker_down(*args: object, **kwargs: object) -> None:
         raise ConnectionError("broker unreachable")

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from app.accounts import create_user
-from app.catalog import import_catalog
 from app.extensions import db
 from app.models import Achievement, AchievementStat, ProgressEvent
-from app.progress import ProgressInput, record_progress
+from app.services.accounts import create_user
+from app.services.catalog import import_catalog
+from app.services.recording import ProgressInput, record_progress
 from tests.achievements.oracle import DEFAULT_RULES, Event, expected_awards
 from tests.support.services import wait_for
 

@@ -8,10 +8,10 @@ import grpc
 import pytest
 from flask import Flask
 
-from app.accounts import create_token, create_user
 from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
 from app.grpc.generated.achievements.v1 import achievements_pb2_grpc as pb_grpc
 from app.grpc.server import AchievementsServer
+from app.services.accounts import create_token, create_user
 from tests.support.catalog import build_catalog
 from tests.support.grpc_client import bearer, next_awards
 from tests.support.services import wait_for

@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from flask import Flask
 
-from app.accounts import create_user
-from app.achievements.awards import store_awards
-from app.achievements.loader import Learner, facts_by_kind, facts_in_one_statement
-from app.achievements.registry import AwardDue
-from app.catalog import import_catalog
+from app.domain.registry import AwardDue
 from app.extensions import db
-from app.progress import ProgressInput, record_progress
+from app.read.learner_state import Learner, facts_by_kind, facts_in_one_statement
+from app.services.accounts import create_user
+from app.services.awarding.awards import store_awards
+from app.services.catalog import import_catalog
+from app.services.recording import ProgressInput, record_progress
 from tests.support.catalog import catalog_doc
 
 pytestmark = pytest.mark.integration

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from app.achievements.queries import read_without_transaction
 from app.extensions import db
+from app.read.history import read_without_transaction
 
 
 def test_reads_open_no_transaction(services_app) -> None:  # type: ignore[no-untyped-def]

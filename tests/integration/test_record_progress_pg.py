@@ -1,5 +1,5 @@
 """Recording on PostgreSQL, where an event and its fact are stored by one statement
-(app.progress.store): the embedded database's tests, run again here, and what only
+(app.services.recording.store): the embedded database's tests, run again here, and what only
 this path does (autocommit, a retried statement, concurrent duplicates).
 
 The ``app`` fixture is overridden with an app on a fresh PostgreSQL database
@@ -16,11 +16,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from app.achievements.catalog_cache import clear_cache
 from app.errors import NotFound
 from app.extensions import db
+from app.infra.caches.catalog import clear_cache
 from app.models import AssessmentAttempt, ModuleCompletion, ProgressEvent
-from app.progress import ProgressInput, record_progress
+from app.services.recording import ProgressInput, record_progress
 from tests.integration.conftest import pg_app_context
 from tests.progress.test_record_progress import (  # noqa: F401 (run again on PostgreSQL)
     completed,

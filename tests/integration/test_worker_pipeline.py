@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app.accounts import create_token, create_user
 from app.extensions import db
 from app.models import Achievement, ProgressEvent
+from app.services.accounts import create_token, create_user
 from tests.support.catalog import build_catalog
 from tests.support.services import wait_for
 

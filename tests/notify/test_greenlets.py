@@ -1,4 +1,4 @@
-"""``app.greenlets.on_fresh_greenlet``: a plain call without gevent; under gevent's
+"""``app.infra.greenlets.on_fresh_greenlet``: a plain call without gevent; under gevent's
 monkey-patching (a child process, as gunicorn ``-k gevent`` runs) another greenlet,
 its result or exception handed back, nothing printed by gevent's failure path."""
 
@@ -9,13 +9,13 @@ import sys
 
 import pytest
 
-from app.greenlets import on_fresh_greenlet, under_gevent
+from app.infra.greenlets import on_fresh_greenlet, under_gevent
 
 UNDER_GEVENT = """
 from gevent import monkey
 monkey.patch_all()
 from gevent import getcurrent
-from app.greenlets import on_fresh_greenlet, under_gevent
+from app.infra.greenlets import on_fresh_greenlet, under_gevent
 
 assert under_gevent()
 total, ran_on = on_fresh_greenlet(lambda a, b: (a + b, getcurrent()), 1, 2)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import threading
 
-from app.achievements.awards import insert_awards
-from app.achievements.live import follow
-from app.achievements.registry import AwardDue
+from app.domain.registry import AwardDue
 from app.extensions import db
-from app.notify import hub
-from app.notify.hub import QUEUE_SIZE, RESYNC, Hub
-from app.notify.memory_backend import MemoryBackend
+from app.infra.pubsub import hub
+from app.infra.pubsub.hub import QUEUE_SIZE, RESYNC, Hub
+from app.infra.pubsub.memory_backend import MemoryBackend
+from app.read.live import follow
+from app.services.awarding.awards import insert_awards
 from app.web.sse import CONNECTED, event_stream, format_event, parse_last_event_id
 from tests.support.services import wait_for
 

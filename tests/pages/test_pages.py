@@ -8,11 +8,11 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from app.achievements.awards import insert_awards
-from app.achievements.registry import AwardDue
-from app.catalog import import_catalog
+from app.domain.registry import AwardDue
 from app.extensions import db
 from app.models import Achievement, AssessmentAttempt, ProgressEvent
+from app.services.awarding.awards import insert_awards
+from app.services.catalog import import_catalog
 from app.web.pages.quiz import DEMO_FILE, grade, quiz_for
 
 ANSWERS = {"q1": "1", "q2": "1", "q3": "2", "q4": "1", "q5": "2"}

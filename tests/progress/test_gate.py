@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import redis
 
-from app.progress.gate import DetectionGate
+from app.infra.gate import DetectionGate
 from tests.support.services import free_port
 
 
@@ -34,7 +34,7 @@ def test_unreachable_redis_fails_the_release_so_detection_retries() -> None:
 
 
 def test_eager_tasks_need_no_gate(app) -> None:
-    from app.progress.gate import gate
+    from app.infra.gate import gate
 
     assert not gate().enabled
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
 from app.models import Achievement, ModuleCompletion, ProgressEvent
-from app.progress import ProgressInput, record_progress
+from app.services.recording import ProgressInput, record_progress
 
 
 def completed(user_id: int, module: str, key: str = "k1", **extra) -> ProgressInput:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.catalog import import_catalog
+from app.services.catalog import import_catalog
 
 
 def catalog_doc(course: str = "c1", units: int = 1, modules: int = 2,

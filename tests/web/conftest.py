@@ -12,11 +12,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
-from app.accounts import enroll
-from app.achievements.awards import insert_awards
-from app.achievements.registry import AwardDue
+from app.domain.registry import AwardDue
 from app.extensions import db
 from app.models import Achievement, User
+from app.services.accounts import enroll
+from app.services.awarding.awards import insert_awards
 from tests.conftest import embedded_config
 from tests.integration.conftest import (  # noqa: F401  (PostgreSQL fixtures for tests/web)
     pg_url,
@@ -107,7 +107,7 @@ def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Production argon2 costs ~100 ms a hash; these tests hash hundreds of times."""
     from argon2 import PasswordHasher
 
-    from app.accounts import users
+    from app.services.accounts import users
 
     monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=8,
                                                          parallelism=1))

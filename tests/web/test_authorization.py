@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.accounts import revoke_token
+from app.services.accounts import revoke_token
 from tests.web.conftest import award
 
 
@@ -100,7 +100,7 @@ def test_token_must_name_the_learner(client, people, token_headers) -> None:
 
 
 def test_revoked_token_is_refused(app, client, people, make_token) -> None:
-    from app.accounts import verify_token
+    from app.services.accounts import verify_token
 
     plaintext = make_token("achievements:read")
     revoke_token(verify_token(plaintext).id)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from app.accounts import create_token, create_user
+from app.services.accounts import create_token, create_user
 from tests.support.catalog import build_catalog
 from tests.web.conftest import PASSWORD, login_with_csrf
 

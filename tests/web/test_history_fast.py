@@ -10,9 +10,9 @@ from flask import Flask, jsonify
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.accounts import create_token, create_user
-from app.achievements.awards import award_as_dict
-from app.achievements.queries import (
+from app.extensions import db
+from app.models import Achievement
+from app.read.history import (
     HistoryFilter,
     HistoryRow,
     Page,
@@ -20,9 +20,9 @@ from app.achievements.queries import (
     list_achievements,
     list_history,
 )
-from app.achievements.revocation import revoke_award
-from app.extensions import db
-from app.models import Achievement
+from app.read.shapes import award_as_dict
+from app.services.accounts import create_token, create_user
+from app.services.awarding.revocation import revoke_award
 from app.web.api.achievements import page_response
 from app.web.api.schemas import ACHIEVEMENT_TYPES, AchievementPage
 from tests.web.conftest import award, utc

@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import select
 
-from app.accounts import create_token, create_user
 from app.extensions import db
 from app.models import ProgressEvent
+from app.services.accounts import create_token, create_user
 from tests.support.catalog import build_catalog
 
 pytestmark = pytest.mark.integration

@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode, checks
 
 from app import create_app
-from app.accounts import create_token, create_user, enroll, users
 from app.config import Config
 from app.extensions import db
+from app.services.accounts import create_token, create_user, enroll, users
 from tests.conftest import embedded_config
 from tests.support.catalog import build_catalog
 from tests.web.conftest import PASSWORD, award

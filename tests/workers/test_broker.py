@@ -1,4 +1,4 @@
-"""kombu's Redis channel shares one client per connection pool (workers/broker.py)."""
+"""kombu's Redis channel shares one client per connection pool (app/infra/broker.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from kombu import Connection
 
+from app.infra.broker import adjust_redis_transport
 from tests.support.services import REDIS_BASE_URL, redis_settings
-from workers.broker import adjust_redis_transport
 
 pytestmark = pytest.mark.integration
 

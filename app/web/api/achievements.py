@@ -10,17 +10,17 @@ from flask import Response, current_app, request
 from flask_smorest import Blueprint
 from marshmallow import Schema
 
-from app.accounts import may_read, require_scope, subject_for_read
-from app.accounts.principal import READ, Principal
-from app.achievements.awards import award_as_dict
-from app.achievements.queries import (
+from app.errors import Forbidden
+from app.read.history import (
     HistoryFilter,
     Page,
     get_readable_achievement,
     list_history,
     read_without_transaction,
 )
-from app.errors import Forbidden
+from app.read.shapes import award_as_dict
+from app.services.accounts import may_read, require_scope, subject_for_read
+from app.services.accounts.principal import READ, Principal
 from app.web.api.docs import BEARER_OR_SESSION, problem_responses
 from app.web.api.schemas import (
     AchievementOut,

@@ -7,14 +7,14 @@ from typing import Any
 from flask import current_app
 from flask_smorest import Blueprint
 
-from app.accounts import require_scope, subject_for_read
-from app.accounts.principal import ADMIN
-from app.achievements.awards import award_as_dict
-from app.achievements.queries import read_without_transaction
-from app.achievements.revocation import revoke_award
-from app.achievements.summary import learner_summary
-from app.achievements.types import achievement_types
+from app.domain.types import achievement_types
 from app.errors import NotFound
+from app.read.history import read_without_transaction
+from app.read.shapes import award_as_dict
+from app.read.summary import learner_summary
+from app.services.accounts import require_scope, subject_for_read
+from app.services.accounts.principal import ADMIN
+from app.services.awarding.revocation import revoke_award
 from app.web.api.docs import BEARER_OR_SESSION, problem_responses
 from app.web.api.schemas import (
     MAX_ID,

@@ -6,10 +6,10 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from app.accounts import subject_for_write
 from app.errors import InvalidInput
-from app.progress import ProgressInput, record_progress
-from app.progress.service import event_as_dict
+from app.services.accounts import subject_for_write
+from app.services.recording import ProgressInput, record_progress
+from app.services.recording.service import event_as_dict
 from app.web.api.docs import problem_responses
 from app.web.api.schemas import IdempotencyHeader, ProgressEventIn, ProgressEventOut
 from app.web.api.security import current_principal

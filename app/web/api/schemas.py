@@ -8,11 +8,11 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from app.achievements import rules as _rules  # noqa: F401  (registers every type)
-from app.achievements.queries import MAX_LIMIT
-from app.achievements.registry import RULES
-from app.achievements.revocation import MAX_REASON
+from app.domain import rules as _rules  # noqa: F401  (registers every type)
+from app.domain.registry import RULES
 from app.models.progress import EVENT_KINDS
+from app.read.history import MAX_LIMIT
+from app.services.awarding.revocation import MAX_REASON
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in the schema
 ACHIEVEMENT_TYPES = sorted(RULES)

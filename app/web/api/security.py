@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_login import current_user
 
-from app.accounts import Principal
-from app.accounts.tokens import shared_cache
 from app.errors import Unauthenticated
+from app.services.accounts import Principal
+from app.services.accounts.tokens import shared_cache
 
 
 def current_principal() -> Principal:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import render_template
 from flask_login import current_user, login_required
 
-from app.achievements.queries import HistoryFilter, list_achievements
-from app.achievements.summary import learner_summary
-from app.achievements.types import achievement_types
+from app.domain.types import achievement_types
+from app.read.history import HistoryFilter, list_achievements
+from app.read.summary import learner_summary
 from app.web.pages import ActionForm, bp
 from app.web.pages.learning import courses_for
 

@@ -15,11 +15,11 @@ from typing import Any
 from flask import Flask, request, url_for
 from flask_login import current_user
 
-from app.achievements.awards import badge_name
-from app.achievements.live import latest_award_id
-from app.achievements.loader import learner_zone
-from app.achievements.registry import RULES
+from app.domain.registry import RULES
 from app.models import Achievement
+from app.read.learner_state import learner_zone
+from app.read.live import latest_award_id
+from app.read.shapes import badge_name
 
 BADGE_DIR = Path(__file__).resolve().parent.parent / "static" / "badges"
 SVG_TITLE = re.compile(r"<title[^>]*>([^<]+)</title>")

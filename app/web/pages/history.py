@@ -13,15 +13,15 @@ from typing import Any
 from flask import abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.achievements.loader import learner_zone
-from app.achievements.queries import (
+from app.domain.registry import RULES
+from app.errors import InvalidInput, NotFound
+from app.read.history import (
     HistoryFilter,
     decode_cursor,
     get_achievement,
     list_achievements,
 )
-from app.achievements.registry import RULES
-from app.errors import InvalidInput, NotFound
+from app.read.learner_state import learner_zone
 from app.web.pages import bp
 
 PAGE_SIZE = 10

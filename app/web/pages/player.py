@@ -1,6 +1,6 @@
 """The demo course player: complete modules and take a server-graded quiz.
 
-Both actions record progress through :func:`app.progress.record_progress` as
+Both actions record progress through :func:`app.services.recording.record_progress` as
 the logged-in learner, exactly as an LMS would over the API; awards then
 arrive live like any other. Each rendered form carries a one-time request id,
 so a double submit is one idempotent event.
@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from app.errors import DomainError
 from app.models import Assessment
-from app.progress import ProgressInput, record_progress
+from app.services.recording import ProgressInput, record_progress
 from app.web.pages import ActionForm, bp
 from app.web.pages.learning import (
     assessment_by_key,

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-DEMO_FILE = Path(__file__).resolve().parents[2] / "catalog" / "demo_catalog.json"
+DEMO_FILE = Path(__file__).resolve().parents[2] / "services" / "catalog" / "demo_catalog.json"
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,0 @@
-"""The catalog as the LMS sync delivers it: imported by stable keys, rerunnable."""
-
-from app.catalog.importer import ImportReport, import_catalog
-
-__all__ = ["ImportReport", "import_catalog"]

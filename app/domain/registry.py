@@ -1,0 +1,79 @@
+"""The rule registry: achievement types keyed by stable strings.
+
+Adding a rule is one function decorated with :func:`rule`. Thresholds are
+defaults here and can be tuned by configuration (``ACHIEVEMENTS_RULES`` JSON,
+e.g. ``{"streak": {"thresholds": [3, 7]}}``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.domain.state import LearnerState
+
+
+@dataclass(frozen=True)
+class AwardDue:
+    """An award a rule says the learner has earned."""
+
+    type: str
+    dedupe_key: str
+    title: str
+    description: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+RuleFn = Callable[[LearnerState, dict[str, Any]], Iterable[AwardDue]]
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    key: str
+    title: str
+    description: str
+    fn: RuleFn
+    defaults: dict[str, Any]
+
+
+RULES: dict[str, RuleSpec] = {}
+
+
+def rule(key: str, title: str, description: str, **defaults: Any) -> Callable[[RuleFn], RuleFn]:
+    """Register ``fn`` as the rule for achievement type ``key``."""
+
+    def register(fn: RuleFn) -> RuleFn:
+        RULES[key] = RuleSpec(key, title, description, fn, defaults)
+        return fn
+
+    return register
+
+
+def settings_for(key: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A rule's defaults with the operator's overrides applied."""
+    return {**RULES[key].defaults, **((overrides or {}).get(key) or {})}
+
+
+def evaluate(state: LearnerState, overrides: dict[str, Any] | None = None,
+             only: Iterable[str] | None = None) -> list[AwardDue]:
+    """Every award due under the registered rules (or only the named ones).
+
+    A rule configured with ``{"enabled": false}`` awards nothing.
+    """
+    keys = list(only) if only is not None else list(RULES)
+    awards: list[AwardDue] = []
+    for key in keys:
+        cfg = settings_for(key, overrides)
+        if cfg.get("enabled", True):
+            awards.extend(RULES[key].fn(state, cfg))
+    return awards
+
+
+def check_rule_keys(keys: Iterable[str]) -> list[str]:
+    """The given rule keys, or ValueError naming the unknown ones (CLI and config checks)."""
+    keys = list(keys)
+    unknown = [k for k in keys if k not in RULES]
+    if unknown:
+        raise ValueError(f"unknown rule(s) {', '.join(unknown)}; known: {', '.join(RULES)}")
+    return keys

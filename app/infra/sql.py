@@ -1,0 +1,62 @@
+"""Hot statements as hand-written SQL on a pooled psycopg connection (PostgreSQL only).
+
+Why: a gRPC server process is bound to one core by the GIL, and building,
+compiling and executing an ORM statement cost ~0.3-0.5 ms of Python per
+statement — more than PostgreSQL spends answering it. The same statement as
+a plain string on the DBAPI connection (psycopg prepares it after a few
+runs) costs ~0.06 ms. The rules stay in one place: these functions return
+exactly what their ORM counterparts in :mod:`app.read.history` and
+:mod:`app.read.summary` compute (tests/grpc/test_hot_reads.py
+compares them on PostgreSQL); other databases use those counterparts.
+
+Reads run in autocommit (each statement its own snapshot, as under READ
+COMMITTED anyway), so they cost one round trip and no BEGIN/ROLLBACK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from psycopg import Cursor
+
+from app.extensions import db
+from app.infra.pool import read_pool
+
+
+def on_postgresql() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+Params = Sequence[Any] | dict[str, Any]
+
+
+def fetch_all(sql: str, params: Params) -> list[tuple[Any, ...]]:
+    """All rows of one statement on this process's read pool (prepared, autocommit)."""
+    return read_pool(db.engine).fetch(sql, params, _all)
+
+
+def fetch_one(sql: str, params: Params) -> tuple[Any, ...] | None:
+    """The first row of one statement, or None (as :func:`fetch_all`)."""
+    return read_pool(db.engine).fetch(sql, params, _one)
+
+
+def execute(sql: str, params: Params) -> int:
+    """Run one statement that returns no rows (as :func:`fetch_all`); its row count.
+
+    Only for a statement whose second run changes nothing more: the pool sends
+    it again when the connection turns out dead.
+    """
+    return read_pool(db.engine).fetch(sql, params, _rowcount)
+
+
+def _rowcount(cursor: Cursor[Any]) -> int:
+    return cursor.rowcount
+
+
+def _all(cursor: Cursor[Any]) -> list[Any]:
+    return cursor.fetchall()
+
+
+def _one(cursor: Cursor[Any]) -> Any:
+    return cursor.fetchone()

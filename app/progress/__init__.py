@@ -1,5 +1,0 @@
-"""Recording progress: the one service every transport calls to write."""
-
-from app.progress.service import ProgressInput, RecordResult, record_progress
-
-__all__ = ["ProgressInput", "RecordResult", "record_progress"]

@@ -1,0 +1,228 @@
+"""Load learners' :class:`LearnerState` from the database: one statement per batch on
+PostgreSQL, one per kind of fact elsewhere.
+
+The same code serves live detection (a batch of one) and backfill (hundreds
+of learners at a time), so both see progress exactly alike. The catalog comes
+from the per-process cache; progress rows are read by id and mapped to keys
+in Python, without joins.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import bindparam, func, select
+
+from app.domain.state import LearnerState
+from app.extensions import db
+from app.infra.caches.catalog import IndexedCatalog, catalog, catalog_for_revision
+from app.infra.sql import on_postgresql
+from app.models import Achievement, AssessmentAttempt, ModuleCompletion, ProgressEvent, User
+
+UTC_ZONE = ZoneInfo("UTC")
+
+
+@dataclass(frozen=True)
+class Learner:
+    """Just what loading needs from a user row."""
+
+    id: int
+    timezone: str | None
+
+
+def learner_zone(name: str | None) -> ZoneInfo:
+    """The learner's IANA zone; an unknown name falls back to UTC rather than block detection."""
+    try:
+        return ZoneInfo(name) if name else UTC_ZONE
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC_ZONE
+
+
+def load_state(user: User | Learner) -> LearnerState:
+    return load_states([Learner(user.id, user.timezone)])[user.id]
+
+
+def load_states(learners: Sequence[Learner]) -> dict[int, LearnerState]:
+    """States of many learners at once (one query per kind of fact, not per learner)."""
+    return load_batch(learners).states
+
+
+@dataclass(frozen=True)
+class Batch:
+    """What detection needs of its locked learners, read together."""
+
+    states: dict[int, LearnerState]
+    pending: dict[int, list[int]]  # unprocessed event ids; learners with none are left out
+    held: dict[int, set[str]]  # dedupe keys each learner holds, revoked ones included
+
+
+def load_batch(learners: Sequence[Learner]) -> Batch:
+    """States, unprocessed event ids and held award keys of these learners.
+
+    Events are read FIRST, in their own statement: an event's facts commit
+    with it, so every event listed as pending here has its facts in the later
+    reads — the state evaluated settles it (``detection`` relies on this). On
+    PostgreSQL everything is one statement (one snapshot: the same holds).
+    """
+    read = facts_in_one_statement if on_postgresql() else facts_by_kind
+    indexed, days, modules, scores, held = read(learners)
+    states = {learner.id: _state(learner.id, indexed, modules[learner.id], scores[learner.id],
+                                 days.get(learner.id)) for learner in learners}
+    pending = {user_id: entry.pending for user_id, entry in days.items() if entry.pending}
+    return Batch(states, pending, {learner.id: held[learner.id] for learner in learners})
+
+
+Facts = tuple[IndexedCatalog, dict[int, "ActiveDays"], dict[int, set[str]],
+              dict[int, dict[str, float]], dict[int, set[str]]]
+
+
+def facts_by_kind(learners: Sequence[Learner]) -> Facts:
+    """The catalog, then events, completed modules, best scores and held award keys:
+    one statement each."""
+    indexed = catalog()
+    days = _active_days(learners)
+    ids = [learner.id for learner in learners]
+    return (indexed, days, _completed_modules(ids, indexed), _best_scores(ids, indexed),
+            defaultdict(set, {k: keys for k, keys in existing_keys(ids).items() if keys}))
+
+
+def state_from_rows(learner: Learner, indexed: IndexedCatalog, module_ids: Iterable[int],
+                    best_scores: Iterable[tuple[int, float]],
+                    moments: Iterable[datetime]) -> LearnerState:
+    """A learner's state from rows read elsewhere (ids as stored, every event's moment):
+    the same mapping :func:`load_states` applies to its own reads."""
+    zone = learner_zone(learner.timezone)
+    modules = {indexed.module_keys[m] for m in module_ids if m in indexed.module_keys}
+    scores = {indexed.assessment_keys[a]: best for a, best in best_scores
+              if a in indexed.assessment_keys}
+    days = ActiveDays()
+    for moment in moments:
+        days.days.add(moment.astimezone(zone).date())
+        days.events += 1
+    return _state(learner.id, indexed, modules, scores, days)
+
+
+def _state(user_id: int, indexed: IndexedCatalog, modules: set[str], scores: dict[str, float],
+           days: ActiveDays | None) -> LearnerState:
+    view = indexed.view
+    touched = {view.course_of_module(key) for key in modules}
+    touched |= {view.assessments[key].course_key for key in scores}
+    days = days or ActiveDays()
+    return LearnerState(user_id, view, modules, scores, days.days,
+                        courses=frozenset(k for k in touched if k), events=days.events)
+
+
+# Detection's reads, built once with the learner ids bound at execution: building and
+# cache-keying a statement per call cost more CPU than running it.
+_IDS = bindparam("ids", expanding=True)
+_COMPLETED = select(ModuleCompletion.user_id, ModuleCompletion.module_id).where(
+    ModuleCompletion.user_id.in_(_IDS))
+_BEST_SCORES = (select(AssessmentAttempt.user_id, AssessmentAttempt.assessment_id,
+                       func.max(AssessmentAttempt.score))
+                .where(AssessmentAttempt.user_id.in_(_IDS))
+                .group_by(AssessmentAttempt.user_id, AssessmentAttempt.assessment_id))
+_EVENTS = ProgressEvent.__table__
+_EVENT_MOMENTS = select(_EVENTS.c.id, _EVENTS.c.user_id, _EVENTS.c.occurred_at,
+                        _EVENTS.c.processed_at).where(_EVENTS.c.user_id.in_(_IDS))
+
+
+def _completed_modules(ids: list[int], indexed: IndexedCatalog) -> dict[int, set[str]]:
+    rows = db.session.execute(_COMPLETED, {"ids": ids})
+    found: dict[int, set[str]] = defaultdict(set)
+    for user_id, module_id in rows:
+        key = indexed.module_keys.get(module_id)
+        if key is not None:
+            found[user_id].add(key)
+    return found
+
+
+def _best_scores(ids: list[int], indexed: IndexedCatalog) -> dict[int, dict[str, float]]:
+    rows = db.session.execute(_BEST_SCORES, {"ids": ids})
+    found: dict[int, dict[str, float]] = defaultdict(dict)
+    for user_id, assessment_id, best in rows:
+        key = indexed.assessment_keys.get(assessment_id)
+        if key is not None:
+            found[user_id][key] = float(best)
+    return found
+
+
+@dataclass
+class ActiveDays:
+    days: set[date] = field(default_factory=set)
+    events: int = 0
+    pending: list[int] = field(default_factory=list)
+
+    def add(self, event_id: int, day: date, pending: bool) -> None:
+        self.days.add(day)
+        self.events += 1
+        if pending:
+            self.pending.append(event_id)
+
+
+def _active_days(learners: Iterable[Learner]) -> dict[int, ActiveDays]:
+    """Local calendar days with any event, in each learner's own zone."""
+    zones = {learner.id: learner_zone(learner.timezone) for learner in learners}
+    rows = db.session.execute(_EVENT_MOMENTS, {"ids": list(zones)})
+    found: dict[int, ActiveDays] = defaultdict(ActiveDays)
+    for event_id, user_id, moment, processed_at in rows:
+        found[user_id].add(event_id, moment.astimezone(zones[user_id]).date(),
+                           processed_at is None)
+    return found
+
+
+# PostgreSQL: the catalog revision, events, completed modules, best scores and held award
+# keys in one round trip (five statements and their ORM execution were ~1.5 ms of a ~9 ms
+# evaluation). The last column is the revision (kind 0) or the dedupe key (kind 4).
+_FACTS_SQL = """
+SELECT 0, NULL::int, NULL::bigint, NULL::float8, NULL::timestamptz, NULL::bool, revision
+  FROM catalog_revision WHERE id = 1
+UNION ALL
+SELECT 1, user_id, id, NULL, occurred_at, processed_at IS NULL, NULL
+  FROM progress_events WHERE user_id = ANY(%(ids)s)
+UNION ALL
+SELECT 2, user_id, module_id, NULL, NULL, NULL, NULL
+  FROM module_completions WHERE user_id = ANY(%(ids)s)
+UNION ALL
+SELECT 3, user_id, assessment_id, max(score), NULL, NULL, NULL
+  FROM assessment_attempts WHERE user_id = ANY(%(ids)s) GROUP BY user_id, assessment_id
+UNION ALL
+SELECT 4, user_id, NULL, NULL, NULL, NULL, dedupe_key
+  FROM achievements WHERE user_id = ANY(%(ids)s)
+"""
+
+
+def facts_in_one_statement(learners: Sequence[Learner]) -> Facts:
+    """What :func:`facts_by_kind` returns, from :data:`_FACTS_SQL` in the session's transaction."""
+    zones = {learner.id: learner_zone(learner.timezone) for learner in learners}
+    rows = db.session.connection().exec_driver_sql(_FACTS_SQL, {"ids": list(zones)}).all()
+    indexed = catalog_for_revision(next((row[6] for row in rows if row[0] == 0), None))
+    days: dict[int, ActiveDays] = defaultdict(ActiveDays)
+    modules: dict[int, set[str]] = defaultdict(set)
+    scores: dict[int, dict[str, float]] = defaultdict(dict)
+    held: dict[int, set[str]] = defaultdict(set)
+    for kind, user_id, ref, best, moment, pending, text in rows:
+        if kind == 1:
+            days[user_id].add(ref, moment.astimezone(zones[user_id]).date(), pending)
+        elif kind == 2 and ref in indexed.module_keys:
+            modules[user_id].add(indexed.module_keys[ref])
+        elif kind == 3 and ref in indexed.assessment_keys:
+            scores[user_id][indexed.assessment_keys[ref]] = float(best)
+        elif kind == 4:
+            held[user_id].add(text)
+    return indexed, days, modules, scores, held
+
+
+_KEYS_OF = select(Achievement.user_id, Achievement.dedupe_key).where(
+    Achievement.user_id.in_(bindparam("ids", expanding=True)))
+
+
+def existing_keys(user_ids: Sequence[int]) -> dict[int, set[str]]:
+    """Every dedupe key each learner holds, revoked ones included (they block re-awarding)."""
+    found: dict[int, set[str]] = {user_id: set() for user_id in user_ids}
+    for user_id, key in db.session.execute(_KEYS_OF, {"ids": list(user_ids)}):
+        found[user_id].add(key)
+    return found

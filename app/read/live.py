@@ -1,0 +1,194 @@
+"""Follow a learner's new awards live, resumable by award id (SSE and gRPC watch).
+
+Pub/sub messages are used as wake-up calls; what is sent always comes from the
+database, in id order, after the last id sent. So a message that arrives out
+of order, twice, or not at all (Redis restarted: the hub asks for a resync)
+never makes a client miss or repeat an award. Silent (backfilled) and revoked
+awards are never replayed. An idle stream costs no database query: heartbeats
+only tell the transport to send a keep-alive.
+
+A learner's own feed can trust "after the last id sent": detection holds the
+learner's lock from insert to commit, so that learner's ids commit in id
+order. Across learners they do not (learner A's award can take id 10 and
+commit after learner B's id 11), so the all-learners feed re-reads a short
+settle window below its watermark and skips ids it already sent.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.infra.greenlets import on_fresh_greenlet
+from app.infra.pubsub import hub
+from app.infra.pubsub.hub import Subscription
+from app.models import Achievement
+from app.read.history import awards_after
+from app.read.shapes import award_as_dict
+
+REPLAY_BATCH = 200
+SETTLE_SECONDS = 5.0
+"""Longest time an award id may stay uncommitted after a higher id became visible."""
+
+
+@dataclass(slots=True)
+class Position:
+    """How far a follower got: the highest id sent and, for the all-learners feed, the
+    ids sent within the settle window (so a late commit below the watermark is caught).
+
+    Plain lists and slots: a web process keeps one per open stream, and a learner's
+    feed never uses ``seen`` or ``marks`` (an empty deque alone is 624 bytes)."""
+
+    sent: int
+    settle: float = 0.0
+    seen: dict[int, float] = field(default_factory=dict)
+    marks: list[tuple[float, int]] = field(default_factory=list)
+
+    def floor(self, now: float) -> int:
+        """Replay from here: the lowest watermark still inside the settle window."""
+        while self.marks and now - self.marks[0][0] > self.settle:
+            self.marks.pop(0)
+        floor = self.marks[0][1] if self.marks else self.sent
+        self.seen = {i: t for i, t in self.seen.items() if i > floor}
+        return floor
+
+    def is_news(self, award_id: int) -> bool:
+        return award_id not in self.seen if self.settle else award_id > self.sent
+
+    def record(self, award_id: int, now: float) -> None:
+        self.sent = max(self.sent, award_id)
+        if self.settle:
+            self.seen[award_id] = now
+
+
+def latest_award_id(user_id: int | None) -> int:
+    query = select(func.coalesce(func.max(Achievement.id), 0))
+    if user_id is not None:
+        query = query.where(Achievement.user_id == user_id)
+    return int(db.session.scalar(query) or 0)
+
+
+def _as_is(award: dict[str, Any] | None) -> dict[str, Any] | None:
+    return award
+
+
+@dataclass(frozen=True, slots=True)
+class Framing:
+    """How a transport wants the items: ``first`` before anything else, then each award
+    (None: a heartbeat) through ``encode``. SSE passes its own, so that ``follow`` is the
+    only generator between the server and the wait: one generator less (its frame, and an
+    interpreter frame on the C stack) saved on every parked stream's greenlet."""
+
+    encode: Callable[[dict[str, Any] | None], Any] = _as_is
+    first: tuple[Any, ...] = ()
+
+
+AS_IS = Framing()
+
+
+def follow(app: Flask, user_id: int | None, after_id: int | None, heartbeat: float,
+           stopped: Callable[[], bool] = lambda: False, *,
+           framing: Framing = AS_IS) -> Iterator[Any]:
+    """Yield award dicts newer than ``after_id`` (None: only new ones), and None as a heartbeat
+    (each through ``framing``).
+
+    Subscribes before reading the starting point, so an award committed in
+    between is caught by the first replay rather than lost.
+    """
+    yield from framing.first
+    subscription = hub(app).subscribe(user_id)
+    poll = hub(app).backend.poll_seconds
+    try:
+        position = _in_app(app, start_position, user_id, after_id)
+        woken = True
+        while not stopped():
+            if woken:
+                for award in replay(app, user_id, position):
+                    yield framing.encode(award)
+            woken = wait_for_news(subscription, min(heartbeat, poll or heartbeat), position)
+            if not woken:
+                woken = poll is not None  # embedded: other processes can't wake us; look
+                yield framing.encode(None)
+    finally:
+        hub(app).unsubscribe(subscription)
+
+
+def start_position(user_id: int | None, after_id: int | None) -> Position:
+    """A learner's feed starts at its watermark. The all-learners feed also looks back
+    over the settle window: without ``after_id`` it marks those awards as already
+    seen (only new ones are wanted); on resume it sends them again, since the client
+    may have missed a late commit among them — that feed is at-least-once on resume,
+    and clients drop repeats by award id."""
+    start = after_id if after_id is not None else latest_award_id(user_id)
+    if user_id is not None:
+        return Position(start)
+    position = Position(start, settle=SETTLE_SECONDS)
+    now = time.monotonic()
+    recent = _recent_ids(start)
+    position.marks.append((now, min(recent, default=start + 1) - 1))
+    if after_id is None:
+        position.seen = dict.fromkeys(recent, now)
+    return position
+
+
+def _recent_ids(upto: int) -> list[int]:
+    """Ids at or below ``upto`` earned within the settle window before award ``upto``."""
+    anchor = db.session.get(Achievement, upto) if upto else None
+    if anchor is None:
+        return []
+    since = anchor.earned_at - timedelta(seconds=SETTLE_SECONDS)
+    query = select(Achievement.id).where(Achievement.id <= upto, Achievement.earned_at >= since)
+    return list(db.session.scalars(query))
+
+
+def replay(app: Flask, user_id: int | None, position: Position) -> Iterator[dict[str, Any]]:
+    """Every live award the follower has not been sent yet, in id order, read in batches."""
+    now = time.monotonic()
+    after_id = position.floor(now)
+    if position.settle:
+        position.marks.append((now, position.sent))
+    while True:
+        batch = _in_app(app, _award_dicts, user_id, after_id)
+        for award in batch:
+            if position.is_news(award["id"]):
+                position.record(award["id"], now)
+                yield award
+        if len(batch) < REPLAY_BATCH:
+            return
+        after_id = batch[-1]["id"]
+
+
+def wait_for_news(subscription: Subscription, heartbeat: float, position: Position) -> bool:
+    """True when a message says there may be an award not sent yet; False after
+    ``heartbeat`` seconds of silence (messages about awards already sent are skipped)."""
+    deadline = time.monotonic() + heartbeat
+    while (remaining := deadline - time.monotonic()) > 0:
+        message = subscription.get(timeout=remaining)
+        if message is None:
+            return False
+        if message.get("resync") or position.is_news(int(message.get("id", 0))):
+            return True
+    return False
+
+
+def _award_dicts(user_id: int | None, after_id: int) -> list[dict[str, Any]]:
+    return [award_as_dict(a) for a in awards_after(user_id, after_id, limit=REPLAY_BATCH)]
+
+
+def _in_app(app: Flask, fn: Callable[..., Any], *args: Any) -> Any:
+    """Each read in its own app context, so no database connection is held while idle,
+    and on a greenlet of its own: SQLAlchemy's deep calls would otherwise leave a
+    parked SSE stream's greenlet holding 4 KB more of frame stack (``app.infra.greenlets``)."""
+    return on_fresh_greenlet(_with_app_context, app, fn, args)
+
+
+def _with_app_context(app: Flask, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    with app.app_context():
+        return fn(*args)

@@ -1,0 +1,37 @@
+"""Course membership as the LMS reports it, and the one question authorization asks of it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from app.errors import InvalidInput, NotFound
+from app.extensions import db
+from app.infra.inserts import insert_ignore
+from app.models import Course, Enrollment, User
+from app.models.enrollment import COURSE_ROLES
+
+
+def enroll(user_id: int, course_key: str, role: str = "learner") -> bool:
+    """Add ``user_id`` to the course as learner or instructor; rerunning changes nothing."""
+    if role not in COURSE_ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(COURSE_ROLES)}",
+                           fields={"role": ["invalid"]})
+    course_id = db.session.scalar(select(Course.id).where(Course.key == course_key))
+    if course_id is None:
+        raise NotFound(f"no course {course_key!r}", fields={"course": ["unknown course"]})
+    if db.session.get(User, user_id) is None:
+        raise NotFound(f"no user {user_id}", fields={"user_id": ["unknown user"]})
+    created = insert_ignore(Enrollment, ["user_id", "course_id"],
+                            {"user_id": user_id, "course_id": course_id, "role": role})
+    db.session.commit()
+    return created
+
+
+def teaches(instructor_id: int, learner_id: int) -> bool:
+    """True when the learner is enrolled in a course the instructor teaches."""
+    staff, pupil = aliased(Enrollment), aliased(Enrollment)
+    query = (select(staff.id).join(pupil, pupil.course_id == staff.course_id)
+             .where(staff.user_id == instructor_id, staff.role == "instructor",
+                    pupil.user_id == learner_id, pupil.role == "learner").limit(1))
+    return db.session.scalar(query) is not None

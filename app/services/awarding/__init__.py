@@ -1,0 +1,1 @@
+"""Detect and award: detection, storing awards once, publishing them, backfill, revocation."""

@@ -1,0 +1,60 @@
+"""Admin revocation of an award, with a reason, and its undo.
+
+A revoked award keeps its row (the audit trail: who, when, why). Learner
+views filter ``revoked_at``; detection never awards it again because the
+unique ``(user_id, dedupe_key)`` row still exists — restoring is the only way
+back. Holder counts follow in the same transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from app.errors import InvalidInput, NotFound
+from app.extensions import db
+from app.models import Achievement
+from app.models.types import utcnow
+from app.services.awarding.stats import add_holders
+
+MAX_REASON = 2000
+log = logging.getLogger(__name__)
+
+
+def revoke_award(award_id: int, reason: str, actor: str) -> Achievement:
+    """Hide an award from the learner; revoking a revoked award changes nothing."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("a reason is required to revoke an award",
+                           fields={"reason": ["required"]})
+    if len(reason) > MAX_REASON:
+        raise InvalidInput("reason is too long", fields={"reason": [f"at most {MAX_REASON}"]})
+    award = _locked(award_id)
+    if award.revoked_at is None:
+        award.revoked_at, award.revoked_reason, award.revoked_by = utcnow(), reason, actor
+        add_holders([(award.dedupe_key, award.achievement_type)], delta=-1)
+        log.info("award %s (%s) revoked by %s: %s", award.id, award.dedupe_key, actor, reason)
+    db.session.commit()
+    return award
+
+
+def restore_award(award_id: int, actor: str) -> Achievement:
+    """Make a revoked award visible again (silently: it was celebrated when earned)."""
+    award = _locked(award_id)
+    if award.revoked_at is not None:
+        award.revoked_at, award.revoked_reason, award.revoked_by = None, None, None
+        add_holders([(award.dedupe_key, award.achievement_type)], delta=1)
+        log.info("award %s (%s) restored by %s", award.id, award.dedupe_key, actor)
+    db.session.commit()
+    return award
+
+
+def _locked(award_id: int) -> Achievement:
+    query = (select(Achievement).where(Achievement.id == award_id).with_for_update()
+             .execution_options(populate_existing=True))
+    award = db.session.scalar(query)
+    if award is None:
+        db.session.rollback()
+        raise NotFound(f"no achievement {award_id}")
+    return award
