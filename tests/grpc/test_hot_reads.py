@@ -25,7 +25,7 @@ from app.read.history import HistoryFilter, history_ids, list_achievements
 from app.read.summary import CachedSummaries, learner_summary, level_keys
 from app.read.summary_facts import learner_version
 from app.services.awarding.revocation import restore_award, revoke_award
-from tests.achievements.conftest import award, record
+from tests.services.awarding.conftest import award, record
 from tests.integration.conftest import pg_app_context
 from tests.support.catalog import build_catalog
 from tests.support.outages import terminate_connections

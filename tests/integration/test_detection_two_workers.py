@@ -14,7 +14,7 @@ from app.models import Achievement, AchievementStat, ProgressEvent
 from app.services.accounts import create_user
 from app.services.catalog import import_catalog
 from app.services.recording import ProgressInput, record_progress
-from tests.achievements.oracle import DEFAULT_RULES, Event, expected_awards
+from tests.services.awarding.oracle import DEFAULT_RULES, Event, expected_awards
 from tests.support.services import wait_for
 
 START = datetime(2024, 3, 25, 20, tzinfo=UTC)  # across Europe's DST change

@@ -22,7 +22,7 @@ from app.infra.caches.catalog import clear_cache
 from app.models import AssessmentAttempt, ModuleCompletion, ProgressEvent
 from app.services.recording import ProgressInput, record_progress
 from tests.integration.conftest import pg_app_context
-from tests.progress.test_record_progress import (  # noqa: F401 (run again on PostgreSQL)
+from tests.services.recording.test_record_progress import (  # noqa: F401 (run again on PostgreSQL)
     completed,
     count,
     test_ancient_or_future_timestamps_are_invalid,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from app.domain.types import achievement_types
 from app.read.summary import current_run, learner_summary
 from app.services.awarding.revocation import revoke_award
-from tests.achievements.conftest import award, record
+from tests.services.awarding.conftest import award, record
 
 NOW = datetime(2024, 5, 10, 12, tzinfo=UTC)
 

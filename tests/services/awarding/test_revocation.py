@@ -10,7 +10,7 @@ from app.errors import InvalidInput, NotFound
 from app.read.history import HistoryFilter, list_achievements
 from app.read.summary import learner_summary
 from app.services.awarding.revocation import restore_award, revoke_award
-from tests.achievements.conftest import award, award_keys, record
+from tests.services.awarding.conftest import award, award_keys, record
 
 WHEN = datetime(2024, 5, 1, 9, tzinfo=UTC)
 

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import Achievement, ProgressEvent
 from app.services.awarding import detection
 from app.services.recording import ProgressInput, record_progress
-from tests.achievements.conftest import award_keys
+from tests.services.awarding.conftest import award_keys
 
 
 def queued(monkeypatch, user_id: int, module: str) -> int:

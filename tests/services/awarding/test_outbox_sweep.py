@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import ProgressEvent
 from app.models.types import utcnow
 from app.services.recording import ProgressInput, record_progress
-from tests.achievements.conftest import award_keys
+from tests.services.awarding.conftest import award_keys
 
 
 def lost_enqueue(monkeypatch, user_id: int, module: str) -> int:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.achievements.conftest import award_keys, record
+from tests.services.awarding.conftest import award_keys, record
 
 
 def utc(*parts: int) -> datetime:

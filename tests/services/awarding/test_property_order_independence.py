@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from app.services.accounts import create_user
 from app.services.catalog import import_catalog
-from tests.achievements.conftest import award_keys, record
-from tests.achievements.oracle import Event, expected_awards, leaves
+from tests.services.awarding.conftest import award_keys, record
+from tests.services.awarding.oracle import Event, expected_awards, leaves
 
 ZONES = ["UTC", "Europe/Berlin", "America/Los_Angeles", "Pacific/Auckland", "Asia/Kolkata"]
 MAX_SCORES = [1, 3, 10, 7.5, 30]
