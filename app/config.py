@@ -93,6 +93,12 @@ class Config:
     DB_POOL_SIZE: int = 10  # ORM connections kept per process (PostgreSQL)
     DB_MAX_OVERFLOW: int = 20  # opened beyond that under load, closed when returned
     RULES: dict[str, Any] = field(default_factory=dict)
+    # The base of every public id (Open Badges) and of the default xAPI activity IRIs.
+    PUBLIC_URL: str = "http://127.0.0.1:5000"
+    ISSUER_NAME: str = "Learner achievements"
+    ISSUER_EMAIL: str = "badges@example.com"
+    ISSUER_URL: str | None = None  # the issuer's home page; PUBLIC_URL when unset
+    SIGNING_KEY_FILE: str | None = None  # PEM private key; unset: one is made once and stored
     SESSION_COOKIE_SECURE: bool = False
     TESTING: bool = False
     WTF_CSRF_ENABLED: bool = True
@@ -127,6 +133,11 @@ class Config:
             WORKER_CONCURRENCY=int(_env("WORKER_CONCURRENCY", "") or defaults.WORKER_CONCURRENCY),
             DB_PRE_PING=_env_bool("DB_PRE_PING", False),
             RULES=_env_json("RULES"),
+            PUBLIC_URL=(_env("PUBLIC_URL", defaults.PUBLIC_URL) or "").rstrip("/"),
+            ISSUER_NAME=_env("ISSUER_NAME", defaults.ISSUER_NAME) or defaults.ISSUER_NAME,
+            ISSUER_EMAIL=_env("ISSUER_EMAIL", defaults.ISSUER_EMAIL) or defaults.ISSUER_EMAIL,
+            ISSUER_URL=_env("ISSUER_URL"),
+            SIGNING_KEY_FILE=_env("SIGNING_KEY_FILE"),
             SESSION_COOKIE_SECURE=_env_bool("SESSION_COOKIE_SECURE", False),
         )
 
