@@ -6,6 +6,7 @@ from app.models.enrollment import Enrollment
 from app.models.login_failure import LoginFailure
 from app.models.progress import AssessmentAttempt, ModuleCompletion, ProgressEvent
 from app.models.user import ServiceToken, User
+from app.models.xapi import XapiStatement
 
 __all__ = [
     "Achievement",
@@ -22,4 +23,5 @@ __all__ = [
     "ServiceToken",
     "Unit",
     "User",
+    "XapiStatement",
 ]

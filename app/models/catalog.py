@@ -11,7 +11,14 @@ from app.extensions import db
 from app.models.types import UTCDateTime, utcnow
 
 
-class Course(db.Model):
+class XapiActivity:
+    """An optional xAPI activity IRI naming the entity (unique per kind); unset, the
+    default ``PUBLIC_URL/xapi/activities/<kind>/<key>`` names it (app.domain.xapi)."""
+
+    activity_id: Mapped[str | None] = mapped_column(String(2048), unique=True, index=True)
+
+
+class Course(XapiActivity, db.Model):
     __tablename__ = "courses"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -20,7 +27,7 @@ class Course(db.Model):
     units: Mapped[list[Unit]] = relationship(back_populates="course", order_by="Unit.position")
 
 
-class Unit(db.Model):
+class Unit(XapiActivity, db.Model):
     __tablename__ = "units"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,7 +39,7 @@ class Unit(db.Model):
     modules: Mapped[list[Module]] = relationship(back_populates="unit", order_by="Module.position")
 
 
-class Module(db.Model):
+class Module(XapiActivity, db.Model):
     __tablename__ = "modules"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,7 +50,7 @@ class Module(db.Model):
     unit: Mapped[Unit] = relationship(back_populates="modules")
 
 
-class Assessment(db.Model):
+class Assessment(XapiActivity, db.Model):
     """Belongs to exactly one course, unit or module."""
 
     __tablename__ = "assessments"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
+from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
@@ -16,11 +18,23 @@ ROLES = (LEARNER_ROLE, "instructor", "admin")
 SCOPES = ("progress:write", "achievements:read", "achievements:admin")
 
 
+def mbox_sha1sum(email: str) -> str:
+    """xAPI's ``mbox_sha1sum`` of an address: the SHA-1 of its ``mailto:`` IRI."""
+    return hashlib.sha1(f"mailto:{email}".encode()).hexdigest()
+
+
+def _sha1_of_email(context: Any) -> str:
+    return mbox_sha1sum(context.get_current_parameters()["email"])
+
+
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
+    # So an xAPI actor known only by mbox_sha1sum finds its learner by index.
+    mbox_sha1sum: Mapped[str | None] = mapped_column(String(40), index=True,
+                                                     default=_sha1_of_email)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default="learner")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
