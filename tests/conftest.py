@@ -15,6 +15,8 @@ from app.extensions import db
 from app.models import User
 from app.services.accounts import create_token, create_user
 from tests.support.catalog import build_catalog
+from tests.support.databases import DATABASES, pg_app_context
+from tests.support.services import fresh_database
 
 
 def embedded_config(tmp_path: Path, **overrides: object) -> Config:
@@ -25,8 +27,28 @@ def embedded_config(tmp_path: Path, **overrides: object) -> Config:
     return config
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked ``both_databases`` runs on SQLite and again on PostgreSQL."""
+    if metafunc.definition.get_closest_marker("both_databases") and \
+            "app" in metafunc.fixturenames:
+        metafunc.parametrize("app", DATABASES, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def shared_pg_url() -> Iterator[str]:
+    """One migrated PostgreSQL database for the run's ``both_databases`` tests."""
+    with fresh_database() as url:
+        yield url
+
+
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
+def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
+    """The app in its context: the embedded SQLite file, or PostgreSQL when parametrized."""
+    if getattr(request, "param", "sqlite") == "postgresql":
+        with pg_app_context(request.getfixturevalue("shared_pg_url")) as application:
+            application.config["WTF_CSRF_ENABLED"] = False
+            yield application
+        return
     application = create_app(embedded_config(tmp_path))
     application.config["WTF_CSRF_ENABLED"] = False
     with application.app_context():

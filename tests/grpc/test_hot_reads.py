@@ -26,8 +26,8 @@ from app.read.summary import CachedSummaries, learner_summary, level_keys
 from app.read.summary_facts import learner_version
 from app.services.awarding.revocation import restore_award, revoke_award
 from tests.services.awarding.conftest import award, record
-from tests.integration.conftest import pg_app_context
 from tests.support.catalog import build_catalog
+from tests.support.databases import pg_app_context
 from tests.support.outages import terminate_connections
 from tests.support.services import module_database  # noqa: F401 (fixture pg_url)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from flask import Flask
 from app import create_app
 from app.config import Config
 from app.extensions import db
+from tests.support.databases import truncate_all
 from tests.support.services import Worker, fresh_database, redis_settings
 
 pytestmark = pytest.mark.integration
@@ -70,17 +70,6 @@ def start_worker(service_settings: dict[str, str]) -> Iterator[Callable[..., Wor
         worker.stop()
 
 
-@contextmanager
-def pg_app_context(url: str) -> Iterator[Flask]:
-    """An app on this PostgreSQL database (tasks eager, in-process pub/sub) in its context;
-    tables emptied afterwards."""
-    application = create_app(Config(DATABASE_URL=url, SECRET_KEY="test", TESTING=True))
-    with application.app_context():
-        yield application
-        db.session.remove()
-    truncate_all(url)
-
-
 def forget_detection_gate(settings: dict[str, str]) -> None:
     """Learner ids restart with the tables, so this run's detection-gate keys go with them:
     a key a test left set (its worker stopped first) would make the next test's learner
@@ -91,16 +80,6 @@ def forget_detection_gate(settings: dict[str, str]) -> None:
     keys = list(client.scan_iter(f"{settings['CHANNEL_PREFIX']}:detect-waiting:*"))
     if keys:
         client.delete(*keys)
-
-
-def truncate_all(url: str) -> None:
-    import psycopg
-
-    tables = ("achievements, achievement_stats, assessment_attempts, module_completions, "
-              "progress_events, "
-              "service_tokens, assessments, modules, units, courses, users")
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
 
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"

@@ -1,6 +1,6 @@
 """Recording on PostgreSQL, where an event and its fact are stored by one statement
-(app.services.recording.store): the embedded database's tests, run again here, and what only
-this path does (autocommit, a retried statement, concurrent duplicates).
+(app.infra.event_rows): what only this path does (autocommit, a retried statement, concurrent
+duplicates). The behaviour both databases share is tested on both in tests/services/recording.
 
 The ``app`` fixture is overridden with an app on a fresh PostgreSQL database
 (tasks eager), so every fixture built on it serves that database.
@@ -14,26 +14,13 @@ from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
 
-from app.errors import NotFound
 from app.extensions import db
 from app.infra.caches.catalog import clear_cache
-from app.models import AssessmentAttempt, ModuleCompletion, ProgressEvent
-from app.services.recording import ProgressInput, record_progress
-from tests.integration.conftest import pg_app_context
-from tests.services.recording.test_record_progress import (  # noqa: F401 (run again on PostgreSQL)
-    completed,
-    count,
-    test_ancient_or_future_timestamps_are_invalid,
-    test_records_event_and_completion_and_awards_eagerly,
-    test_same_key_other_body_conflicts,
-    test_same_key_same_body_stores_nothing_new,
-    test_score_above_max_is_invalid,
-    test_unknown_module_is_invalid_and_stores_nothing,
-    test_unknown_user_is_not_found,
-)
-from tests.support.catalog import build_catalog
+from app.models import ModuleCompletion, ProgressEvent
+from app.services.recording import record_progress
+from tests.services.recording.test_record_progress import completed, count
+from tests.support.databases import pg_app_context
 from tests.support.outages import terminate_connections
 from tests.support.services import module_database  # noqa: F401 (fixture pg_url)
 
@@ -46,43 +33,6 @@ def app(pg_url: str) -> Iterator[Flask]:
     with pg_app_context(pg_url) as application:
         yield application
     clear_cache()
-
-
-def test_the_event_and_its_completion_are_one_committed_row_each(catalog, learner) -> None:
-    event = record_progress(ProgressInput(user_id=learner.id, kind="module_completed",
-                                          occurred_at=WHEN, idempotency_key="k",
-                                          module="c1-u1-m1")).event
-    stored = db.session.get(ProgressEvent, event.id)
-    assert stored is not None and stored.payload == {"module": "c1-u1-m1"}
-    assert (stored.occurred_at, stored.source, stored.processed_at is None) == (WHEN, "api", False)
-    completion = db.session.scalar(select(ModuleCompletion))
-    assert (completion.event_id, completion.completed_at) == (event.id, WHEN)
-
-
-def test_an_assessment_score_stores_its_attempt(app, learner) -> None:
-    build_catalog("c2", assessments=[{"key": "q", "title": "Q", "max_score": 10,
-                                      "required": True}])
-    event = record_progress(ProgressInput(
-        user_id=learner.id, kind="assessment_scored", occurred_at=WHEN, idempotency_key="k",
-        assessment="q", score=7)).event
-    attempt = db.session.scalar(select(AssessmentAttempt))
-    assert (attempt.event_id, attempt.score, attempt.occurred_at) == (event.id, 7.0, WHEN)
-    assert db.session.get(ProgressEvent, event.id).payload == {"assessment": "q", "score": 7.0}
-
-
-def test_an_activity_stores_the_event_alone(app, learner) -> None:
-    record_progress(ProgressInput(user_id=learner.id, kind="activity", occurred_at=WHEN,
-                                  idempotency_key="k"))
-    assert count(ProgressEvent) == 1
-    assert count(ModuleCompletion) == count(AssessmentAttempt) == 0
-
-
-def test_an_unknown_learner_stores_nothing_for_any_kind(catalog) -> None:
-    for kind, extra in (("module_completed", {"module": "c1-u1-m1"}), ("activity", {})):
-        with pytest.raises(NotFound):
-            record_progress(ProgressInput(user_id=999, kind=kind, occurred_at=None,
-                                          idempotency_key="k", **extra))
-    assert count(ProgressEvent) == count(ModuleCompletion) == 0
 
 
 def test_a_dropped_connection_is_retried_and_the_event_stored_once(pg_url, catalog,

@@ -17,8 +17,8 @@ from app.models import Achievement, AchievementStat, User
 from app.services.awarding import backfill as backfill_module
 from app.services.awarding.backfill import BackfillReport, backfill
 from tests.services.awarding.conftest import award_keys, record
-from tests.integration.conftest import pg_app_context
 from tests.support.catalog import build_catalog
+from tests.support.databases import pg_app_context
 from tests.support.services import module_database  # noqa: F401 (fixture pg_url)
 
 DAY = datetime(2024, 5, 1, 9, tzinfo=UTC)

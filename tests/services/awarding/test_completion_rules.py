@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.domain.registry import evaluate
 from app.domain.state import (
     AssessmentInfo,
@@ -11,6 +13,8 @@ from app.domain.state import (
     ModuleInfo,
     UnitInfo,
 )
+
+pytestmark = pytest.mark.both_databases  # detection's SQL differs per dialect
 
 
 def catalog(*required: AssessmentInfo) -> CatalogView:

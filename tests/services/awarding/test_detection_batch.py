@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -9,6 +10,8 @@ from app.models import Achievement, ProgressEvent
 from app.services.awarding import detection
 from app.services.recording import ProgressInput, record_progress
 from tests.services.awarding.conftest import award_keys
+
+pytestmark = pytest.mark.both_databases  # detection's SQL differs per dialect
 
 
 def queued(monkeypatch, user_id: int, module: str) -> int:

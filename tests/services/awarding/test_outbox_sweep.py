@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from app.extensions import db
@@ -11,6 +12,8 @@ from app.models import ProgressEvent
 from app.models.types import utcnow
 from app.services.recording import ProgressInput, record_progress
 from tests.services.awarding.conftest import award_keys
+
+pytestmark = pytest.mark.both_databases  # detection's SQL differs per dialect
 
 
 def lost_enqueue(monkeypatch, user_id: int, module: str) -> int:

@@ -12,6 +12,9 @@ from app.read.summary import learner_summary
 from app.services.awarding.revocation import restore_award, revoke_award
 from tests.services.awarding.conftest import award, award_keys, record
 
+pytestmark = pytest.mark.both_databases  # detection's SQL differs per dialect
+
+
 WHEN = datetime(2024, 5, 1, 9, tzinfo=UTC)
 
 

@@ -16,6 +16,9 @@ from app.domain.state import (
     UnitInfo,
 )
 
+pytestmark = pytest.mark.both_databases  # detection's SQL differs per dialect
+
+
 
 def courses(n: int, modules_per_course: int = 1) -> CatalogView:
     """``n`` one-unit courses c<i> with modules c<i>-m<j>."""

@@ -8,6 +8,9 @@ import pytest
 
 from tests.services.awarding.conftest import award_keys, record
 
+pytestmark = pytest.mark.both_databases  # detection's SQL differs per dialect
+
+
 
 def utc(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=UTC)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from app.domain.types import achievement_types
 from app.read.summary import current_run, learner_summary
 from app.services.awarding.revocation import revoke_award
 from tests.services.awarding.conftest import award, record
+
+pytestmark = pytest.mark.both_databases  # detection's SQL differs per dialect
 
 NOW = datetime(2024, 5, 10, 12, tzinfo=UTC)
 

@@ -1,4 +1,5 @@
-"""The progress service: validation, idempotency and the outbox row."""
+"""The progress service: validation, idempotency and the outbox row, on both databases
+(recording takes one statement on PostgreSQL and a transaction on SQLite: app.infra.event_rows)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,12 @@ from sqlalchemy import func, select
 
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
-from app.models import Achievement, ModuleCompletion, ProgressEvent
+from app.models import Achievement, AssessmentAttempt, ModuleCompletion, ProgressEvent
 from app.services.recording import ProgressInput, record_progress
+from tests.support.catalog import build_catalog
+
+pytestmark = pytest.mark.both_databases
+WHEN = datetime(2024, 5, 1, 12, tzinfo=UTC)
 
 
 def completed(user_id: int, module: str, key: str = "k1", **extra) -> ProgressInput:
@@ -65,8 +70,6 @@ def test_ancient_or_future_timestamps_are_invalid(catalog, learner, when) -> Non
 
 
 def test_score_above_max_is_invalid(app, learner) -> None:
-    from tests.support.catalog import build_catalog
-
     build_catalog("c2", assessments=[{"key": "q", "title": "Q", "max_score": 10,
                                       "required": True}])
     data = ProgressInput(user_id=learner.id, kind="assessment_scored", occurred_at=None,
@@ -74,3 +77,40 @@ def test_score_above_max_is_invalid(app, learner) -> None:
     with pytest.raises(InvalidInput):
         record_progress(data)
     assert count(ProgressEvent) == 0
+
+
+def test_the_event_and_its_completion_are_one_committed_row_each(catalog, learner) -> None:
+    event = record_progress(ProgressInput(user_id=learner.id, kind="module_completed",
+                                          occurred_at=WHEN, idempotency_key="k",
+                                          module="c1-u1-m1")).event
+    stored = db.session.get(ProgressEvent, event.id)
+    assert stored is not None and stored.payload == {"module": "c1-u1-m1"}
+    assert (stored.occurred_at, stored.source, stored.processed_at is None) == (WHEN, "api", False)
+    completion = db.session.scalar(select(ModuleCompletion))
+    assert (completion.event_id, completion.completed_at) == (event.id, WHEN)
+
+
+def test_an_assessment_score_stores_its_attempt(app, learner) -> None:
+    build_catalog("c2", assessments=[{"key": "q", "title": "Q", "max_score": 10,
+                                      "required": True}])
+    event = record_progress(ProgressInput(
+        user_id=learner.id, kind="assessment_scored", occurred_at=WHEN, idempotency_key="k",
+        assessment="q", score=7)).event
+    attempt = db.session.scalar(select(AssessmentAttempt))
+    assert (attempt.event_id, attempt.score, attempt.occurred_at) == (event.id, 7.0, WHEN)
+    assert db.session.get(ProgressEvent, event.id).payload == {"assessment": "q", "score": 7.0}
+
+
+def test_an_activity_stores_the_event_alone(app, learner) -> None:
+    record_progress(ProgressInput(user_id=learner.id, kind="activity", occurred_at=WHEN,
+                                  idempotency_key="k"))
+    assert count(ProgressEvent) == 1
+    assert count(ModuleCompletion) == count(AssessmentAttempt) == 0
+
+
+def test_an_unknown_learner_stores_nothing_for_any_kind(catalog) -> None:
+    for kind, extra in (("module_completed", {"module": "c1-u1-m1"}), ("activity", {})):
+        with pytest.raises(NotFound):
+            record_progress(ProgressInput(user_id=999, kind=kind, occurred_at=None,
+                                          idempotency_key="k", **extra))
+    assert count(ProgressEvent) == count(ModuleCompletion) == 0
