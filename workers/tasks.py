@@ -35,14 +35,16 @@ def evaluate_progress_event(self, event_id: int,  # type: ignore[no-untyped-def]
 
 @celery.task(name="achievements.sweep_outbox")
 def sweep_outbox() -> int:
-    """Re-enqueue progress events left unprocessed and re-publish unpublished awards."""
+    """Re-enqueue progress events left unprocessed, re-publish unpublished awards, and
+    record the events of xAPI statements a crash left matched but unrecorded."""
     from flask import current_app
 
     from app.services.awarding.publishing import republish_pending
     from app.services.recording.outbox import sweep
+    from app.services.xapi import record_due
 
     age = current_app.config["ACHIEVEMENTS_CONFIG"].OUTBOX_SWEEP_AGE_SECONDS
-    return sweep(age) + republish_pending(age)
+    return sweep(age) + republish_pending(age) + record_due(age)
 
 
 @task_received.connect

@@ -33,8 +33,12 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(demo)
     from app.cli.achievements import achievements_cli
+    from app.cli.keys import keys_cli
+    from app.cli.xapi import xapi_cli
 
     app.cli.add_command(achievements_cli)
+    app.cli.add_command(keys_cli)
+    app.cli.add_command(xapi_cli)
 
 
 def _fail(exc: DomainError) -> click.ClickException:

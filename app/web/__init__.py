@@ -23,6 +23,7 @@ API_SETTINGS = {
     "OPENAPI_REDOC_PATH": "docs",
     "OPENAPI_REDOC_URL": "https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js",
 }
+XAPI_PREFIX = "/xapi/"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -33,12 +34,14 @@ def init_web(app: Flask) -> None:
     from app.web.api import register_api
     from app.web.auth import bp as auth_bp
     from app.web.pages import bp as pages_bp
+    from app.web.xapi import register_xapi
 
     # Errors are documented per operation as problem+json (app.web.api.docs), not as
     # flask-smorest's generic JSON error.
     extensions.api.DEFAULT_ERROR_RESPONSE_NAME = None
     extensions.api.init_app(app)
     register_api(extensions.api)
+    register_xapi(extensions.api)
     app.register_blueprint(auth_bp)
     app.register_blueprint(pages_bp)
     register_problem_handlers(app)
@@ -70,6 +73,8 @@ def _csrf_unless_bearer() -> None:
     """
     if request.method in SAFE_METHODS or not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
+    if request.path.startswith(XAPI_PREFIX):
+        return  # only a service token authenticates there, never the session cookie
     if _is_api(request.path) and (_has_bearer() or not current_user.is_authenticated):
         return  # no cookie authenticates this call: it is a bearer call or a 401
     extensions.csrf.protect()

@@ -12,6 +12,7 @@ from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.models import User
 from app.models.user import ROLES
+from app.services.xapi import match_learner
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("timing-equaliser")
@@ -39,6 +40,7 @@ def create_user(email: str, password: str, role: str = "learner", timezone: str 
                 timezone=validate_timezone(timezone))
     db.session.add(user)
     db.session.commit()
+    match_learner(user.id, user.email, user.mbox_sha1sum)  # xAPI statements waiting for them
     return user
 
 

@@ -14,6 +14,10 @@ from sqlalchemy import select
 from app.errors import InvalidInput
 from app.extensions import db
 from app.models import Assessment, Course, Module, Unit
+from app.services.xapi import match_activities
+
+KINDS = {Course: "course", Unit: "unit", Module: "module", Assessment: "assessment"}
+MAX_IRI_LENGTH = 2048
 
 
 @dataclass
@@ -22,6 +26,8 @@ class ImportReport:
         ("courses", "units", "modules", "assessments"), 0))
     updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(
         ("courses", "units", "modules", "assessments"), 0))
+    # (kind, key, activity_id) of every entry: xAPI statements waiting for one are matched.
+    activities: list[tuple[str, str, str | None]] = field(default_factory=list)
 
     def summary(self) -> str:
         parts = [f"{kind}: {self.created[kind]} created, {self.updated[kind]} updated"
@@ -30,12 +36,17 @@ class ImportReport:
 
 
 def import_catalog(document: dict[str, Any]) -> ImportReport:
-    """Upsert the document in one transaction: a bad entry anywhere stores nothing."""
+    """Upsert the document in one transaction: a bad entry anywhere stores nothing.
+
+    After the commit, xAPI statements that were waiting for an imported entry
+    become their progress events.
+    """
     courses = _require_list(document, "courses", "document")
     report = ImportReport()
     for position, course in enumerate(courses):
         _import_course(course, position, report)
     db.session.commit()
+    match_activities(report.activities)
     return report
 
 
@@ -73,6 +84,8 @@ def _upsert(model: Any, data: dict[str, Any], report: ImportReport, kind: str,
     key, title = data.get("key"), data.get("title")
     if not isinstance(key, str) or not key or not isinstance(title, str):
         raise InvalidInput(f"every {kind[:-1]} needs a string key and title: {data!r:.120}")
+    values["activity_id"] = _activity_id(data, key)
+    report.activities.append((KINDS[model], key, values["activity_id"]))
     row = db.session.scalar(select(model).where(model.key == key))
     if row is None:
         row = model(key=key)
@@ -83,6 +96,17 @@ def _upsert(model: Any, data: dict[str, Any], report: ImportReport, kind: str,
     for name, value in {"title": title, **values}.items():
         setattr(row, name, value)
     return row
+
+
+def _activity_id(data: dict[str, Any], key: str) -> str | None:
+    """The entry's xAPI activity IRI, if it names one (absolute: a scheme, then a colon)."""
+    iri = data.get("activity_id")
+    if iri is None:
+        return None
+    if not isinstance(iri, str) or ":" not in iri or len(iri) > MAX_IRI_LENGTH or " " in iri:
+        raise InvalidInput(f"{key}: activity_id must be an absolute IRI",
+                           fields={"activity_id": ["must be an absolute IRI"]})
+    return iri
 
 
 def _require_list(data: Any, name: str, where: str, optional: bool = False) -> list[Any]:

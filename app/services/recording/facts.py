@@ -59,7 +59,7 @@ def _check_common(data: ProgressInput) -> None:
     if not data.idempotency_key or len(data.idempotency_key) > MAX_KEY_LENGTH:
         errors["idempotency_key"] = [f"required, at most {MAX_KEY_LENGTH} characters"]
     if data.occurred_at is not None:
-        errors.update(_time_errors(data.occurred_at))
+        errors.update(time_errors(data.occurred_at))
     if errors:
         raise InvalidInput("the progress event is invalid", fields=errors)
 
@@ -75,7 +75,9 @@ def unknown_user(user_id: int) -> NotFound:
     return NotFound(f"no user {user_id}", fields={"user_id": ["unknown user"]})
 
 
-def _time_errors(occurred_at: datetime) -> dict[str, list[str]]:
+def time_errors(occurred_at: datetime) -> dict[str, list[str]]:
+    """Why ``occurred_at`` cannot be recorded (by field), or nothing; xAPI checks a
+    statement's timestamp with it before storing the statement."""
     if occurred_at.tzinfo is None:
         return {"occurred_at": ["must carry a UTC offset"]}
     if occurred_at < EARLIEST:

@@ -1,0 +1,163 @@
+"""Take statements in: validate, store all or none, then record the events they become.
+
+The statement id is the idempotency key: the same id with the same statement
+stores nothing new, with another statement it is a 409. An array is checked
+whole before anything is written and stored in one transaction. Each stored
+statement becomes at most one progress event, recorded after that commit
+through ``app.services.recording`` (detection, the outbox and the gate as for
+any event); one left ``due`` by a crash in between is recorded by the sweep.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from app.domain.xapi import StatementError, fingerprint, occurred_at
+from app.errors import Conflict, InvalidInput
+from app.extensions import db
+from app.models.types import utcnow
+from app.models.xapi import DUE, XapiStatement
+from app.services.recording.facts import time_errors
+from app.services.xapi.lookup import activities, learners
+from app.services.xapi.plan import Pending, Plan, keys_of, plan, record_events
+from app.services.xapi.schema import check_statements, invalid
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A checked statement, ready to store; ``at`` labels it in errors (``$[3]``)."""
+
+    id: str
+    body: dict[str, Any]
+    hash: str
+    actor_key: str | None
+    iri: str | None
+    occurred_at: datetime | None
+    at: str
+
+
+def store_statements(statements: list[Any], source: str, *, in_array: bool,
+                     statement_id: str | None = None) -> list[str]:
+    """Store ``statements`` from the caller ``source`` (all or none); their ids, in order.
+
+    ``statement_id`` is the id a PUT names (the body may repeat it, never contradict it).
+    """
+    check_statements(statements, in_array)
+    incoming = [_incoming(body, f"$[{i}]" if in_array else "$", statement_id)
+                for i, body in enumerate(statements)]
+    _unique_ids(incoming)
+    plans = _plans(incoming)
+    stored_at = utcnow()
+    fresh = _store(incoming, plans, source, stored_at)
+    record_events([_pending(item, plans[item.id], source, stored_at)
+                   for item in incoming if item.id in fresh and plans[item.id].state == DUE])
+    return [item.id for item in incoming]
+
+
+def _incoming(body: dict[str, Any], at: str, statement_id: str | None) -> Incoming:
+    given = body.get("id")
+    if statement_id is not None and given is not None and given.lower() != statement_id:
+        raise invalid(f"{at}.id", "differs from the statementId parameter")
+    ident = (given or statement_id or str(uuid.uuid4())).lower()
+    actor, iri = keys_of(body)
+    when = _occurred_at(body, at)
+    return Incoming(ident, body, fingerprint(body), actor, iri, when, at)
+
+
+def _occurred_at(body: dict[str, Any], at: str) -> datetime | None:
+    try:
+        when = occurred_at(body)
+    except StatementError as exc:
+        raise invalid(at + exc.field[1:], exc.message) from exc
+    if when is not None and (errors := time_errors(when)):
+        raise invalid(f"{at}.timestamp", next(iter(errors.values()))[0])
+    return when
+
+
+def _unique_ids(incoming: list[Incoming]) -> None:
+    seen: set[str] = set()
+    for item in incoming:
+        if item.id in seen:
+            raise invalid(f"{item.at}.id", "repeats the id of another statement in the array")
+        seen.add(item.id)
+
+
+def _plans(incoming: list[Incoming]) -> dict[str, Plan]:
+    users = learners(item.actor_key for item in incoming)
+    found = activities(item.iri for item in incoming)
+    plans = {}
+    for item in incoming:
+        try:
+            plans[item.id] = plan(item.body, users.get(item.actor_key or ""), item.iri, found)
+        except StatementError as exc:
+            raise invalid(item.at + exc.field[1:], exc.message) from exc
+    return plans
+
+
+def _store(incoming: list[Incoming], plans: dict[str, Plan], source: str,
+           stored_at: datetime) -> set[str]:
+    """Insert the statements not stored yet, in one transaction; their ids.
+
+    A concurrent request storing one of the ids first makes the insert fail:
+    the whole batch is then checked again against what that request stored.
+    """
+    for _attempt in range(2):
+        fresh = _new_ids(incoming)
+        rows = [_row(item, plans[item.id], source, stored_at)
+                for item in incoming if item.id in fresh]
+        try:
+            if rows:
+                db.session.execute(insert(XapiStatement), rows)
+            db.session.commit()
+            return fresh
+        except IntegrityError:
+            db.session.rollback()
+    raise Conflict("statements with these ids are being stored concurrently; retry")
+
+
+def _new_ids(incoming: list[Incoming]) -> set[str]:
+    """Ids not stored yet; a stored id with another statement is a 409 for the whole batch."""
+    ids = [item.id for item in incoming]
+    query = select(XapiStatement.id, XapiStatement.body_hash).where(XapiStatement.id.in_(ids))
+    stored = {ident: digest for ident, digest in db.session.execute(query)}
+    for item in incoming:
+        if item.id in stored and stored[item.id] != item.hash:
+            db.session.rollback()
+            raise Conflict(f"statement {item.id} was already stored with other content",
+                           fields={f"{item.at}.id": ["already stored with other content"]})
+    return set(ids) - set(stored)
+
+
+def _row(item: Incoming, step: Plan, source: str, stored_at: datetime) -> dict[str, Any]:
+    return {"id": item.id, "body": item.body, "body_hash": item.hash, "source": source,
+            "actor_key": item.actor_key, "activity_iri": item.iri, "state": step.state,
+            "progress_event_id": None, "note": step.note, "stored_at": stored_at}
+
+
+def _pending(item: Incoming, step: Plan, source: str, stored_at: datetime) -> Pending:
+    assert step.user_id is not None and step.event is not None
+    return Pending(item.id, source, item.occurred_at or stored_at, step.user_id, step.event)
+
+
+def get_statement(statement_id: str) -> dict[str, Any] | None:
+    """The statement as received, plus the ``id`` and ``stored`` an LRS sets; None if unknown."""
+    row = db.session.get(XapiStatement, statement_id.lower())
+    if row is None:
+        return None
+    stored = row.stored_at.isoformat().replace("+00:00", "Z")
+    return {**row.body, "id": row.id, "stored": stored}
+
+
+def check_statement_id(value: str | None) -> str:
+    """A ``statementId`` parameter as stored (lowercase); 400 unless it is a UUID."""
+    try:
+        return str(uuid.UUID(value or ""))
+    except ValueError as exc:
+        raise InvalidInput("statementId must be a UUID",
+                           fields={"statementId": ["must be a UUID"]}) from exc

@@ -1,0 +1,59 @@
+"""Statements checked against the xAPI 1.0.3 statement rules, kept as a JSON Schema.
+
+The rules live in ``statement.schema.json`` beside this module and are applied
+by the ``jsonschema`` package, so the checks are the schema's, not code's. An
+error names the field by its JSON path (``$[2].actor.mbox`` in an array).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from app.errors import InvalidInput
+
+SCHEMA_PATH = Path(__file__).with_name("statement.schema.json")
+NAMES_A_PROPERTY = {"required": "is required",
+                    "additionalProperties": "is not a property xAPI defines here"}
+
+
+@cache
+def validator() -> Draft202012Validator:
+    schema = json.loads(SCHEMA_PATH.read_text())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def check_statements(statements: list[Any], in_array: bool) -> None:
+    """Raise InvalidInput naming the first field of the first statement that breaks a rule."""
+    for index, statement in enumerate(statements):
+        error = best_match(validator().iter_errors(statement))
+        if error is not None:
+            raise invalid(_path(error, index if in_array else None), _message(error))
+
+
+def invalid(field: str, message: str) -> InvalidInput:
+    return InvalidInput(f"invalid statement: {field} {message}", fields={field: [message]})
+
+
+def _path(error: ValidationError, index: int | None) -> str:
+    path = error.json_path
+    if error.validator in NAMES_A_PROPERTY:  # name the property itself, not its parent
+        quoted = str(error.message).split("'")
+        path = f"{path}.{quoted[1]}" if len(quoted) > 2 else path
+    return path if index is None else "$[" + str(index) + "]" + path[1:]
+
+
+def _message(error: ValidationError) -> str:
+    if error.validator in NAMES_A_PROPERTY:
+        return NAMES_A_PROPERTY[str(error.validator)]
+    if error.validator == "oneOf" and "mbox_sha1sum" in json.dumps(error.schema):
+        return "must identify the agent by exactly one of mbox, mbox_sha1sum, openid, account"
+    if error.validator == "pattern":
+        return f"{error.instance!r} is not in the form xAPI requires"
+    return str(error.message)
