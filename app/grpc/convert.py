@@ -98,8 +98,14 @@ def achievement(award: Mapping[str, Any]) -> pb.Achievement:
         type_key=award["type"], dedupe_key=award["dedupe_key"], title=award["title"],
         description=award.get("description") or "", earned_at=timestamp(award["earned_at"]),
         metadata=struct(award.get("metadata")), badge=award.get("badge", ""),
-        badge_url=award.get("badge_url", ""),
+        badge_url=award.get("badge_url", ""), public=bool(award.get("public")),
+        open_badges=_open_badges(award.get("open_badges") or {}),
     )
+
+
+def _open_badges(links: Mapping[str, Any]) -> pb.OpenBadgesLinks:
+    return pb.OpenBadgesLinks(assertion=links.get("assertion") or "",
+                              credential=links.get("credential") or "")
 
 
 def progress_event(event: Mapping[str, Any]) -> pb.ProgressEvent:

@@ -29,7 +29,7 @@ from app.read.history import (
     HistoryFilter,
     awards_by_ids,
     get_achievement,
-    history_ids,
+    history_versions,
     read_without_transaction,
 )
 from app.read.live import follow
@@ -67,7 +67,7 @@ class AchievementServicer(pb_grpc.AchievementServiceServicer):
         filters = HistoryFilter(types=convert.type_keys(request.types),
                                 since=convert.moment(request, "earned_after"),
                                 until=convert.moment(request, "earned_before"))
-        page = history_ids(user_id, filters, request.page_token or None,
+        page = history_versions(user_id, filters, request.page_token or None,
                            convert.page_size(request.page_size, MAX_LIMIT))
         return _listing(self.awards.encoded(page.items), page.next_cursor or "")
 

@@ -24,10 +24,10 @@ from app.extensions import db
 _INSERT_AWARDS = text("""
 WITH inserted AS (
   INSERT INTO achievements (user_id, achievement_type, dedupe_key, title, description,
-                            earned_at, metadata, source_event_id, silent)
-  SELECT u, t, k, ti, d, :earned_at, m, e, :silent
+                            earned_at, metadata, source_event_id, silent, public_id)
+  SELECT u, t, k, ti, d, :earned_at, m, e, :silent, p
   FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(u integer, t text, k text, ti text,
-                                                    d text, m jsonb, e integer)
+                                                    d text, m jsonb, e integer, p text)
   ON CONFLICT (user_id, dedupe_key) DO NOTHING
   RETURNING id, user_id, dedupe_key, achievement_type),
 holders AS (
@@ -56,7 +56,7 @@ def insert_awards_pg(rows: Sequence[dict[str, Any]]) -> list[tuple[int, int, str
     first = rows[0]
     payload = json.dumps([{"u": r["user_id"], "t": r["achievement_type"], "k": r["dedupe_key"],
                            "ti": r["title"], "d": r["description"], "m": r["metadata"],
-                           "e": r["source_event_id"]} for r in rows])
+                           "e": r["source_event_id"], "p": r["public_id"]} for r in rows])
     params = {"rows": payload, "earned_at": first["earned_at"], "silent": first["silent"]}
     return [tuple(row) for row in db.session.execute(_INSERT_AWARDS, params)]
 

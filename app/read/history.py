@@ -168,7 +168,8 @@ def history_statement(user_id: int, filters: HistoryFilter, cursor: str | None,
                       limit: int, ids_only: bool = False) -> tuple[str, dict[str, Any]]:
     """``history_query`` as SQL text and parameters for psycopg (bench/history.py's baseline).
 
-    ``ids_only`` selects just the award ids (gRPC keeps built messages by id).
+    ``ids_only`` selects just the award ids and sharing flags (gRPC keeps built messages
+    per award and flag).
     """
     kinds = list(filters.types)
     values = {"type": kinds[0] if len(kinds) == 1 else None,
@@ -184,7 +185,7 @@ def history_statement(user_id: int, filters: HistoryFilter, cursor: str | None,
 def _compile_history(shape: tuple[bool, ...]) -> str:
     one_type, types, since, until, after_id, before_id, ids_only = shape
     a = Achievement
-    columns = [a.id] if ids_only else AWARD_COLUMNS
+    columns = [a.id, a.public] if ids_only else AWARD_COLUMNS
     query = select(*columns).where(*_seen_by(bindparam("user_id")))  # type: ignore[arg-type]
     if one_type:  # "=", not "= ANY": the (user_id, type, id) index then yields id order
         query = query.where(a.achievement_type == bindparam("type", type_=String))
@@ -237,20 +238,28 @@ def _history_row(values: tuple[Any, ...]) -> Any:
 
 def history_ids(user_id: int, filters: HistoryFilter, cursor: str | None = None,
                 limit: int = 20) -> Page:
-    """:func:`~app.read.history.list_achievements` as award ids (newest first).
+    """:func:`~app.read.history.list_achievements` as award ids (newest first)."""
+    page = history_versions(user_id, filters, cursor, limit)
+    return Page([award_id for award_id, _ in page.items], page.next_cursor)
 
-    Awards never change what they show (only revocation, which the query
-    filters), so a transport may keep their messages and ask only for ids.
+
+def history_versions(user_id: int, filters: HistoryFilter, cursor: str | None = None,
+                     limit: int = 20) -> Page:
+    """:func:`~app.read.history.list_achievements` as ``(id, public)`` pairs, newest first.
+
+    What an award shows changes only when its learner shares or unshares it
+    (revocation the query filters), so a transport may keep each award's
+    message per ``(id, public)`` and ask only for these pairs.
     """
     if not on_postgresql():
         page = list_achievements(user_id, filters, cursor, limit)
-        return Page([row.id for row in page.items], page.next_cursor)
+        return Page([(row.id, row.public) for row in page.items], page.next_cursor)
     check_limit(limit)
     sql, params = history_statement(user_id, filters, cursor, limit + 1, ids_only=True)
-    ids = [row[0] for row in fetch_all(sql, params)]
-    more = len(ids) > limit
-    ids = ids[:limit]
-    return Page(ids, encode_cursor(ids[-1]) if more and ids else None)
+    pairs = [(row[0], row[1]) for row in fetch_all(sql, params)]
+    more = len(pairs) > limit
+    pairs = pairs[:limit]
+    return Page(pairs, encode_cursor(pairs[-1][0]) if more and pairs else None)
 
 
 def awards_by_ids(ids: Sequence[int]) -> list[Any]:

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
+
+from app.domain.badges import award_slug
 from app.models import Achievement
 
 
 def badge_name(award: Achievement) -> str:
-    """File stem of the badge art: tiered for streaks and milestones."""
-    meta = award.meta or {}
-    if award.achievement_type == "streak":
-        return f"streak-{meta.get('days', 3)}"
-    if award.achievement_type == "milestone":
-        return f"milestone-{meta.get('counter', 'modules')}-{meta.get('threshold', 1)}"
-    return award.achievement_type
+    """File stem of the badge art: tiered for streaks and milestones (the badge's slug)."""
+    return award_slug(award.achievement_type, award.meta)
+
+
+def open_badges_links(award: Achievement) -> dict[str, str | None]:
+    """The award's public Open Badges URLs; both null while it is private."""
+    if not getattr(award, "public", False):
+        return {"assertion": None, "credential": None}
+    base = current_app.config["PUBLIC_URL"]
+    return {"assertion": f"{base}/ob/v2/assertions/{award.public_id}",
+            "credential": f"{base}/ob/v3/credentials/{award.public_id}"}
 
 
 def award_as_dict(award: Achievement) -> dict[str, Any]:
@@ -30,4 +37,6 @@ def award_as_dict(award: Achievement) -> dict[str, Any]:
         "metadata": award.meta or {},
         "badge": badge_name(award),
         "badge_url": f"/static/badges/{badge_name(award)}.svg",
+        "public": bool(getattr(award, "public", False)),
+        "open_badges": open_badges_links(award),
     }

@@ -33,6 +33,7 @@ def init_web(app: Flask) -> None:
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config.get("SESSION_COOKIE_SECURE"))
     from app.web.api import register_api
     from app.web.auth import bp as auth_bp
+    from app.web.openbadges import bp as openbadges_bp
     from app.web.pages import bp as pages_bp
     from app.web.xapi import register_xapi
 
@@ -44,6 +45,7 @@ def init_web(app: Flask) -> None:
     register_xapi(extensions.api)
     app.register_blueprint(auth_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(openbadges_bp)
     register_problem_handlers(app)
     app.before_request(_csrf_unless_bearer)
     app.before_request(_json_bodies_only)

@@ -14,7 +14,7 @@ def test_an_unreachable_database_is_unavailable(stub, service, learner, monkeypa
     def down(*args, **kwargs):
         raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
 
-    monkeypatch.setattr(servicer_module, "history_ids", down)
+    monkeypatch.setattr(servicer_module, "history_versions", down)
     request = pb.ListAchievementsRequest(user_id=learner.id)
     assert code_of(lambda: stub.ListAchievements(request, metadata=service)) == \
         grpc.StatusCode.UNAVAILABLE
@@ -24,7 +24,7 @@ def test_a_bug_is_internal_not_unknown(stub, service, learner, monkeypatch) -> N
     def broken(*args, **kwargs):
         raise KeyError("a bug")
 
-    monkeypatch.setattr(servicer_module, "history_ids", broken)
+    monkeypatch.setattr(servicer_module, "history_versions", broken)
     request = pb.ListAchievementsRequest(user_id=learner.id)
     assert code_of(lambda: stub.ListAchievements(request, metadata=service)) == \
         grpc.StatusCode.INTERNAL

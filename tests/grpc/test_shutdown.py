@@ -29,14 +29,14 @@ def refused(stub, metadata) -> bool:
 def test_an_in_flight_call_finishes_during_a_graceful_stop(stub, service, learner, grpc_server,
                                                            monkeypatch) -> None:
     entered, release = threading.Event(), threading.Event()
-    real = servicer_module.history_ids
+    real = servicer_module.history_versions
 
     def slow_list(*args, **kwargs):
         entered.set()
         release.wait(10)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(servicer_module, "history_ids", slow_list)
+    monkeypatch.setattr(servicer_module, "history_versions", slow_list)
     pending = stub.ListAchievements.future(pb.ListAchievementsRequest(user_id=learner.id),
                                            metadata=service, timeout=20)
     assert entered.wait(10)

@@ -138,11 +138,12 @@ metadata = st.dictionaries(st.sampled_from(["days", "counter", "threshold", "tit
                            json_values, max_size=4)
 zones = st.sampled_from([UTC, timezone(timedelta(hours=-7)), timezone(timedelta(minutes=330))])
 rows = st.builds(
-    lambda i, uid, kind, key, title, text, earned, zone, meta: HistoryRow(
+    lambda i, uid, kind, key, title, text, earned, zone, meta, public_id, public: HistoryRow(
         i, uid, kind, key, title, text, earned.replace(tzinfo=zone), meta,
-        None, False, None, None, None, None),
+        None, False, None, None, None, None, public_id, public),
     st.integers(1, 2**31 - 1), st.integers(1, 2**31 - 1), st.sampled_from(ACHIEVEMENT_TYPES),
-    texts, texts, texts, st.datetimes(), zones, st.none() | metadata)
+    texts, texts, texts, st.datetimes(), zones, st.none() | metadata, st.uuids().map(str),
+    st.booleans())
 
 
 @settings(max_examples=300, deadline=None,

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.infra.bulk import insert_awards_pg, is_postgresql
 from app.infra.inserts import insert_ignore_stmt
 from app.models import Achievement
+from app.models.achievement import new_public_id
 from app.models.types import utcnow
 from app.services.awarding.stats import add_holders
 
@@ -78,7 +79,8 @@ def _as_inserted(row: StoredAward, award: AwardDue, earned_at: datetime,
     return Achievement(id=row.id, user_id=row.user_id, achievement_type=row.type,
                        dedupe_key=row.dedupe_key, title=award.title,
                        description=award.description, earned_at=earned_at,
-                       meta=award.metadata, source_event_id=source_event_id, silent=False)
+                       meta=award.metadata, source_event_id=source_event_id, silent=False,
+                       public=False)
 
 
 class StoredAward(NamedTuple):
@@ -94,4 +96,5 @@ def _row(user_id: int, award: AwardDue, source_event_id: int | None,
         "user_id": user_id, "achievement_type": award.type, "dedupe_key": award.dedupe_key,
         "title": award.title, "description": award.description, "earned_at": earned_at,
         "metadata": award.metadata, "source_event_id": source_event_id, "silent": silent,
+        "public_id": new_public_id(),  # both insert paths (bulk SQL and insert-ignore)
     }

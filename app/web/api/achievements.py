@@ -21,11 +21,13 @@ from app.read.history import (
 from app.read.shapes import award_as_dict
 from app.services.accounts import may_read, require_scope, subject_for_read
 from app.services.accounts.principal import READ, Principal
+from app.services.credentials import set_sharing
 from app.web.api.docs import BEARER_OR_SESSION, problem_responses
 from app.web.api.schemas import (
     AchievementOut,
     AchievementPage,
     AchievementQuery,
+    SharingIn,
     canonical_achievement_query,
 )
 from app.web.api.security import current_principal
@@ -112,6 +114,21 @@ def get_achievement(award_id: int) -> Any:
     if principal.is_service:
         require_scope(principal, READ)
     award = get_readable_achievement(award_id, lambda owner: may_read(principal, owner))
+    return award_as_dict(award)
+
+
+@blp.route("/achievements/<int:award_id>", methods=["PATCH"])
+@blp.arguments(SharingIn)
+@blp.response(200, AchievementOut)
+@blp.doc(security=BEARER_OR_SESSION, responses=problem_responses(400, 404, 409, 415, 422))
+def patch_achievement(body: dict[str, Any], award_id: int) -> Any:
+    """Share (``{"public": true}``) or unshare an award's Open Badges.
+
+    Its learner's session, an admin user or an ``achievements:admin`` token; for
+    anyone else the award is not found and nothing changes. A revoked award
+    cannot be shared (409). Unshared, its public URLs answer 404 at once.
+    """
+    award = set_sharing(award_id, current_principal(), body["public"])
     return award_as_dict(award)
 
 

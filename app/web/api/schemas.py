@@ -78,6 +78,15 @@ class IdempotencyHeader(Schema):
                                      "keys are per caller"})
 
 
+class OpenBadgesLinks(Schema):
+    assertion = fields.String(required=True, allow_none=True,
+                              metadata={"description": "Open Badges 2.0 Assertion URL; null "
+                                        "while private"})
+    credential = fields.String(required=True, allow_none=True,
+                               metadata={"description": "Open Badges 3.0 credential (VC-JWT) "
+                                         "URL; null while private"})
+
+
 class AchievementOut(Schema):
     id = fields.Integer(required=True)
     user_id = fields.Integer(required=True)
@@ -89,6 +98,13 @@ class AchievementOut(Schema):
     metadata = fields.Dict(required=True)
     badge = fields.String()
     badge_url = fields.String()
+    public = fields.Boolean(required=True, metadata={"description": "shared by its learner"})
+    open_badges = fields.Nested(OpenBadgesLinks, required=True)
+
+
+class SharingIn(StrictSchema):
+    public = fields.Boolean(required=True, truthy={True}, falsy={False},
+                            metadata={"description": "share (true) or unshare (false)"})
 
 
 class AchievementPage(Schema):

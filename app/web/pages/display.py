@@ -1,15 +1,13 @@
 """Template helpers: badge art lookup, type labels, local times and award facts.
 
 The badge files are the single source of their text alternative: each SVG's
-``<title>`` is read once at start-up and used as the ``alt`` of every ``<img>``.
+``<title>`` is read once (``app.services.credentials.art``) and used as the ``alt``
+of every ``<img>``.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, request, url_for
@@ -20,32 +18,13 @@ from app.models import Achievement
 from app.read.learner_state import learner_zone
 from app.read.live import latest_award_id
 from app.read.shapes import badge_name
+from app.services.credentials.art import badge_file, badge_titles
 
-BADGE_DIR = Path(__file__).resolve().parent.parent / "static" / "badges"
-SVG_TITLE = re.compile(r"<title[^>]*>([^<]+)</title>")
 NAV_SECTIONS = {"pages.dashboard": "dashboard", "pages.history": "history",
                 "pages.achievement_detail": "history", "pages.courses": "learn",
                 "pages.course_player": "learn", "pages.quiz": "learn"}
 FACTS = (("course_title", "Course"), ("unit_title", "Unit"), ("module_title", "Module"),
          ("assessment_title", "Assessment"))
-
-
-@cache
-def badge_titles() -> dict[str, str]:
-    """Badge file stem → its SVG title (the text alternative)."""
-    titles = {}
-    for path in BADGE_DIR.glob("*.svg"):
-        match = SVG_TITLE.search(path.read_text())
-        titles[path.stem] = match.group(1) if match else path.stem.replace("-", " ")
-    return titles
-
-
-def badge_file(name: str) -> str:
-    """An operator may configure a threshold without art: fall back to the type's badge."""
-    if name in badge_titles():
-        return name
-    generic = name.split("-", 1)[0]
-    return generic if generic in badge_titles() else "module_complete"
 
 
 def badge_src(name: str) -> str:

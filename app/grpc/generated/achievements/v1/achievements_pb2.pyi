@@ -134,6 +134,8 @@ class Achievement(_message.Message):
     METADATA_FIELD_NUMBER: _builtins.int
     BADGE_FIELD_NUMBER: _builtins.int
     BADGE_URL_FIELD_NUMBER: _builtins.int
+    PUBLIC_FIELD_NUMBER: _builtins.int
+    OPEN_BADGES_FIELD_NUMBER: _builtins.int
     id: _builtins.int
     """Award id; grows in commit order per learner. Use it as `after_id`."""
     user_id: _builtins.int
@@ -152,6 +154,8 @@ class Achievement(_message.Message):
     """File stem of the badge art, e.g. "streak-7"."""
     badge_url: _builtins.str
     """Path of the badge image on the web app, e.g. "/static/badges/streak-7.svg"."""
+    public: _builtins.bool
+    """Whether the learner shares it: only then do its Open Badges URLs answer."""
     @_builtins.property
     def earned_at(self) -> _timestamp_pb2.Timestamp:
         """When it was awarded (UTC)."""
@@ -161,6 +165,10 @@ class Achievement(_message.Message):
         """What the display needs: titles, course/unit keys, score and max, streak
         length, count. Keys depend on the type.
         """
+
+    @_builtins.property
+    def open_badges(self) -> Global___OpenBadgesLinks:
+        """Its Open Badges URLs; both empty while the award is private."""
 
     def __init__(
         self,
@@ -176,14 +184,42 @@ class Achievement(_message.Message):
         metadata: _struct_pb2.Struct | None = ...,
         badge: _builtins.str = ...,
         badge_url: _builtins.str = ...,
+        public: _builtins.bool = ...,
+        open_badges: Global___OpenBadgesLinks | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["earned_at", b"earned_at", "metadata", b"metadata"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["earned_at", b"earned_at", "metadata", b"metadata", "open_badges", b"open_badges"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["badge", b"badge", "badge_url", b"badge_url", "dedupe_key", b"dedupe_key", "description", b"description", "earned_at", b"earned_at", "id", b"id", "metadata", b"metadata", "title", b"title", "type", b"type", "type_key", b"type_key", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["badge", b"badge", "badge_url", b"badge_url", "dedupe_key", b"dedupe_key", "description", b"description", "earned_at", b"earned_at", "id", b"id", "metadata", b"metadata", "open_badges", b"open_badges", "public", b"public", "title", b"title", "type", b"type", "type_key", b"type_key", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Achievement: _TypeAlias = Achievement  # noqa: Y015
+
+@_typing.final
+class OpenBadgesLinks(_message.Message):
+    """Where an award's portable, verifiable forms are published."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ASSERTION_FIELD_NUMBER: _builtins.int
+    CREDENTIAL_FIELD_NUMBER: _builtins.int
+    assertion: _builtins.str
+    """Open Badges 2.0 hosted Assertion (JSON-LD), e.g. ".../ob/v2/assertions/<public id>"."""
+    credential: _builtins.str
+    """Open Badges 3.0 OpenBadgeCredential as a VC-JWT, e.g. ".../ob/v3/credentials/<public id>"."""
+    def __init__(
+        self,
+        *,
+        assertion: _builtins.str = ...,
+        credential: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["assertion", b"assertion", "credential", b"credential"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___OpenBadgesLinks: _TypeAlias = OpenBadgesLinks  # noqa: Y015
 
 @_typing.final
 class ProgressEvent(_message.Message):

@@ -1,0 +1,122 @@
+"""What the public Open Badges URLs answer: one function per URL, for the web transport.
+
+Unknown and private ids raise ``NotFound`` alike; a revoked award's documents
+raise ``Revoked`` carrying the body its URL answers with 410 Gone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+
+from app.domain.badges import BadgeDefinition, definition
+from app.errors import DomainError, NotFound
+from app.infra import signing
+from app.services.credentials import openbadges2, openbadges3, status_list
+from app.services.credentials.art import badge_png, baked_png
+from app.services.credentials.issuer import Issuer, issuer
+from app.services.credentials.records import SharedAward, find_shared
+
+
+class Revoked(DomainError):
+    """The award was revoked: its public URLs answer 410 with ``body``."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        super().__init__("this award was revoked")
+        self.body = body
+
+
+@dataclass(frozen=True)
+class BadgePage:
+    award: SharedAward
+    badge: BadgeDefinition
+
+
+def shared_award(public_id: str) -> SharedAward:
+    """A shared award, revoked ones included (the badge page says so); else NotFound."""
+    award = find_shared(public_id, current_app.config.get("RULES"))
+    if award is None:
+        raise NotFound("no such badge")
+    return award
+
+
+def badge_page(public_id: str) -> BadgePage:
+    award = shared_award(public_id)
+    return BadgePage(award, badge(award.slug))
+
+
+def badge(slug: str) -> BadgeDefinition:
+    found = definition(slug)
+    if found is None:
+        raise NotFound(f"no badge {slug}")
+    return found
+
+
+def issuer_v2() -> dict[str, Any]:
+    return openbadges2.issuer_profile(issuer())
+
+
+def badge_class(slug: str) -> dict[str, Any]:
+    return openbadges2.badge_class(issuer(), badge(slug))
+
+
+def badge_image(slug: str) -> bytes:
+    return badge_png(badge(slug).slug)
+
+
+def _live(public_id: str, url_of: Callable[[Issuer, str], str]) -> SharedAward:
+    """A shared award that is not revoked; a revoked one raises ``Revoked`` naming
+    ``url_of(issuer, public_id)``."""
+    award = shared_award(public_id)
+    if award.revoked:
+        who = issuer()
+        raise Revoked({**openbadges2.revoked_assertion(who, award), "id": url_of(who, public_id)})
+    return award
+
+
+def assertion(public_id: str) -> dict[str, Any]:
+    award = _live(public_id, openbadges2.assertion_url)
+    return openbadges2.assertion(issuer(), award)
+
+
+def baked_badge(public_id: str) -> bytes:
+    """The badge PNG with the award's assertion baked in."""
+    award = _live(public_id, openbadges2.assertion_url)
+    document = openbadges2.assertion(issuer(), award)
+    return baked_png(award.slug, json.dumps(document, separators=(",", ":")))
+
+
+def credential_jwt(public_id: str) -> str:
+    award = _live(public_id, openbadges3.credential_url)
+    return openbadges3.credential_jwt(issuer(), award, badge(award.slug))
+
+
+def issuer_v3() -> dict[str, Any]:
+    return {"@context": [status_list.VC2_CONTEXT, openbadges3.OB3_CONTEXT],
+            **openbadges3.profile(issuer())}
+
+
+def achievement_v3(slug: str) -> dict[str, Any]:
+    return {"@context": [status_list.VC2_CONTEXT, openbadges3.OB3_CONTEXT],
+            **openbadges3.achievement(issuer(), badge(slug))}
+
+
+def status_list_jwt(number: int) -> str:
+    if not 0 <= number <= status_list.MAX_LIST:
+        raise NotFound(f"no status list {number}")
+    return status_list.status_list_jwt(issuer(), number)
+
+
+def jwks() -> dict[str, Any]:
+    return signing.public_jwks()
+
+
+def jwk(kid: str) -> dict[str, Any]:
+    found = signing.public_jwk(kid)
+    if found is None:
+        raise NotFound(f"no key {kid}")
+    return found

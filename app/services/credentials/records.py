@@ -1,0 +1,93 @@
+"""Which awards are public, and sharing: the learner (or an admin) decides, nothing else.
+
+An award is private until its learner shares it. Public URLs name it by its
+``public_id`` (a UUID 4), never by its row id: a private, unknown or malformed
+id answers exactly alike (None here, 404 on the wire), so ids reveal nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from app.domain.badges import award_slug, expires_at
+from app.errors import Conflict, NotFound
+from app.extensions import db
+from app.models import Achievement, User
+from app.models.types import utcnow
+from app.services.accounts.principal import ADMIN, Principal
+
+_PUBLIC_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\Z")
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SharedAward:
+    """A shared award and what its public forms need (the email only ever hashed)."""
+
+    id: int
+    public_id: str
+    type: str
+    slug: str
+    title: str
+    description: str
+    earned_at: datetime
+    expires_at: datetime | None
+    email: str
+    revoked_reason: str | None
+    revoked: bool
+
+    @property
+    def status(self) -> str:
+        """valid, revoked or expired: what a verifier would conclude now."""
+        if self.revoked:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= utcnow():
+            return "expired"
+        return "valid"
+
+
+_SHARED = (select(Achievement, User.email).join(User, User.id == Achievement.user_id)
+           .where(Achievement.public.is_(True)))
+
+
+def find_shared(public_id: str, rules: dict | None = None) -> SharedAward | None:
+    """The shared award with this public id (revoked ones too: they answer 410); else None."""
+    if not _PUBLIC_ID.match(public_id):
+        return None
+    row = db.session.execute(_SHARED.where(Achievement.public_id == public_id)).first()
+    return None if row is None else _shared(row[0], row[1], rules)
+
+
+def _shared(award: Achievement, email: str, rules: dict | None) -> SharedAward:
+    return SharedAward(
+        id=award.id, public_id=award.public_id, type=award.achievement_type,
+        slug=award_slug(award.achievement_type, award.meta), title=award.title,
+        description=award.description, earned_at=award.earned_at,
+        expires_at=expires_at(award.achievement_type, award.earned_at, rules), email=email,
+        revoked_reason=award.revoked_reason, revoked=award.revoked_at is not None)
+
+
+def set_sharing(award_id: int, principal: Principal, public: bool) -> Achievement:
+    """Share or unshare an award: its learner, or an admin user / ``achievements:admin``
+    token. Anyone else's attempt is not found (as an unknown id) and changes nothing."""
+    award = db.session.scalar(select(Achievement).where(Achievement.id == award_id)
+                              .with_for_update()) if 0 < award_id < 2**63 else None
+    mine = award is not None and award.user_id == principal.user_id
+    if award is None or not (mine or principal.has_scope(ADMIN)) or \
+            (mine and award.revoked_at is not None):
+        db.session.rollback()
+        raise NotFound(f"no achievement {award_id}")
+    if public and award.revoked_at is not None:
+        db.session.rollback()
+        raise Conflict("a revoked award cannot be shared")
+    if award.public != public:
+        award.public = public
+        log.info("award %s %s by %s", award.id, "shared" if public else "unshared",
+                 principal.caller_key)
+    db.session.commit()
+    return award
