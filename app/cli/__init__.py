@@ -34,11 +34,9 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(demo)
     from app.cli.achievements import achievements_cli
     from app.cli.keys import keys_cli
-    from app.cli.keys import keys_cli
     from app.cli.xapi import xapi_cli
 
     app.cli.add_command(achievements_cli)
-    app.cli.add_command(keys_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(xapi_cli)
 

@@ -18,14 +18,13 @@ import sys
 from pathlib import Path
 
 import requests
-from requests.adapters import HTTPAdapter
-from requests.models import Response
-
 from openbadges import verify
 from openbadges.verifier.openbadges_context import (
     OPENBADGES_CONTEXT_V2_DICT,
     OPENBADGES_CONTEXT_V2_URI,
 )
+from requests.adapters import HTTPAdapter
+from requests.models import Response
 
 _send = HTTPAdapter.send
 
