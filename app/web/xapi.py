@@ -27,6 +27,7 @@ blp = Blueprint("xapi", __name__, url_prefix="/xapi",
                 description="xAPI 1.0.3 statements (2.0 welcome): progress in the standard format")
 VERSION_HEADER = "X-Experience-API-Version"
 SUPPORTED = ["1.0.3", "2.0.0"]
+VERSIONS_1 = ["1.0.3", "1.0.2", "1.0.1", "1.0.0"]
 VERSION = re.compile(r"^(1\.0|2\.0)(\.\d+)?$")
 MAX_BODY = 1024 * 1024  # a batch of 100 statements is ~60 KiB; the app's 64 KiB stays elsewhere
 SECURITY = [{"basic": []}, {"bearer": []}]
@@ -70,8 +71,13 @@ def _bad_request(exc: InvalidInput) -> Response:
 @blp.route("/about", methods=["GET"])
 @blp.doc(security=[], responses={"200": {"description": "the xAPI versions spoken here"}})
 def about() -> Any:
-    """The xAPI versions this service accepts (no credentials needed)."""
-    return jsonify({"version": SUPPORTED})
+    """The xAPI versions this service accepts (no credentials needed).
+
+    2.0.0 is listed to callers that ask in 2.0: 1.0 clients (TinCanPython) refuse an
+    About that names a version they do not know.
+    """
+    asks_2 = (_requested_version() or "").startswith("2.0")
+    return jsonify({"version": [*VERSIONS_1, "2.0.0"] if asks_2 else VERSIONS_1})
 
 
 @blp.route("/statements", methods=["POST"])
