@@ -19,7 +19,8 @@ from app.infra import signing
 from app.services.credentials import openbadges2, openbadges3, status_list
 from app.services.credentials.art import badge_png, baked_png
 from app.services.credentials.issuer import Issuer, issuer
-from app.services.credentials.records import SharedAward, find_shared
+from app.services.credentials.records import SharedAward, find_own_shared, find_shared
+from app.services.credentials.share_links import ShareLinks, share_links
 
 
 class Revoked(DomainError):
@@ -34,6 +35,8 @@ class Revoked(DomainError):
 class BadgePage:
     award: SharedAward
     badge: BadgeDefinition
+    issuer: Issuer
+    links: ShareLinks
 
 
 def shared_award(public_id: str) -> SharedAward:
@@ -45,8 +48,15 @@ def shared_award(public_id: str) -> SharedAward:
 
 
 def badge_page(public_id: str) -> BadgePage:
-    award = shared_award(public_id)
-    return BadgePage(award, badge(award.slug))
+    """What the public badge page shows (revoked and expired awards too, saying so)."""
+    award, who = shared_award(public_id), issuer()
+    return BadgePage(award, badge(award.slug), who, share_links(who, award))
+
+
+def own_share_links(award_id: int, user_id: int) -> ShareLinks | None:
+    """The Share panel's links for the learner's own award; None while it is private."""
+    award = find_own_shared(award_id, user_id, current_app.config.get("RULES"))
+    return None if award is None else share_links(issuer(), award)
 
 
 def badge(slug: str) -> BadgeDefinition:

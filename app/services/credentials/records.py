@@ -63,6 +63,14 @@ def find_shared(public_id: str, rules: dict | None = None) -> SharedAward | None
     return None if row is None else _shared(row[0], row[1], rules)
 
 
+def find_own_shared(award_id: int, user_id: int, rules: dict | None = None,
+                    ) -> SharedAward | None:
+    """The learner's own award if it is shared; else None."""
+    row = db.session.execute(_SHARED.where(Achievement.id == award_id,
+                                           Achievement.user_id == user_id)).first()
+    return None if row is None else _shared(row[0], row[1], rules)
+
+
 def _shared(award: Achievement, email: str, rules: dict | None) -> SharedAward:
     return SharedAward(
         id=award.id, public_id=award.public_id, type=award.achievement_type,

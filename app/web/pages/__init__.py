@@ -38,4 +38,9 @@ def _install_template_helpers(state: object) -> None:
     install(app)
 
 
-from app.web.pages import dashboard, history, player  # noqa: E402,F401  (register the views)
+from app.web.pages import (  # noqa: E402,F401  (register the views)
+    badges,
+    dashboard,
+    history,
+    player,
+)

@@ -22,7 +22,8 @@ from app.read.history import (
     list_achievements,
 )
 from app.read.learner_state import learner_zone
-from app.web.pages import bp
+from app.services.credentials.public import own_share_links
+from app.web.pages import ActionForm, bp
 
 PAGE_SIZE = 10
 
@@ -83,7 +84,9 @@ def history() -> str:
 @bp.route("/achievements/<int:award_id>")
 @login_required
 def achievement_detail(award_id: int) -> str:
-    return render_template("achievement.html", award=_own_award(award_id))
+    award = _own_award(award_id)
+    return render_template("achievement.html", award=award, form=ActionForm(),
+                           share=own_share_links(award.id, current_user.id))
 
 
 @bp.route("/achievements/<int:award_id>/card")
