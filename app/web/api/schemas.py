@@ -102,8 +102,17 @@ class AchievementOut(Schema):
     open_badges = fields.Nested(OpenBadgesLinks, required=True)
 
 
+class StrictBoolean(fields.Boolean):
+    """JSON true or false only (1, "yes" and "true" are refused)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 class SharingIn(StrictSchema):
-    public = fields.Boolean(required=True, truthy={True}, falsy={False},
+    public = StrictBoolean(required=True,
                             metadata={"description": "share (true) or unshare (false)"})
 
 
