@@ -1,8 +1,11 @@
 """Statements checked against the xAPI 1.0.3 statement rules, kept as a JSON Schema.
 
-The rules live in ``statement.schema.json`` beside this module and are applied
-by the ``jsonschema`` package, so the checks are the schema's, not code's. An
-error names the field by its JSON path (``$[2].actor.mbox`` in an array).
+The rules live in ``statement.schema.json`` beside this module, so the checks are
+the schema's, not code's. ``jsonschema_rs`` (compiled) decides whether a statement
+is valid: ~10 us against ~440 us for ``jsonschema``, which would be a third of a
+batch's time in the web process. Only for an invalid statement does ``jsonschema``
+walk the same schema again, for the error that names the field by its JSON path
+(``$[2].actor.mbox`` in an array).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
@@ -23,15 +27,27 @@ NAMES_A_PROPERTY = {"required": "is required",
 
 
 @cache
+def schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(SCHEMA_PATH.read_text())
+    Draft202012Validator.check_schema(loaded)
+    return loaded
+
+
+@cache
 def validator() -> Draft202012Validator:
-    schema = json.loads(SCHEMA_PATH.read_text())
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    return Draft202012Validator(schema())
+
+
+@cache
+def fast_validator() -> Any:
+    return jsonschema_rs.Draft202012Validator(schema())
 
 
 def check_statements(statements: list[Any], in_array: bool) -> None:
     """Raise InvalidInput naming the first field of the first statement that breaks a rule."""
     for index, statement in enumerate(statements):
+        if fast_validator().is_valid(statement):
+            continue
         error = best_match(validator().iter_errors(statement))
         if error is not None:
             raise invalid(_path(error, index if in_array else None), _message(error))
