@@ -1,15 +1,9 @@
-"""Domain errors. Transports translate them: problem+json over HTTP, status codes over gRPC."""
+"""Domain errors. Transports translate them: problem+json over HTTP, status codes over gRPC.
+
+Pure Python (the domain raises them too); database outages are ``app.infra.sql``'s.
+"""
 
 from __future__ import annotations
-
-from sqlalchemy.exc import DisconnectionError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
-
-DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, DisconnectionError,
-                                                     PoolTimeout)
-"""The database could not be reached or dropped the connection (a restart, a failover,
-an exhausted pool): not a bug, and the same call may succeed a moment later. REST
-answers 503 with ``Retry-After``, gRPC UNAVAILABLE."""
 
 
 class DomainError(Exception):

@@ -13,7 +13,6 @@ import logging
 import grpc
 
 from app.errors import (
-    DATABASE_UNAVAILABLE,
     Conflict,
     DomainError,
     Forbidden,
@@ -21,6 +20,7 @@ from app.errors import (
     NotFound,
     Unauthenticated,
 )
+from app.infra.sql import DATABASE_UNAVAILABLE
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from psycopg import Cursor
+from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.extensions import db
 from app.infra.pool import read_pool
+
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, DisconnectionError,
+                                                     PoolTimeout)
+"""The database could not be reached or dropped the connection (a restart, a failover,
+an exhausted pool): not a bug, and the same call may succeed a moment later. REST
+answers 503 with ``Retry-After``, gRPC UNAVAILABLE."""
 
 
 def on_postgresql() -> bool:

@@ -10,7 +10,6 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.errors import (
-    DATABASE_UNAVAILABLE,
     Conflict,
     DomainError,
     Forbidden,
@@ -19,6 +18,7 @@ from app.errors import (
     Unauthenticated,
 )
 from app.extensions import db
+from app.infra.sql import DATABASE_UNAVAILABLE
 from app.services.accounts.throttle import TooManyAttempts
 
 log = logging.getLogger(__name__)
