@@ -27,6 +27,7 @@ SMALL = {
     "backfill.py": ["--rows", "3000", "--learners", "100", "--batch-size", "25", "--jobs", "2"],
     "sse_fanout.py": ["--connections", "40", "--flask-sse-connections", "40", "--probes", "3",
                       "--awards", "6", "--per-fleet", "20", "--time-limit", "150"],
+    "xapi_ingest.py": ["--events", "200", "--courses", "2"],
 }
 
 
