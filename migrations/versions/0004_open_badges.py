@@ -41,9 +41,13 @@ def upgrade():
 
 
 def _fill_public_ids():
+    """Existing rows get one now; on PostgreSQL a column default also covers inserts that
+    name no public_id (a COPY, an operator's script); the app's insert paths always do."""
     bind = op.get_bind()
     if bind.dialect.name == 'postgresql':
         op.execute("UPDATE achievements SET public_id = gen_random_uuid()::text")
+        op.execute("ALTER TABLE achievements ALTER COLUMN public_id "
+                   "SET DEFAULT gen_random_uuid()::text")
         return
     ids = [row[0] for row in bind.execute(sa.text("SELECT id FROM achievements"))]
     for award_id in ids:

@@ -28,6 +28,7 @@ SMALL = {
     "sse_fanout.py": ["--connections", "40", "--flask-sse-connections", "40", "--probes", "3",
                       "--awards", "6", "--per-fleet", "20", "--time-limit", "150"],
     "xapi_ingest.py": ["--events", "200", "--courses", "2"],
+    "openbadges.py": ["--learners", "50", "--requests", "20"],
 }
 
 

@@ -11,12 +11,14 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 
 from app.domain.badges import award_slug, expires_at
 from app.errors import Conflict, NotFound
 from app.extensions import db
+from app.infra.sql import fetch_one, on_postgresql
 from app.models import Achievement, User
 from app.models.types import utcnow
 from app.services.accounts.principal import ADMIN, Principal
@@ -55,12 +57,32 @@ _SHARED = (select(Achievement, User.email).join(User, User.id == Achievement.use
            .where(Achievement.public.is_(True)))
 
 
+# The public endpoints' one read on PostgreSQL: a prepared statement on the read pool in
+# autocommit (no Session, no BEGIN/ROLLBACK), as the history API reads; the ORM elsewhere.
+_SHARED_SQL = (
+    "SELECT a.id, a.public_id, a.achievement_type, a.metadata, a.title, a.description,"
+    " a.earned_at, a.revoked_at, a.revoked_reason, u.email"
+    " FROM achievements a JOIN users u ON u.id = a.user_id"
+    " WHERE a.public_id = %s AND a.public")
+
+
 def find_shared(public_id: str, rules: dict | None = None) -> SharedAward | None:
     """The shared award with this public id (revoked ones too: they answer 410); else None."""
     if not _PUBLIC_ID.match(public_id):
         return None
+    if on_postgresql():
+        found = fetch_one(_SHARED_SQL, (public_id,))
+        return None if found is None else _from_columns(found, rules)
     row = db.session.execute(_SHARED.where(Achievement.public_id == public_id)).first()
     return None if row is None else _shared(row[0], row[1], rules)
+
+
+def _from_columns(found: tuple[Any, ...], rules: dict | None) -> SharedAward:
+    award_id, public_id, kind, meta, title, description, earned, revoked_at, reason, email = found
+    return SharedAward(
+        id=award_id, public_id=public_id, type=kind, slug=award_slug(kind, meta), title=title,
+        description=description, earned_at=earned, expires_at=expires_at(kind, earned, rules),
+        email=email, revoked_reason=reason, revoked=revoked_at is not None)
 
 
 def find_own_shared(award_id: int, user_id: int, rules: dict | None = None,
