@@ -8,9 +8,9 @@ baked PNG, the signed credential, the JSON documents).
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Response as BaseResponse
 
 from app.errors import Conflict, NotFound
 from app.services.accounts import Principal
@@ -32,7 +32,7 @@ def public_badge(public_id: str) -> Response:
 
 @bp.route("/achievements/<int:award_id>/sharing", methods=["POST"])
 @login_required
-def share_award(award_id: int) -> Response:
+def share_award(award_id: int) -> BaseResponse:
     """The Share panel's button: ``public=1`` shares, ``public=0`` stops sharing."""
     if not ActionForm().validate_on_submit():
         abort(400)

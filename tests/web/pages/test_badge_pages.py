@@ -30,6 +30,7 @@ def test_share_panel_shares_and_the_public_page_works_logged_out(app, people) ->
 
     public = app.test_client().get(f"/badges/{stored.public_id}")
     assert public.status_code == 200 and public.headers["Cache-Control"] == "public, no-cache"
+    assert public.mimetype == "text/html"
     text = public.get_data(as_text=True)
     assert meta(text, "og:title") == "Award c1-u1-m1"
     assert meta(text, "og:image").endswith("/ob/v2/badges/module_complete/image")
