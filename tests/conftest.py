@@ -96,3 +96,12 @@ def make_token(app: Flask) -> Callable[..., str]:
 def bearer(make_token: Callable[..., str]) -> dict[str, str]:
     """Headers of a service token with progress:write and achievements:read."""
     return {"Authorization": f"Bearer {make_token()}"}
+
+
+@pytest.fixture
+def published(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
+    """Every award published live during the test."""
+    sent: list[dict] = []
+    monkeypatch.setattr("app.services.awarding.publishing.publish_many",
+                        lambda messages: sent.extend(message for _, message in messages))
+    return sent

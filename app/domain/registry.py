@@ -26,6 +26,7 @@ class AwardDue:
 
 
 RuleFn = Callable[[LearnerState, dict[str, Any]], Iterable[AwardDue]]
+StageFn = Callable[[LearnerState, dict[str, Any], frozenset[str]], Iterable[AwardDue]]
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,9 @@ class RuleSpec:
     key: str
     title: str
     description: str
-    fn: RuleFn
+    fn: Callable[..., Iterable[AwardDue]]
     defaults: dict[str, Any]
+    after_rules: bool = False  # a stage: also given the dedupe keys the rules made due
 
 
 RULES: dict[str, RuleSpec] = {}
@@ -45,6 +47,18 @@ def rule(key: str, title: str, description: str, **defaults: Any) -> Callable[[R
 
     def register(fn: RuleFn) -> RuleFn:
         RULES[key] = RuleSpec(key, title, description, fn, defaults)
+        return fn
+
+    return register
+
+
+def stage(key: str, title: str, description: str,
+          **defaults: Any) -> Callable[[StageFn], StageFn]:
+    """Register ``fn`` as a stage for type ``key``: it runs after every rule and is given
+    the dedupe keys they made due (badges whose criteria say "holds <award>")."""
+
+    def register(fn: StageFn) -> StageFn:
+        RULES[key] = RuleSpec(key, title, description, fn, defaults, after_rules=True)
         return fn
 
     return register
@@ -62,11 +76,13 @@ def evaluate(state: LearnerState, overrides: dict[str, Any] | None = None,
     A rule configured with ``{"enabled": false}`` awards nothing.
     """
     keys = list(only) if only is not None else list(RULES)
-    awards: list[AwardDue] = []
-    for key in keys:
-        cfg = settings_for(key, overrides)
-        if cfg.get("enabled", True):
-            awards.extend(RULES[key].fn(state, cfg))
+    enabled = [(RULES[key], cfg) for key in keys
+               if (cfg := settings_for(key, overrides)).get("enabled", True)]
+    awards = [award for spec, cfg in enabled if not spec.after_rules
+              for award in spec.fn(state, cfg)]
+    for spec, cfg in enabled:
+        if spec.after_rules:
+            awards.extend(spec.fn(state, cfg, frozenset(a.dedupe_key for a in awards)))
     return awards
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
+from app.domain.authored_badge import AuthoredBadge
+
 
 @dataclass(frozen=True)
 class AssessmentInfo:
@@ -58,6 +60,7 @@ class CatalogView:
     units: dict[str, UnitInfo] = field(default_factory=dict)
     modules: dict[str, ModuleInfo] = field(default_factory=dict)
     assessments: dict[str, AssessmentInfo] = field(default_factory=dict)
+    badges: dict[str, AuthoredBadge] = field(default_factory=dict)  # published ones
 
     @cached_property
     def _required(self) -> dict[tuple[str, str], list[AssessmentInfo]]:
@@ -97,6 +100,8 @@ class LearnerState:
     active_days: set[date] = field(default_factory=set)
     courses: frozenset[str] | None = None
     events: int = 0  # progress events read (reporting only; rules never look)
+    held: frozenset[str] = frozenset()  # dedupe keys of awards held and not revoked
+    revoked: frozenset[str] = frozenset()  # revoked awards: never earned or counted again
 
     def course_keys(self) -> list[str]:
         keys: Iterable[str] = self.catalog.courses if self.courses is None else self.courses

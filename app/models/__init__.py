@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per aggregate."""
 
 from app.models.achievement import Achievement, AchievementStat
+from app.models.badge import Badge, BadgeVersion
 from app.models.catalog import Assessment, CatalogRevision, Course, Module, Unit
 from app.models.enrollment import Enrollment
 from app.models.login_failure import LoginFailure
@@ -13,6 +14,8 @@ __all__ = [
     "AchievementStat",
     "Assessment",
     "AssessmentAttempt",
+    "Badge",
+    "BadgeVersion",
     "CatalogRevision",
     "Course",
     "Enrollment",

@@ -71,13 +71,15 @@ def load_batch(learners: Sequence[Learner]) -> Batch:
     read = facts_in_one_statement if on_postgresql() else facts_by_kind
     indexed, days, modules, scores, held = read(learners)
     states = {learner.id: _state(learner.id, indexed, modules[learner.id], scores[learner.id],
-                                 days.get(learner.id)) for learner in learners}
+                                 days.get(learner.id), held[learner.id])
+              for learner in learners}
     pending = {user_id: entry.pending for user_id, entry in days.items() if entry.pending}
-    return Batch(states, pending, {learner.id: held[learner.id] for learner in learners})
+    return Batch(states, pending, {learner.id: set(held[learner.id]) for learner in learners})
 
 
+# Held awards per learner: dedupe key -> not revoked.
 Facts = tuple[IndexedCatalog, dict[int, "ActiveDays"], dict[int, set[str]],
-              dict[int, dict[str, float]], dict[int, set[str]]]
+              dict[int, dict[str, float]], dict[int, dict[str, bool]]]
 
 
 def facts_by_kind(learners: Sequence[Learner]) -> Facts:
@@ -87,7 +89,7 @@ def facts_by_kind(learners: Sequence[Learner]) -> Facts:
     days = _active_days(learners)
     ids = [learner.id for learner in learners]
     return (indexed, days, _completed_modules(ids, indexed), _best_scores(ids, indexed),
-            defaultdict(set, {k: keys for k, keys in existing_keys(ids).items() if keys}))
+            defaultdict(dict, {k: keys for k, keys in existing_keys(ids).items() if keys}))
 
 
 def state_from_rows(learner: Learner, indexed: IndexedCatalog, module_ids: Iterable[int],
@@ -107,13 +109,15 @@ def state_from_rows(learner: Learner, indexed: IndexedCatalog, module_ids: Itera
 
 
 def _state(user_id: int, indexed: IndexedCatalog, modules: set[str], scores: dict[str, float],
-           days: ActiveDays | None) -> LearnerState:
+           days: ActiveDays | None, held: dict[str, bool] | None = None) -> LearnerState:
     view = indexed.view
     touched = {view.course_of_module(key) for key in modules}
     touched |= {view.assessments[key].course_key for key in scores}
     days = days or ActiveDays()
     return LearnerState(user_id, view, modules, scores, days.days,
-                        courses=frozenset(k for k in touched if k), events=days.events)
+                        courses=frozenset(k for k in touched if k), events=days.events,
+                        held=frozenset(k for k, active in (held or {}).items() if active),
+                        revoked=frozenset(k for k, active in (held or {}).items() if not active))
 
 
 # Detection's reads, built once with the learner ids bound at execution: building and
@@ -190,7 +194,7 @@ UNION ALL
 SELECT 3, user_id, assessment_id, max(score), NULL, NULL, NULL
   FROM assessment_attempts WHERE user_id = ANY(%(ids)s) GROUP BY user_id, assessment_id
 UNION ALL
-SELECT 4, user_id, NULL, NULL, NULL, NULL, dedupe_key
+SELECT 4, user_id, NULL, NULL, NULL, revoked_at IS NULL, dedupe_key
   FROM achievements WHERE user_id = ANY(%(ids)s)
 """
 
@@ -203,7 +207,7 @@ def facts_in_one_statement(learners: Sequence[Learner]) -> Facts:
     days: dict[int, ActiveDays] = defaultdict(ActiveDays)
     modules: dict[int, set[str]] = defaultdict(set)
     scores: dict[int, dict[str, float]] = defaultdict(dict)
-    held: dict[int, set[str]] = defaultdict(set)
+    held: dict[int, dict[str, bool]] = defaultdict(dict)
     for kind, user_id, ref, best, moment, pending, text in rows:
         if kind == 1:
             days[user_id].add(ref, moment.astimezone(zones[user_id]).date(), pending)
@@ -211,18 +215,20 @@ def facts_in_one_statement(learners: Sequence[Learner]) -> Facts:
             modules[user_id].add(indexed.module_keys[ref])
         elif kind == 3 and ref in indexed.assessment_keys:
             scores[user_id][indexed.assessment_keys[ref]] = float(best)
-        elif kind == 4:
-            held[user_id].add(text)
+        elif kind == 4:  # ``pending`` holds "not revoked" here
+            held[user_id][text] = pending
     return indexed, days, modules, scores, held
 
 
-_KEYS_OF = select(Achievement.user_id, Achievement.dedupe_key).where(
+_KEYS_OF = select(Achievement.user_id, Achievement.dedupe_key,
+                  Achievement.revoked_at.is_(None)).where(
     Achievement.user_id.in_(bindparam("ids", expanding=True)))
 
 
-def existing_keys(user_ids: Sequence[int]) -> dict[int, set[str]]:
-    """Every dedupe key each learner holds, revoked ones included (they block re-awarding)."""
-    found: dict[int, set[str]] = {user_id: set() for user_id in user_ids}
-    for user_id, key in db.session.execute(_KEYS_OF, {"ids": list(user_ids)}):
-        found[user_id].add(key)
+def existing_keys(user_ids: Sequence[int]) -> dict[int, dict[str, bool]]:
+    """Every dedupe key each learner holds -> not revoked. Revoked keys are kept: they
+    block re-awarding, though ``holds`` criteria do not count them."""
+    found: dict[int, dict[str, bool]] = {user_id: {} for user_id in user_ids}
+    for user_id, key, active in db.session.execute(_KEYS_OF, {"ids": list(user_ids)}):
+        found[user_id][key] = bool(active)
     return found

@@ -1,7 +1,8 @@
-"""The whole catalog as plain data, cached per process and keyed by the catalog revision.
+"""The whole catalog as plain data (with the published badges), cached per process and
+keyed by the catalog revision.
 
 Why it is correct: every ORM flush that adds, changes or deletes a course,
-unit, module or assessment also writes a fresh random token into the one
+unit, module, assessment, badge or badge version also writes a fresh random token into the one
 ``catalog_revision`` row, in the same transaction. Detection reads that token
 (one tiny query) before it reads anything else; if the cached catalog carries
 another token it is reloaded. A catalog committed between the token read and
@@ -19,13 +20,14 @@ from typing import Any
 from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
+from app.domain.authored_badge import AuthoredBadge
 from app.domain.state import AssessmentInfo, CatalogView, CourseInfo, ModuleInfo, UnitInfo
 from app.extensions import db
 from app.infra.inserts import insert_ignore_stmt
-from app.models import Assessment, CatalogRevision, Course, Module, Unit
+from app.models import Assessment, Badge, BadgeVersion, CatalogRevision, Course, Module, Unit
 from app.models.types import utcnow
 
-CATALOG_MODELS = (Course, Unit, Module, Assessment)
+CATALOG_MODELS = (Course, Unit, Module, Assessment, Badge, BadgeVersion)
 
 
 @dataclass
@@ -90,7 +92,7 @@ def _bump_on_catalog_change(session: Session, _context: Any, _instances: Any) ->
 
 
 def load_catalog(session: Session) -> IndexedCatalog:
-    """Four queries, whatever the catalog's size."""
+    """Five queries, whatever the catalog's size."""
     courses = session.execute(select(Course.id, Course.key, Course.title)).all()
     units = session.execute(select(Unit.id, Unit.key, Unit.title, Unit.course_id)
                             .order_by(Unit.position, Unit.id)).all()
@@ -102,7 +104,25 @@ def load_catalog(session: Session) -> IndexedCatalog:
     view = indexed.view
     _fill_structure(view, courses, units, modules, course_key, unit_key)
     _fill_assessments(indexed, session, course_key, unit_key)
+    view.badges = published_badges(session)
     return indexed
+
+
+_PUBLISHED = (select(Badge.key, BadgeVersion)
+              .join(BadgeVersion, (BadgeVersion.badge_id == Badge.id)
+                    & (BadgeVersion.version == Badge.published_version))
+              .where(Badge.status == "published").order_by(Badge.key))
+
+
+def published_badges(session: Session) -> dict[str, AuthoredBadge]:
+    """The published version of every published badge, as detection evaluates it."""
+    return {key: definition_of(key, version) for key, version in session.execute(_PUBLISHED)}
+
+
+def definition_of(key: str, version: BadgeVersion) -> AuthoredBadge:
+    return AuthoredBadge(key, version.title, version.description, version.criteria,
+                           version.version, version.hidden, version.expires_after_days,
+                           version.image or {})
 
 
 def _fill_structure(view: CatalogView, courses: Any, units: Any, modules: Any,

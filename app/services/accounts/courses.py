@@ -35,3 +35,10 @@ def teaches(instructor_id: int, learner_id: int) -> bool:
              .where(staff.user_id == instructor_id, staff.role == "instructor",
                     pupil.user_id == learner_id, pupil.role == "learner").limit(1))
     return db.session.scalar(query) is not None
+
+
+def courses_taught(instructor_id: int) -> set[str]:
+    """Keys of the courses the user is enrolled in as an instructor."""
+    query = (select(Course.key).join(Enrollment, Enrollment.course_id == Course.id)
+             .where(Enrollment.user_id == instructor_id, Enrollment.role == "instructor"))
+    return set(db.session.scalars(query))

@@ -21,9 +21,9 @@ from __future__ import annotations
 import multiprocessing
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Any
 
@@ -32,13 +32,16 @@ from sqlalchemy import select
 
 from app.config import Config
 from app.domain import registry
+from app.domain.authored_badge import AuthoredBadge
 from app.domain.registry import AwardDue
+from app.domain.state import CatalogView, LearnerState
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
 from app.infra.sql import on_postgresql
 from app.models import User
 from app.read.learner_state import Learner, load_batch
-from app.services.awarding.awards import store_awards
+from app.services.awarding.awards import load_awards, store_awards
+from app.services.awarding.publishing import publish_awards
 
 BATCH_SIZE = 500
 SAMPLE_LIMIT = 200
@@ -60,12 +63,14 @@ class BackfillReport:
     rows: int = 0
     awards: int = 0
     by_type: Counter[str] = field(default_factory=Counter)
+    by_badge: Counter[str] = field(default_factory=Counter)  # author-defined badge keys
     sample: list[PlannedAward] = field(default_factory=list)
     seconds: float = 0.0
 
     def add(self, user_id: int, due: Sequence[AwardDue]) -> None:
         self.awards += len(due)
         self.by_type.update(award.type for award in due)
+        self.by_badge.update(a.metadata["badge"] for a in due if a.type == "badge")
         self._keep(PlannedAward(user_id, a.dedupe_key, a.type) for a in due)
 
     def merge(self, part: BackfillReport) -> None:
@@ -74,6 +79,7 @@ class BackfillReport:
         self.rows += part.rows
         self.awards += part.awards
         self.by_type.update(part.by_type)
+        self.by_badge.update(part.by_badge)
         self._keep(part.sample)
 
     def _keep(self, awards: Iterable[PlannedAward]) -> None:
@@ -89,8 +95,13 @@ class BackfillReport:
 
 def backfill(user_id: int | None = None, rule: str | None = None, dry_run: bool = False,
              progress: Callable[[int], Any] | None = None, *, batch_size: int = BATCH_SIZE,
-             overrides: dict[str, Any] | None = None, jobs: int = 1) -> BackfillReport:
+             overrides: dict[str, Any] | None = None, jobs: int = 1,
+             badges: Mapping[str, AuthoredBadge] | None = None,
+             notify: bool = False) -> BackfillReport:
     """Award (silently) whatever stored progress makes due; ``progress(n)`` per n learners.
+
+    ``badges`` replaces the published badges for this run (a dry run of a draft);
+    ``notify`` publishes the new awards live instead of storing them silently.
 
     ``jobs`` > 1 evaluates the batches in that many processes, on PostgreSQL
     only: SQLite has one writer at a time, so there the processes would only
@@ -103,11 +114,12 @@ def backfill(user_id: int | None = None, rule: str | None = None, dry_run: bool 
     report = BackfillReport(dry_run=dry_run)
     started = time.perf_counter()
     batches = list(_batches(learners(user_id), batch_size))
+    plan = _Plan(only, overrides, dry_run, dict(badges) if badges is not None else None, notify)
     if jobs > 1 and len(batches) > 1 and on_postgresql():
-        _run_in_processes(batches, jobs, _Plan(only, overrides, dry_run), report, progress)
+        _run_in_processes(batches, jobs, plan, report, progress)
     else:
         for batch in batches:
-            _run_batch(batch, only, overrides, report)
+            _run_batch(batch, plan, report)
             if progress is not None:
                 progress(len(batch))
     report.seconds = time.perf_counter() - started
@@ -139,26 +151,39 @@ def _batches(items: list[Learner], size: int) -> Iterator[list[Learner]]:
         yield items[start:start + size]
 
 
-def _run_batch(batch: list[Learner], only: list[str] | None, overrides: dict[str, Any],
-               report: BackfillReport) -> None:
+def _run_batch(batch: list[Learner], plan: _Plan, report: BackfillReport) -> None:
     ids = [learner.id for learner in batch]
     if not report.dry_run:
         _lock(ids)
     loaded = load_batch(batch)  # held keys come in the same statement as the facts
+    _use_badges(loaded.states.values(), plan.badges)
     due: dict[int, list[AwardDue]] = {}
     for learner_id, state in loaded.states.items():
         report.rows += state.events
-        fresh = [a for a in registry.evaluate(state, overrides, only)
+        fresh = [a for a in registry.evaluate(state, plan.overrides, plan.only)
                  if a.dedupe_key not in loaded.held[learner_id]]
         if fresh:
             due[learner_id] = fresh
             report.add(learner_id, fresh)
     report.learners += len(batch)
-    if not report.dry_run:
-        store_awards(due, source_event_id=None, silent=True)
-        db.session.commit()
-    else:
+    if report.dry_run:
         db.session.rollback()
+        return
+    stored = store_awards(due, source_event_id=None, silent=not plan.notify)
+    db.session.commit()
+    if plan.notify:
+        publish_awards(load_awards([row.id for row in stored]))
+
+
+def _use_badges(states: Iterable[LearnerState],
+                badges: dict[str, AuthoredBadge] | None) -> None:
+    """Evaluate these badges instead of the published ones (one catalog view for all)."""
+    if badges is None:
+        return
+    views: dict[int, CatalogView] = {}
+    for state in states:
+        view = views.setdefault(id(state.catalog), replace(state.catalog, badges=badges))
+        state.catalog = view
 
 
 def _lock(ids: list[int]) -> None:
@@ -174,6 +199,8 @@ class _Plan:
     only: list[str] | None
     overrides: dict[str, Any]
     dry_run: bool
+    badges: dict[str, AuthoredBadge] | None = None
+    notify: bool = False
 
 
 def _run_in_processes(batches: list[list[Learner]], jobs: int, plan: _Plan,
@@ -221,5 +248,5 @@ def _worker_batch(batch: list[Learner]) -> BackfillReport:
     """One batch in a worker process; the report goes back to the parent (picklable)."""
     plan: _Plan = _worker["plan"]
     report = BackfillReport(dry_run=plan.dry_run)
-    _run_batch(batch, plan.only, plan.overrides, report)
+    _run_batch(batch, plan, report)
     return report

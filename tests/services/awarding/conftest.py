@@ -41,15 +41,6 @@ def award(user: User | int, dedupe_key: str) -> Achievement:
 
 
 @pytest.fixture
-def published(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
-    """Every award published live during the test."""
-    sent: list[dict] = []
-    monkeypatch.setattr("app.services.awarding.publishing.publish_many",
-                        lambda messages: sent.extend(message for _, message in messages))
-    return sent
-
-
-@pytest.fixture
 def use_rules(app) -> Callable[[dict], None]:
     """Override ``Config.RULES`` for this test's app."""
 

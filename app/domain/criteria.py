@@ -1,0 +1,328 @@
+"""Badge criteria: one registry entry per criterion kind, holding its validator, its
+evaluator and its builder widget, so a new kind is one place to change.
+
+A criterion is a dict naming its kind by one key (``{"module_complete": "m1"}``,
+``{"all": [...]}``). Every kind is monotone: more progress, or more awards held,
+never turns a holding criterion false. That is what lets detection evaluate after
+each event, in any order, and award a badge exactly once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.domain.rules import longest_run
+from app.domain.state import CatalogView, LearnerState
+
+MAX_DEPTH = 8
+MAX_NODES = 200
+
+
+@dataclass(frozen=True)
+class Context:
+    """What validation checks keys against: the catalog and the badges that exist."""
+
+    catalog: CatalogView
+    badge_keys: frozenset[str]
+
+
+@dataclass
+class Problems:
+    """Field errors keyed by path (``criteria.all[1].holds``), plus every ``holds`` target."""
+
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    holds: set[str] = field(default_factory=set)
+    nodes: int = 0
+
+    def add(self, path: str, message: str) -> None:
+        self.errors.setdefault(path, []).append(message)
+
+
+@dataclass(frozen=True)
+class WidgetField:
+    """One input of the console's criteria builder: ``choice`` names the list it picks from
+    (``module``, ``unit``, ``course``, ``assessment``, ``badge``) or the kind of value."""
+
+    name: str
+    label: str
+    choice: str
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Widget:
+    label: str
+    fields: tuple[WidgetField, ...]
+
+
+Validate = Callable[[dict[str, Any], str, Context, Problems, int], None]
+Evaluate = Callable[[dict[str, Any], LearnerState, frozenset[str]], bool]
+
+
+@dataclass(frozen=True)
+class CriterionKind:
+    key: str
+    validate: Validate
+    evaluate: Evaluate
+    widget: Widget
+    extra_keys: frozenset[str] = frozenset()
+
+
+CRITERIA: dict[str, CriterionKind] = {}
+
+
+def criterion(key: str, widget: Widget, extra_keys: Iterable[str] = ()
+              ) -> Callable[[type], type]:
+    """Register a kind from a class with static ``validate`` and ``evaluate``."""
+
+    def register(cls: type) -> type:
+        CRITERIA[key] = CriterionKind(key, cls.validate, cls.evaluate, widget,
+                                      frozenset(extra_keys))
+        return cls
+
+    return register
+
+
+def kind_of(node: dict[str, Any]) -> CriterionKind | None:
+    found = [CRITERIA[key] for key in node if key in CRITERIA]
+    return found[0] if len(found) == 1 else None
+
+
+def validate(node: Any, path: str, ctx: Context, problems: Problems, depth: int = 0) -> None:
+    """Record every problem of ``node`` (and its children) under its path."""
+    problems.nodes += 1
+    if depth > MAX_DEPTH or problems.nodes > MAX_NODES:
+        problems.add(path, f"criteria nest at most {MAX_DEPTH} deep and {MAX_NODES} in all")
+        return
+    kind = kind_of(node) if isinstance(node, dict) else None
+    if kind is None:
+        problems.add(path, "must be an object with exactly one of: " + ", ".join(CRITERIA))
+        return
+    unexpected = set(node) - {kind.key} - kind.extra_keys
+    for key in sorted(unexpected):
+        problems.add(f"{path}.{key}", f"not allowed with {kind.key!r}")
+    kind.validate(node, path, ctx, problems, depth)
+
+
+def holds(node: dict[str, Any], state: LearnerState, held: frozenset[str]) -> bool:
+    """Whether a valid criterion holds for this learner, who holds the ``held`` awards."""
+    kind = kind_of(node)
+    return kind is not None and kind.evaluate(node, state, held)
+
+
+# --- composites -------------------------------------------------------------------------
+
+
+def _children(node: dict[str, Any], key: str, path: str, ctx: Context, problems: Problems,
+              depth: int) -> int:
+    children = node.get(key)
+    if not isinstance(children, list) or not children:
+        problems.add(f"{path}.{key}", "must be a non-empty list of criteria")
+        return 0
+    for index, child in enumerate(children):
+        validate(child, f"{path}.{key}[{index}]", ctx, problems, depth + 1)
+    return len(children)
+
+
+CHILDREN = WidgetField("children", "Criteria", "criteria")
+
+
+@criterion("all", Widget("All of", (CHILDREN,)))
+class AllOf:
+    @staticmethod
+    def validate(node: dict[str, Any], path: str, ctx: Context, problems: Problems,
+                 depth: int) -> None:
+        _children(node, "all", path, ctx, problems, depth)
+
+    @staticmethod
+    def evaluate(node: dict[str, Any], state: LearnerState, held: frozenset[str]) -> bool:
+        return all(holds(child, state, held) for child in node["all"])
+
+
+@criterion("any", Widget("Any of", (CHILDREN,)))
+class AnyOf:
+    @staticmethod
+    def validate(node: dict[str, Any], path: str, ctx: Context, problems: Problems,
+                 depth: int) -> None:
+        _children(node, "any", path, ctx, problems, depth)
+
+    @staticmethod
+    def evaluate(node: dict[str, Any], state: LearnerState, held: frozenset[str]) -> bool:
+        return any(holds(child, state, held) for child in node["any"])
+
+
+@criterion("at_least", Widget("At least N of", (WidgetField("at_least", "N", "count"),
+                                                 CHILDREN)), extra_keys=("of",))
+class AtLeast:
+    @staticmethod
+    def validate(node: dict[str, Any], path: str, ctx: Context, problems: Problems,
+                 depth: int) -> None:
+        count = _children(node, "of", path, ctx, problems, depth)
+        wanted = node.get("at_least")
+        if not is_whole(wanted) or not 1 <= wanted <= max(count, 1):
+            problems.add(f"{path}.at_least", f"must be a whole number from 1 to {count}")
+
+    @staticmethod
+    def evaluate(node: dict[str, Any], state: LearnerState, held: frozenset[str]) -> bool:
+        met = sum(1 for child in node["of"] if holds(child, state, held))
+        return met >= node["at_least"]
+
+
+# --- leaves -------------------------------------------------------------------------------
+
+
+def is_whole(value: Any) -> bool:
+    """An int that is not a bool (JSON true would pass ``isinstance(x, int)``)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _known(value: Any, keys: Iterable[str], path: str, what: str, problems: Problems) -> bool:
+    if not isinstance(value, str) or value not in keys:
+        problems.add(path, f"unknown {what} {value!r}")
+        return False
+    return True
+
+
+@criterion("module_complete", Widget("Module completed",
+                                      (WidgetField("module_complete", "Module", "module"),)))
+class ModuleComplete:
+    @staticmethod
+    def validate(node: dict[str, Any], path: str, ctx: Context, problems: Problems,
+                 depth: int) -> None:
+        _known(node["module_complete"], ctx.catalog.modules, f"{path}.module_complete",
+               "module", problems)
+
+    @staticmethod
+    def evaluate(node: dict[str, Any], state: LearnerState, held: frozenset[str]) -> bool:
+        return node["module_complete"] in state.completed_modules
+
+
+@criterion("unit_complete", Widget("Unit completed",
+                                    (WidgetField("unit_complete", "Unit", "unit"),)))
+class UnitComplete:
+    @staticmethod
+    def validate(node: dict[str, Any], path: str, ctx: Context, problems: Problems,
+                 depth: int) -> None:
+        _known(node["unit_complete"], ctx.catalog.units, f"{path}.unit_complete", "unit",
+               problems)
+
+    @staticmethod
+    def evaluate(node: dict[str, Any], state: LearnerState, held: frozenset[str]) -> bool:
+        key = node["unit_complete"]
+        return key in state.catalog.units and state.unit_complete(key)
+
+
+@criterion("course_complete", Widget("Course completed",
+                                      (WidgetField("course_complete", "Course", "course"),)))
+class CourseComplete:
+    @staticmethod
+    def validate(node: dict[str, Any], path: str, ctx: Context, problems: Problems,
+                 depth: int) -> None:
+        _known(node["course_complete"], ctx.catalog.courses, f"{path}.course_complete",
+               "course", problems)
+
+    @staticmethod
+    def evaluate(node: dict[str, Any], state: LearnerState, held: frozenset[str]) -> bool:
+        key = node["course_complete"]
+        return key in state.catalog.courses and state.course_complete(key)
+
+
+@criterion("score_at_least", Widget("Best score at least", (
+    WidgetField("assessment", "Assessment", "assessment"),
+    WidgetField("ratio", "Share of the maximum (0-1]", "ratio"))))
+class ScoreAtLeast:
+    @staticmethod
+    def validate(node: dict[str, Any], path: str, ctx: Context, problems: Problems,
+                 depth: int) -> None:
+        spec, where = node["score_at_least"], f"{path}.score_at_least"
+        if not isinstance(spec, dict) or set(spec) - {"assessment", "ratio"}:
+            problems.add(where, 'must be {"assessment": key, "ratio": R}')
+            return
+        _known(spec.get("assessment"), ctx.catalog.assessments, f"{where}.assessment",
+               "assessment", problems)
+        ratio = spec.get("ratio")
+        if not isinstance(ratio, int | float) or isinstance(ratio, bool) or not 0 < ratio <= 1:
+            problems.add(f"{where}.ratio", "must be a number in (0, 1]")
+
+    @staticmethod
+    def evaluate(node: dict[str, Any], state: LearnerState, held: frozenset[str]) -> bool:
+        spec = node["score_at_least"]
+        assessment = state.catalog.assessments.get(spec["assessment"])
+        ratio = state.best_ratio(assessment) if assessment else None
+        return ratio is not None and ratio >= spec["ratio"]
+
+
+@criterion("modules_completed", Widget("Modules completed", (
+    WidgetField("modules_completed", "At least", "count"),
+    WidgetField("course", "In course", "course", optional=True))), extra_keys=("course",))
+class ModulesCompleted:
+    @staticmethod
+    def validate(node: dict[str, Any], path: str, ctx: Context, problems: Problems,
+                 depth: int) -> None:
+        if not is_whole(node["modules_completed"]) or node["modules_completed"] < 1:
+            problems.add(f"{path}.modules_completed", "must be a whole number of at least 1")
+        if "course" in node:
+            _known(node["course"], ctx.catalog.courses, f"{path}.course", "course", problems)
+
+    @staticmethod
+    def evaluate(node: dict[str, Any], state: LearnerState, held: frozenset[str]) -> bool:
+        return modules_completed(state, node.get("course")) >= node["modules_completed"]
+
+
+@criterion("streak_days", Widget("Longest streak of days",
+                                  (WidgetField("streak_days", "At least", "count"),)))
+class StreakDays:
+    @staticmethod
+    def validate(node: dict[str, Any], path: str, ctx: Context, problems: Problems,
+                 depth: int) -> None:
+        if not is_whole(node["streak_days"]) or not 1 <= node["streak_days"] <= 10_000:
+            problems.add(f"{path}.streak_days", "must be a whole number from 1 to 10000")
+
+    @staticmethod
+    def evaluate(node: dict[str, Any], state: LearnerState, held: frozenset[str]) -> bool:
+        return longest_run(state.active_days) >= node["streak_days"]
+
+
+@criterion("holds", Widget("Holds the award", (WidgetField("holds", "Award", "badge"),)))
+class Holds:
+    @staticmethod
+    def validate(node: dict[str, Any], path: str, ctx: Context, problems: Problems,
+                 depth: int) -> None:
+        key = node["holds"]
+        if not isinstance(key, str) or not known_dedupe_key(key, ctx):
+            problems.add(f"{path}.holds", f"unknown award {key!r}")
+            return
+        problems.holds.add(key)
+
+    @staticmethod
+    def evaluate(node: dict[str, Any], state: LearnerState, held: frozenset[str]) -> bool:
+        return node["holds"] in held
+
+
+def modules_completed(state: LearnerState, course: str | None) -> int:
+    """Completed modules that still exist, of one course or all."""
+    done = state.completed_modules & state.catalog.modules.keys()
+    if course is None:
+        return len(done)
+    return sum(1 for key in done if state.catalog.course_of_module(key) == course)
+
+
+_LEVEL = re.compile(r"^(streak|milestone:modules|milestone:courses):([1-9][0-9]{0,5})$")
+_BY_PREFIX = {"module_complete": "modules", "unit_complete": "units",
+              "course_complete": "courses", "high_score": "assessments",
+              "perfect_score": "assessments"}
+
+
+def known_dedupe_key(key: str, ctx: Context) -> bool:
+    """A dedupe key some award can carry: a built-in one over known catalog keys, a level
+    (``streak:7``, ``milestone:modules:10``), or ``badge:<key>`` of an existing badge."""
+    if _LEVEL.match(key):
+        return True
+    prefix, _, rest = key.partition(":")
+    if prefix == "badge":
+        return rest in ctx.badge_keys
+    what = _BY_PREFIX.get(prefix)
+    return what is not None and rest in getattr(ctx.catalog, what)
