@@ -90,6 +90,8 @@ class _AchievementTypeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Achie
     """N consecutive active days in the learner's time zone."""
     ACHIEVEMENT_TYPE_MILESTONE: _AchievementType.ValueType  # 7
     """Completed modules or courses reached a count."""
+    ACHIEVEMENT_TYPE_BADGE: _AchievementType.ValueType  # 8
+    """A badge a course's authors defined (dedupe key `badge:<key>`)."""
 
 class AchievementType(_AchievementType, metaclass=_AchievementTypeEnumTypeWrapper):
     """The kinds of achievement. Each value's lower-case name without the prefix
@@ -115,6 +117,8 @@ ACHIEVEMENT_TYPE_STREAK: AchievementType.ValueType  # 6
 """N consecutive active days in the learner's time zone."""
 ACHIEVEMENT_TYPE_MILESTONE: AchievementType.ValueType  # 7
 """Completed modules or courses reached a count."""
+ACHIEVEMENT_TYPE_BADGE: AchievementType.ValueType  # 8
+"""A badge a course's authors defined (dedupe key `badge:<key>`)."""
 Global___AchievementType: _TypeAlias = AchievementType  # noqa: Y015
 
 @_typing.final
