@@ -16,8 +16,16 @@ from typing import Any
 import pytest
 
 from tests.e2e.proxy import DroppingProxy
-from tests.e2e.server import ARTIFACTS, LiveServer, sqlite_settings
-from tests.support.services import ROOT, Worker, fresh_database, redis_settings, require
+from tests.support.services import (
+    ARTIFACTS,
+    ROOT,
+    WebServer,
+    Worker,
+    fresh_database,
+    migrate,
+    redis_settings,
+    require,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -26,6 +34,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking",
                  "--disable-component-update", "--disable-gpu"]
 NODE_DIR = ROOT / "tests" / "e2e" / ".node"
 AXE_JS = NODE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+DEMO_MODULES = ["demo-python-variables", "demo-python-control-flow", "demo-python-collections",
+                "demo-python-defining-functions", "demo-python-arguments"]
+E2E_SETTINGS = {"SSE_PING_SECONDS": "2"}
 
 
 @pytest.fixture(scope="session")
@@ -50,45 +61,43 @@ def axe_source() -> str:
 
 
 @pytest.fixture(scope="session")
-def embedded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    directory = tmp_path_factory.mktemp("e2e-embedded")
-    server = LiveServer(sqlite_settings(directory), "embedded").prepare()
-    yield server.start()
+def embedded_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
+    """The embedded default (a temp SQLite file, eager tasks), demo catalog seeded."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('e2e-embedded') / 'e2e.db'}"
+    migrate(url)
+    server = WebServer({"DATABASE_URL": url, **E2E_SETTINGS}, name="e2e-web-embedded")
+    yield server.seed_demo().start()
     server.stop()
 
 
 @pytest.fixture(scope="session")
-def services_server() -> Iterator[LiveServer]:
+def services_server() -> Iterator[WebServer]:
     """PostgreSQL + Redis + a real Celery worker; required under CI=true."""
     with fresh_database() as url:
-        settings = {"DATABASE_URL": url, "TASKS_EAGER": "false", **redis_settings()}
-        server = LiveServer(settings, "services").prepare(migrate=False)
+        settings = {"DATABASE_URL": url, "TASKS_EAGER": "false", **redis_settings(),
+                    **E2E_SETTINGS}
+        server = WebServer(settings, name="e2e-web-services").seed_demo()
         worker = Worker(server.settings, concurrency=1, name="e2e").start()
         try:
             yield server.start()
         finally:
             server.stop()
             worker.stop()
-            if server._app is not None:
-                from app.extensions import db
-
-                with server.app.app_context():
-                    db.engine.dispose()
 
 
 @pytest.fixture(params=["embedded", "services"])
-def any_server(request: pytest.FixtureRequest) -> LiveServer:
+def any_server(request: pytest.FixtureRequest) -> WebServer:
     """The toast test's deployments: the embedded default and the real services."""
     return request.getfixturevalue(f"{request.param}_server")
 
 
 @pytest.fixture
-def server(embedded_server: LiveServer) -> LiveServer:
+def server(embedded_server: WebServer) -> WebServer:
     return embedded_server
 
 
 @pytest.fixture
-def learner(server: LiveServer) -> dict[str, Any]:
+def learner(server: WebServer) -> dict[str, Any]:
     return server.new_learner()
 
 
@@ -124,14 +133,14 @@ def wait_live(page: Any) -> None:
 
 
 @pytest.fixture
-def logged_in(server: LiveServer, learner: dict[str, Any],
+def logged_in(server: WebServer, learner: dict[str, Any],
               new_context: Callable[..., Any]) -> Any:
     """A page of a fresh learner, logged in on the dashboard with the stream open."""
     return log_in(new_context(server.url).new_page(), learner)
 
 
 @pytest.fixture
-def proxy(server: LiveServer) -> Iterator[DroppingProxy]:
+def proxy(server: WebServer) -> Iterator[DroppingProxy]:
     instance = DroppingProxy(server.port).start()
     yield instance
     instance.stop()

@@ -15,13 +15,14 @@ from typing import Any
 
 import requests
 
-from tests.e2e.server import DEMO_MODULES, LiveServer
+from tests.e2e.conftest import DEMO_MODULES
+from tests.support.services import WebServer
 
 STREAMS = 400
 USER_AGENT = "e2e-streams"
 
 
-def session_cookie(server: LiveServer, learner: dict[str, Any]) -> str:
+def session_cookie(server: WebServer, learner: dict[str, Any]) -> str:
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT
     page = session.get(f"{server.url}/login", timeout=10).text
@@ -42,7 +43,7 @@ async def open_stream(port: int, cookie: str) -> tuple[asyncio.StreamReader, Any
     return reader, writer
 
 
-async def hold_and_award(server: LiveServer, learner: dict[str, Any], cookie: str) -> list[float]:
+async def hold_and_award(server: WebServer, learner: dict[str, Any], cookie: str) -> list[float]:
     gate = asyncio.Semaphore(100)
 
     async def opened() -> tuple[asyncio.StreamReader, Any]:
@@ -68,7 +69,7 @@ async def hold_and_award(server: LiveServer, learner: dict[str, Any], cookie: st
             writer.close()
 
 
-def test_many_idle_streams_all_receive_the_award(server: LiveServer,
+def test_many_idle_streams_all_receive_the_award(server: WebServer,
                                                  learner: dict[str, Any]) -> None:
     cookie = session_cookie(server, learner)
     # Its own thread: Playwright's sync API may already run a loop on this one.

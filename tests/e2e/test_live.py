@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tests.e2e.conftest import log_in, screenshot, wait_live
-from tests.e2e.server import DEMO_MODULES, LiveServer
+from tests.e2e.conftest import DEMO_MODULES, log_in, screenshot, wait_live
+from tests.support.services import WebServer
 
 TOAST = "#toasts .toast"
 
@@ -31,7 +31,7 @@ def test_foundation_complete_a_module_and_see_toast_and_list(logged_in: Any) -> 
     assert page.evaluate("window.__sameDocument") is True  # no reload happened
 
 
-def test_toast_appears_within_two_seconds_without_reload(any_server: LiveServer,
+def test_toast_appears_within_two_seconds_without_reload(any_server: WebServer,
                                                          new_context: Any) -> None:
     learner = any_server.new_learner()
     page = log_in(new_context(any_server.url).new_page(), learner)
@@ -50,7 +50,7 @@ def test_toast_appears_within_two_seconds_without_reload(any_server: LiveServer,
 
 
 def test_awards_arriving_together_are_one_summary_toast_announced_once(
-        server: LiveServer, learner: dict[str, Any], logged_in: Any) -> None:
+        server: WebServer, learner: dict[str, Any], logged_in: Any) -> None:
     page = logged_in
     server.complete_module(learner["id"], DEMO_MODULES[0])  # module_complete + 1st milestone
 
@@ -67,7 +67,7 @@ def test_awards_arriving_together_are_one_summary_toast_announced_once(
     screenshot(page, "toast")
 
 
-def test_two_tabs_both_celebrate(server: LiveServer, learner: dict[str, Any],
+def test_two_tabs_both_celebrate(server: WebServer, learner: dict[str, Any],
                                  logged_in: Any) -> None:
     first = logged_in
     second = first.context.new_page()
@@ -83,7 +83,7 @@ def test_two_tabs_both_celebrate(server: LiveServer, learner: dict[str, Any],
 
 
 def test_dropped_stream_replays_missed_award_exactly_once(
-        server: LiveServer, learner: dict[str, Any], new_context: Any, proxy: Any) -> None:
+        server: WebServer, learner: dict[str, Any], new_context: Any, proxy: Any) -> None:
     page = log_in(new_context(proxy.url).new_page(), learner)
     server.complete_module(learner["id"], DEMO_MODULES[0])
     page.wait_for_function("window.achievementsLive.celebrated.length >= 2")
@@ -124,7 +124,7 @@ def test_award_from_a_form_post_is_celebrated_on_the_next_page(logged_in: Any) -
 
 
 def test_toast_is_keyboard_dismissible_and_never_steals_focus(
-        server: LiveServer, learner: dict[str, Any], logged_in: Any) -> None:
+        server: WebServer, learner: dict[str, Any], logged_in: Any) -> None:
     page = logged_in
     page.get_by_role("link", name="History", exact=True).focus()
     server.complete_module(learner["id"], DEMO_MODULES[0])
@@ -141,7 +141,7 @@ def test_toast_is_keyboard_dismissible_and_never_steals_focus(
     page.locator(TOAST).wait_for(state="detached", timeout=2000)
 
 
-def test_auto_dismiss_pauses_while_hovered(server: LiveServer, learner: dict[str, Any],
+def test_auto_dismiss_pauses_while_hovered(server: WebServer, learner: dict[str, Any],
                                            logged_in: Any) -> None:
     page = logged_in
     # Long enough that the pointer reaches the toast before it expires on a busy machine.
@@ -157,7 +157,7 @@ def test_auto_dismiss_pauses_while_hovered(server: LiveServer, learner: dict[str
     page.locator(TOAST).wait_for(state="detached", timeout=8000)
 
 
-def test_reduced_motion_gets_the_calm_variant(server: LiveServer, learner: dict[str, Any],
+def test_reduced_motion_gets_the_calm_variant(server: WebServer, learner: dict[str, Any],
                                               new_context: Any) -> None:
     context = new_context(server.url, reduced_motion="reduce")
     page = log_in(context.new_page(), learner)

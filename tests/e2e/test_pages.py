@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.conftest import log_in, run_axe, screenshot, wait_live
-from tests.e2e.server import DEMO_MODULES, LiveServer
+from tests.e2e.conftest import DEMO_MODULES, log_in, run_axe, screenshot, wait_live
+from tests.support.services import WebServer
 
 
-def earn_a_few(server: LiveServer, learner: dict[str, Any], modules: int = 3) -> None:
+def earn_a_few(server: WebServer, learner: dict[str, Any], modules: int = 3) -> None:
     for module in DEMO_MODULES[:modules]:
         server.complete_module(learner["id"], module)
 
 
-def test_history_filters_by_type(server: LiveServer, learner: dict[str, Any],
+def test_history_filters_by_type(server: WebServer, learner: dict[str, Any],
                                  logged_in: Any) -> None:
     earn_a_few(server, learner)
     page = logged_in
@@ -29,7 +29,7 @@ def test_history_filters_by_type(server: LiveServer, learner: dict[str, Any],
     screenshot(page, "history-filtered")
 
 
-def test_history_filters_and_pages_without_javascript(server: LiveServer, learner: dict[str, Any],
+def test_history_filters_and_pages_without_javascript(server: WebServer, learner: dict[str, Any],
                                                       new_context: Any) -> None:
     earn_a_few(server, learner, modules=5)  # 5 modules + 2 units + milestone: 8 awards
     page = new_context(server.url, java_script_enabled=False).new_page()
@@ -65,7 +65,7 @@ def test_keyboard_only_completes_a_module(logged_in: Any) -> None:
 
 
 def test_badge_detail_and_other_learners_award_is_not_found(
-        server: LiveServer, learner: dict[str, Any], logged_in: Any) -> None:
+        server: WebServer, learner: dict[str, Any], logged_in: Any) -> None:
     earn_a_few(server, learner, modules=1)
     page = logged_in
     page.goto("/achievements?type=module_complete")
@@ -80,7 +80,7 @@ def test_badge_detail_and_other_learners_award_is_not_found(
     stranger.context.close()
 
 
-def test_every_page_passes_axe(server: LiveServer, learner: dict[str, Any], new_context: Any,
+def test_every_page_passes_axe(server: WebServer, learner: dict[str, Any], new_context: Any,
                                axe_source: str) -> None:
     page = new_context(server.url).new_page()
     page.goto("/login")
