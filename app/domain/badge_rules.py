@@ -56,7 +56,7 @@ def parse_definition(body: Any, ctx: Context, others: Mapping[str, AuthoredBadge
 def _check_fields(body: dict[str, Any], ctx: Context, problems: Problems) -> None:
     for name in sorted(set(body) - FIELDS):
         problems.add(name, "unknown field")
-    if not isinstance(body.get("key"), str) or not KEY.match(body["key"]):
+    if not isinstance(body.get("key"), str) or not KEY.fullmatch(body["key"]):
         problems.add("key", "1-80 lowercase letters, digits, '.', '_' or '-'")
     if not isinstance(body.get("title"), str) or not 0 < len(body["title"].strip()) <= MAX_TITLE:
         problems.add("title", f"required, at most {MAX_TITLE} characters")

@@ -132,9 +132,10 @@ def after_id(request: Any) -> int | None:
 
 
 def type_info(info: Mapping[str, Any]) -> pb.AchievementTypeInfo:
-    """One entry of ``achievement_types()`` as a message."""
+    """One entry of ``listed_types()`` as a message; a badge's (``badge:<key>``) is of
+    type BADGE (a hidden one arrives already masked: no proto field says hidden)."""
     return pb.AchievementTypeInfo(
-        type=type_enum(info["key"]), type_key=info["key"], title=info["title"],
+        type=type_enum(info["key"].partition(":")[0]), type_key=info["key"], title=info["title"],
         description=info["description"], badge=info.get("badge") or info["key"],
         thresholds=[pb.Threshold(key=t["key"], value=float(t["value"]), unit=t["unit"])
                     for t in info.get("thresholds") or ()],

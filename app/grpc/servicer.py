@@ -15,7 +15,6 @@ from typing import Any
 import grpc
 from flask import Flask
 
-from app.domain.types import achievement_types
 from app.errors import InvalidInput
 from app.grpc import convert
 from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
@@ -24,6 +23,7 @@ from app.grpc.interceptors import current_principal
 from app.grpc.streams import StreamGate
 from app.infra.caches.award_messages import AwardMessages
 from app.models.types import utcnow
+from app.read.achievement_types import listed_types
 from app.read.history import (
     MAX_LIMIT,
     HistoryFilter,
@@ -87,7 +87,7 @@ class AchievementServicer(pb_grpc.AchievementServiceServicer):
                              context: grpc.ServicerContext) -> pb.ListAchievementTypesResponse:
         overrides = self.app.config["ACHIEVEMENTS_CONFIG"].RULES
         return pb.ListAchievementTypesResponse(
-            types=[convert.type_info(info) for info in achievement_types(overrides)])
+            types=[convert.type_info(info) for info in listed_types(overrides)])
 
     def WatchAchievements(self, request: pb.WatchAchievementsRequest,
                           context: grpc.ServicerContext) -> Iterator[pb.WatchAchievementsResponse]:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.domain.authored_badge import AuthoredBadge
-from app.domain.badge_rules import courses_named, parse_definition
+from app.domain.badge_rules import KEY, courses_named, parse_definition
 from app.domain.criteria import Context
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.extensions import db
@@ -38,7 +38,9 @@ def list_badges(principal: Principal) -> list[Badge]:
 
 def get_badge(principal: Principal, key: str) -> Badge:
     _require_author(principal)
-    badge = db.session.scalar(select(Badge).where(Badge.key == key))
+    # A key no badge can have (NUL, too long) is not queried: PostgreSQL refuses NUL in text.
+    badge = db.session.scalar(select(Badge).where(Badge.key == key)) if KEY.fullmatch(key) \
+        else None
     if badge is None or not _may_edit(principal, badge):
         raise NotFound(f"no badge {key!r}")
     return badge

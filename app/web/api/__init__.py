@@ -9,6 +9,7 @@ from app.web.api.docs import Problem
 
 def register_api(api: Api) -> None:
     from app.web.api.achievements import blp as achievements_blp
+    from app.web.api.badges import blp as badges_blp
     from app.web.api.health import blp as health_blp
     from app.web.api.insights import blp as insights_blp
     from app.web.api.progress import blp as progress_blp
@@ -19,6 +20,6 @@ def register_api(api: Api) -> None:
         "session", {"type": "apiKey", "in": "cookie", "name": "session",
                     "description": "log in at /login; writes also need an X-CSRFToken header"})
     api.spec.components.schema("Problem", schema=Problem)
-    for blueprint in (progress_blp, achievements_blp, insights_blp):
+    for blueprint in (progress_blp, achievements_blp, insights_blp, badges_blp):
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     api.register_blueprint(health_blp)

@@ -7,8 +7,8 @@ from typing import Any
 from flask import current_app
 from flask_smorest import Blueprint
 
-from app.domain.types import achievement_types
 from app.errors import NotFound
+from app.read.achievement_types import listed_types
 from app.read.history import read_without_transaction
 from app.read.shapes import award_as_dict
 from app.read.summary import learner_summary
@@ -45,9 +45,10 @@ def get_summary(args: dict[str, Any]) -> Any:
 @blp.response(200, AchievementTypeOut(many=True))
 @blp.doc(security=BEARER_OR_SESSION, responses=problem_responses())
 def get_types() -> Any:
-    """Every achievement type with its effective thresholds and badge image."""
+    """Every achievement type with its effective thresholds and badge image, then each
+    published badge (key ``badge:<key>``; a hidden one as "Hidden badge", undescribed)."""
     current_principal()
-    types = achievement_types(current_app.config["ACHIEVEMENTS_CONFIG"].RULES)
+    types = listed_types(current_app.config["ACHIEVEMENTS_CONFIG"].RULES)
     return [{**kind, "badge_url": f"/static/badges/{kind['badge']}.svg"} for kind in types]
 
 

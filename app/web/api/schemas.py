@@ -222,6 +222,8 @@ class AchievementTypeOut(Schema):
     thresholds = fields.List(fields.Nested(Threshold), required=True)
     badge = fields.String(required=True)
     badge_url = fields.String(required=True)
+    hidden = fields.Boolean(required=True, metadata={"description": "a hidden badge: a "
+                                                     "locked mystery until earned"})
 
 
 class HealthOut(Schema):
