@@ -33,10 +33,12 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(demo)
     from app.cli.achievements import achievements_cli
+    from app.cli.badges import badges_cli
     from app.cli.keys import keys_cli
     from app.cli.xapi import xapi_cli
 
     app.cli.add_command(achievements_cli)
+    app.cli.add_command(badges_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(xapi_cli)
 
@@ -49,10 +51,12 @@ def _fail(exc: DomainError) -> click.ClickException:
 
 @catalog_cli.command("import")
 @click.argument("file", type=click.File("r"))
-def catalog_import(file: click.File) -> None:
-    """Upsert the catalog in FILE (JSON) by key; safe to rerun."""
+@click.option("--draft", is_flag=True,
+              help='Hold the file\'s "badges" as drafts (default: publish them).')
+def catalog_import(file: click.File, draft: bool) -> None:
+    """Upsert the catalog in FILE (JSON) by key, then its badges; safe to rerun."""
     try:
-        report = import_catalog(json.load(file))  # type: ignore[arg-type]
+        report = import_catalog(json.load(file), publish_badges=not draft)  # type: ignore[arg-type]
     except json.JSONDecodeError as exc:
         raise click.ClickException(f"not valid JSON: {exc}") from exc
     except DomainError as exc:

@@ -4,6 +4,7 @@ and who may do each. Every transport (REST, console, CLI, catalog import) calls 
 from app.services.badges.authoring import (
     archive_badge,
     badge_as_dict,
+    check_badges,
     create_badge,
     get_badge,
     import_badges,
@@ -12,5 +13,5 @@ from app.services.badges.authoring import (
     update_badge,
 )
 
-__all__ = ["archive_badge", "badge_as_dict", "create_badge", "get_badge", "import_badges",
-           "list_badges", "publish_badge", "update_badge"]
+__all__ = ["archive_badge", "badge_as_dict", "check_badges", "create_badge", "get_badge",
+           "import_badges", "list_badges", "publish_badge", "update_badge"]

@@ -9,6 +9,8 @@ whose criteria name only courses they teach (others' badges are not found for th
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import select
@@ -108,8 +110,7 @@ def import_badges(bodies: Any, *, publish: bool, actor: str = "catalog import") 
     """Create or version every badge of a catalog file (all validated before any write);
     publish them unless ``publish`` is False. Rerunnable: an unchanged definition adds
     no version."""
-    if not isinstance(bodies, list):
-        raise InvalidInput("badges must be a list", fields={"badges": ["not a list"]})
+    check_badges(bodies)
     admin = Principal(kind="admin", id=0, name=actor)
     keys = [_import_one(admin, body, index) for index, body in enumerate(bodies)]
     if publish:
@@ -118,18 +119,47 @@ def import_badges(bodies: Any, *, publish: bool, actor: str = "catalog import") 
     return keys
 
 
+def check_badges(bodies: Any) -> None:
+    """Refuse a catalog file's badges as :func:`import_badges` would, writing nothing.
+
+    In file order, as the import writes them: a badge may hold one defined earlier in
+    the file. Errors name the path from the file (``badges[2].criteria.all[0]...``);
+    a badge archived since is a conflict (the file would revive it). Callers may run
+    it inside their own unflushed transaction (the catalog import does: the badges
+    are checked against the courses the same file brings)."""
+    if not isinstance(bodies, list):
+        raise InvalidInput("badges must be a list", fields={"badges": ["not a list"]})
+    pending: dict[str, AuthoredBadge] = {}
+    for index, body in enumerate(bodies):
+        with _at(index):
+            definition = _parse(body, 1, pending)
+        pending[definition.key] = definition
+        status = db.session.scalar(select(Badge.status).where(Badge.key == definition.key))
+        if status == "archived":
+            raise Conflict(f"badge {definition.key!r} is archived",
+                           fields={f"badges[{index}].key": ["archived"]})
+
+
+@contextmanager
+def _at(index: int) -> Iterator[None]:
+    """Errors of the badge at ``index`` of a file, with its path in the file."""
+    try:
+        yield
+    except InvalidInput as exc:
+        fields = {f"badges[{index}].{path}".rstrip("."): msgs
+                  for path, msgs in exc.fields.items()}
+        raise InvalidInput(exc.detail, fields=fields) from exc
+
+
 def _import_one(admin: Principal, body: Any, index: int) -> str:
     key = body.get("key") if isinstance(body, dict) else None
     existing = db.session.scalar(select(Badge).where(Badge.key == key)) if key else None
-    try:
+    with _at(index):
         if existing is None:
             return create_badge(admin, body).key
         if _unchanged(existing, body):
             return existing.key
         return update_badge(admin, key, body).key
-    except InvalidInput as exc:
-        fields = {f"badges[{index}].{path}": msgs for path, msgs in exc.fields.items()}
-        raise InvalidInput(exc.detail, fields=fields) from exc
 
 
 def _unchanged(badge: Badge, body: dict[str, Any]) -> bool:
@@ -152,9 +182,13 @@ def badge_as_dict(badge: Badge) -> dict[str, Any]:
     }
 
 
-def _parse(body: Any, version: int) -> AuthoredBadge:
+def _parse(body: Any, version: int,
+           pending: dict[str, AuthoredBadge] | None = None) -> AuthoredBadge:
+    """``body`` checked against the catalog and every badge's latest definition (and
+    ``pending`` ones not stored yet)."""
     view = catalog().view
     latest = {b.key: definition_of(b.key, b.latest) for b in db.session.scalars(_ALL)}
+    latest.update(pending or {})
     key = body.get("key") if isinstance(body, dict) else None
     others = {k: d for k, d in latest.items() if k != key}
     ctx = Context(view, frozenset(latest) | ({key} if isinstance(key, str) else set()))

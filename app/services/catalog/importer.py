@@ -14,6 +14,7 @@ from sqlalchemy import select
 from app.errors import InvalidInput
 from app.extensions import db
 from app.models import Assessment, Course, Module, Unit
+from app.services.badges import check_badges, import_badges
 from app.services.xapi import match_activities
 
 KINDS = {Course: "course", Unit: "unit", Module: "module", Assessment: "assessment"}
@@ -28,25 +29,40 @@ class ImportReport:
         ("courses", "units", "modules", "assessments"), 0))
     # (kind, key, activity_id) of every entry: xAPI statements waiting for one are matched.
     activities: list[tuple[str, str, str | None]] = field(default_factory=list)
+    badges: list[str] = field(default_factory=list)  # keys of the file's badges
+    badges_published: bool = True
 
     def summary(self) -> str:
         parts = [f"{kind}: {self.created[kind]} created, {self.updated[kind]} updated"
                  for kind in self.created]
+        if self.badges:
+            state = "published" if self.badges_published else "held as drafts"
+            parts.append(f"badges: {len(self.badges)} {state}")
         return "; ".join(parts)
 
 
-def import_catalog(document: dict[str, Any]) -> ImportReport:
+def import_catalog(document: dict[str, Any], *, publish_badges: bool = True) -> ImportReport:
     """Upsert the document in one transaction: a bad entry anywhere stores nothing.
 
     After the commit, xAPI statements that were waiting for an imported entry
-    become their progress events.
+    become their progress events. Then the document's ``"badges"`` are created or
+    versioned and published (``publish_badges=False`` holds them as drafts); they are
+    checked against the catalog as this same document leaves it before anything is
+    committed, so a bad badge stores nothing either (its error names
+    ``badges[i]...``).
     """
     courses = _require_list(document, "courses", "document")
-    report = ImportReport()
+    report = ImportReport(badges_published=publish_badges)
     for position, course in enumerate(courses):
         _import_course(course, position, report)
+    badges = document.get("badges")
+    if badges is not None:
+        db.session.flush()
+        check_badges(badges)
     db.session.commit()
     match_activities(report.activities)
+    if badges is not None:
+        report.badges = import_badges(badges, publish=publish_badges)
     return report
 
 
