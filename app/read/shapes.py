@@ -6,13 +6,14 @@ from typing import Any
 
 from flask import current_app
 
-from app.domain.badges import award_slug
+from app.domain.badges import art_stem, award_slug
 from app.models import Achievement
 
 
 def badge_name(award: Achievement) -> str:
-    """File stem of the badge art: tiered for streaks and milestones (the badge's slug)."""
-    return award_slug(award.achievement_type, award.meta)
+    """File stem of the badge art: tiered for streaks and milestones, one for every
+    author-defined badge."""
+    return art_stem(award_slug(award.achievement_type, award.meta))
 
 
 def open_badges_links(award: Achievement) -> dict[str, str | None]:

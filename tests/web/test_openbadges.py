@@ -6,12 +6,15 @@ import hashlib
 import io
 import json
 import uuid
+from datetime import timedelta
 
 import pytest
 from openbadges_bakery import unbake
 
+from app.domain.registry import AwardDue
 from app.extensions import db
 from app.models import Achievement
+from app.services.awarding.awards import insert_awards
 from app.services.awarding.revocation import revoke_award
 from tests.web.conftest import award
 
@@ -170,3 +173,25 @@ def test_a_revocation_is_seen_at_once_through_a_kept_etag(client, shared) -> Non
     etag = client.get(path).headers["ETag"]
     revoke_award(shared.id, "fraud", "admin@example.com")
     assert client.get(path, headers={"If-None-Match": etag}).status_code == 410
+
+
+def test_an_author_defined_badge_is_its_own_badge_class(client, people, token_headers) -> None:
+    """``badge:<key>``: named as its awards say, published once some learner shares one."""
+    meta = {"badge": "night-owl", "version": 2, "hidden": True, "expires_after_days": 30,
+            "image": {}}
+    [stored] = insert_awards(people["ann"].id, [AwardDue(
+        "badge", "badge:night-owl", "Night owl", "Learned after midnight.", meta)],
+        source_event_id=None)
+    db.session.commit()
+    assert client.get("/ob/v2/badges/badge:night-owl").status_code == 404  # nobody shares it
+    client.patch(f"/api/v1/achievements/{stored.id}", json={"public": True},
+                 headers=token_headers("achievements:admin"))
+    badge = client.get("/ob/v2/badges/badge:night-owl").get_json()
+    assert badge["name"] == "Night owl" and badge["description"] == "Learned after midnight."
+    image = client.get("/ob/v2/badges/badge:night-owl/image")
+    assert image.status_code == 200 and image.data.startswith(b"\x89PNG")
+    assertion = client.get(f"/ob/v2/assertions/{stored.public_id}").get_json()
+    assert assertion["badge"] == "http://127.0.0.1:5000/ob/v2/badges/badge:night-owl"
+    expires = (stored.earned_at + timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert assertion["expires"] == expires
+    assert client.get(f"/badges/{stored.public_id}").status_code == 200

@@ -23,8 +23,10 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.domain.registry import AwardDue
 from app.extensions import db
 from app.services.accounts import create_user
+from app.services.awarding.awards import insert_awards
 from app.services.awarding.revocation import revoke_award
 from tests.conftest import embedded_config
 from tests.support.services import ROOT, free_port
@@ -85,6 +87,20 @@ def test_the_baked_png_validates_with_zero_errors(shared_award, tmp_path) -> Non
     report = validate(str(png), "val@example.com")
     assert report["errorCount"] == 0, report["messages"]
     assert report["valid"] is True
+
+
+def test_an_author_defined_badge_validates_with_zero_errors(served) -> None:
+    _app, url = served
+    learner = create_user("owl@example.com", "password123", "learner", "UTC")
+    db.session.commit()
+    [stored] = insert_awards(learner.id, [AwardDue(
+        "badge", "badge:night-owl", "Night owl", "Learned after midnight.",
+        {"badge": "night-owl", "version": 1, "hidden": False, "expires_after_days": 365,
+         "image": {}})], source_event_id=None)
+    stored.public = True
+    db.session.commit()
+    report = validate(f"{url}/ob/v2/assertions/{stored.public_id}", "owl@example.com")
+    assert report["errorCount"] == 0, report["messages"]
 
 
 def test_the_validator_does_check_the_recipient(shared_award) -> None:

@@ -13,13 +13,18 @@ from typing import Any
 
 from flask import current_app
 
-from app.domain.badges import BadgeDefinition, definition
+from app.domain.badges import AUTHORED_PREFIX, BadgeDefinition, art_stem, authored, definition
 from app.errors import DomainError, NotFound
 from app.infra import signing
 from app.services.credentials import openbadges2, openbadges3, status_list
 from app.services.credentials.art import badge_png, baked_png
 from app.services.credentials.issuer import Issuer, issuer
-from app.services.credentials.records import SharedAward, find_own_shared, find_shared
+from app.services.credentials.records import (
+    SharedAward,
+    find_own_shared,
+    find_shared,
+    shared_badge_text,
+)
 from app.services.credentials.share_links import ShareLinks, share_links
 
 
@@ -60,7 +65,12 @@ def own_share_links(award_id: int, user_id: int) -> ShareLinks | None:
 
 
 def badge(slug: str) -> BadgeDefinition:
+    """A built-in badge by its slug, or an author-defined one (``badge:<key>``) that some
+    learner shares."""
     found = definition(slug)
+    if found is None and slug.startswith(AUTHORED_PREFIX):
+        text = shared_badge_text(slug)
+        found = authored(slug, *text) if text else None
     if found is None:
         raise NotFound(f"no badge {slug}")
     return found
@@ -75,7 +85,7 @@ def badge_class(slug: str) -> dict[str, Any]:
 
 
 def badge_image(slug: str) -> bytes:
-    return badge_png(badge(slug).slug)
+    return badge_png(badge(slug).art)
 
 
 def _live(public_id: str, url_of: Callable[[Issuer, str], str]) -> SharedAward:
@@ -97,7 +107,7 @@ def baked_badge(public_id: str) -> bytes:
     """The badge PNG with the award's assertion baked in."""
     award = _live(public_id, openbadges2.assertion_url)
     document = openbadges2.assertion(issuer(), award)
-    return baked_png(award.slug, json.dumps(document, separators=(",", ":")))
+    return baked_png(art_stem(award.slug), json.dumps(document, separators=(",", ":")))
 
 
 def credential_jwt(public_id: str) -> str:

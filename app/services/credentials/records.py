@@ -81,7 +81,8 @@ def _from_columns(found: tuple[Any, ...], rules: dict | None) -> SharedAward:
     award_id, public_id, kind, meta, title, description, earned, revoked_at, reason, email = found
     return SharedAward(
         id=award_id, public_id=public_id, type=kind, slug=award_slug(kind, meta), title=title,
-        description=description, earned_at=earned, expires_at=expires_at(kind, earned, rules),
+        description=description, earned_at=earned,
+        expires_at=expires_at(kind, earned, rules, meta),
         email=email, revoked_reason=reason, revoked=revoked_at is not None)
 
 
@@ -98,8 +99,20 @@ def _shared(award: Achievement, email: str, rules: dict | None) -> SharedAward:
         id=award.id, public_id=award.public_id, type=award.achievement_type,
         slug=award_slug(award.achievement_type, award.meta), title=award.title,
         description=award.description, earned_at=award.earned_at,
-        expires_at=expires_at(award.achievement_type, award.earned_at, rules), email=email,
+        expires_at=expires_at(award.achievement_type, award.earned_at, rules, award.meta),
+        email=email,
         revoked_reason=award.revoked_reason, revoked=award.revoked_at is not None)
+
+
+def shared_badge_text(slug: str) -> tuple[str, str] | None:
+    """(title, description) of an author-defined badge as its newest shared, unrevoked award
+    says; None when no such award exists (a badge nobody shared is not published here)."""
+    row = db.session.execute(
+        select(Achievement.title, Achievement.description)
+        .where(Achievement.dedupe_key == slug, Achievement.public.is_(True),
+               Achievement.revoked_at.is_(None))
+        .order_by(Achievement.id.desc()).limit(1)).first()
+    return None if row is None else (row[0], row[1])
 
 
 def set_sharing(award_id: int, principal: Principal, public: bool) -> Achievement:

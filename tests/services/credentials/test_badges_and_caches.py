@@ -96,3 +96,12 @@ def test_award_messages_are_kept_per_sharing_state() -> None:
     assert loads == [[2, 1], [2]]
     rows[2] = SimpleNamespace(id=2, public=False)  # unshared before the load: shown as loaded
     assert messages.encoded([(2, False)]) == [b"2:False"]
+
+
+def test_an_author_defined_badge_is_named_by_its_key() -> None:
+    meta = {"badge": "night-owl", "expires_after_days": 10}
+    assert award_slug("badge", meta) == "badge:night-owl"
+    earned = datetime(2026, 1, 1, tzinfo=UTC)
+    assert expires_at("badge", earned, None, meta) == earned + timedelta(days=10)
+    assert expires_at("badge", earned, None, {"badge": "x"}) is None
+    assert definition("badge:night-owl") is None  # resolved from its awards, by the services
