@@ -241,3 +241,24 @@ def test_the_openapi_document_lists_every_route(client) -> None:
         if path.startswith(API):
             assert all(op["security"] == [{"bearer": []}, {"session": []}]
                        for op in paths[path].values() if isinstance(op, dict) and "security" in op)
+
+
+def test_achievement_types_list_published_badges_hidden_ones_as_mysteries(caller) -> None:
+    client, headers = caller("badges:write")
+    create_badge(ADMIN, definition("secret", hidden=True, description="Do the secret thing."))
+    for key in ("c1-badge", "secret"):
+        assert client.post(f"{API}/{key}/publish", headers=headers).status_code == 200
+    learner, _ = caller("ann")
+    types = {t["key"]: t for t in learner.get("/api/v1/achievement-types").get_json()}
+    assert "badge:c2-badge" not in types  # a draft is not a type yet
+    assert types["badge:c1-badge"] == {
+        "key": "badge:c1-badge", "title": "Badge c1-badge", "description": "Earned it.",
+        "thresholds": [], "badge": "badge", "badge_url": "/static/badges/badge.svg",
+        "hidden": False}
+    assert types["badge:secret"] == {
+        "key": "badge:secret", "title": "Hidden badge", "description": "", "thresholds": [],
+        "badge": "badge", "badge_url": "/static/badges/badge.svg", "hidden": True}
+    assert types["streak"]["hidden"] is False
+    client.post(f"{API}/c1-badge/archive", headers=headers)
+    keys = {t["key"] for t in learner.get("/api/v1/achievement-types").get_json()}
+    assert "badge:c1-badge" not in keys and "badge:secret" in keys
