@@ -16,6 +16,8 @@ from typing import Any, Generic, TypeVar
 
 from flask import current_app
 
+from app.domain.criteria import modules_completed
+from app.domain.rules import longest_run
 from app.domain.state import LearnerState
 from app.domain.types import threshold_levels
 from app.infra.caches.learner_count import LEARNER_COUNT_SECONDS
@@ -48,9 +50,11 @@ def summary_of(facts: SummaryFacts, now: datetime | None,
     counts = Counter(kind for _, kind, revoked in facts.awards if not revoked)
     today = (now or utcnow()).astimezone(learner_zone(facts.learner.timezone)).date()
     upcoming = next_milestones(facts.state, held, today, overrides)
-    keys = visible | {m["key"] for m in upcoming}
+    keys = visible | {m["key"] for m in upcoming if m["type"] != "badge"}
     holders, learners = facts.holders, facts.learners
-    return {"counts": dict(counts), "total": sum(counts.values()), "next_milestones": upcoming,
+    return {"counts": dict(counts), "total": sum(counts.values()),
+            "next_milestones": upcoming + badge_milestones(facts.state, held),
+            "locked_badges": locked_badges(facts.state, held),
             "rarity": {key: min(holders.get(key, 0) / learners, 1.0) for key in sorted(keys)}}
 
 
@@ -94,6 +98,44 @@ def _milestone(kind: str, key: str, current: int, target: int, unit: str) -> dic
         title, text = f"{target} {noun} completed", f"{current} of {target} {noun}"
     return {"key": key, "type": kind, "title": title, "current": current,
             "target": target, "unit": unit, "text": text}
+
+
+def badge_milestones(state: LearnerState, held: set[str]) -> list[dict[str, Any]]:
+    """Progress toward published badges not yet held whose criteria are one count or
+    streak (``modules_completed``, ``streak_days``); hidden badges keep their secret."""
+    upcoming = []
+    for badge in state.catalog.badges.values():
+        criteria = badge.criteria
+        if badge.dedupe_key in held or badge.hidden:
+            continue
+        if "modules_completed" in criteria:
+            current = modules_completed(state, criteria.get("course"))
+            upcoming.append(_badge_milestone(badge.dedupe_key, badge.title, current,
+                                             criteria["modules_completed"], "modules"))
+        elif "streak_days" in criteria:
+            upcoming.append(_badge_milestone(badge.dedupe_key, badge.title,
+                                             longest_run(state.active_days),
+                                             criteria["streak_days"], "days"))
+    return upcoming
+
+
+def _badge_milestone(key: str, title: str, current: int, target: int,
+                     unit: str) -> dict[str, Any]:
+    noun = UNIT_WORDS[unit][0 if target == 1 else 1]
+    current = min(current, target)
+    return {"key": key, "type": "badge", "title": title, "current": current,
+            "target": target, "unit": unit, "text": f"{current} of {target} {noun}"}
+
+
+def locked_badges(state: LearnerState, held: set[str]) -> list[dict[str, Any]]:
+    """Published badges the learner can still earn: hidden ones as a mystery (no title,
+    no description, no criteria) until earned."""
+    return [{"key": badge.dedupe_key, "hidden": badge.hidden,
+             "title": "Hidden badge" if badge.hidden else badge.title,
+             "description": "Keep learning to discover it." if badge.hidden
+             else badge.description}
+            for badge in sorted(state.catalog.badges.values(), key=lambda b: b.key)
+            if badge.dedupe_key not in held]
 
 
 def current_run(days: set[date], today: date) -> int:

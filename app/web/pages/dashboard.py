@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import render_template
 from flask_login import current_user, login_required
 
@@ -19,11 +21,21 @@ NEWEST = 8
 def dashboard() -> str:
     newest = list_achievements(current_user.id, HistoryFilter(), limit=NEWEST).items
     summary = learner_summary(current_user.id)
+    return render_template("dashboard.html", newest=newest, summary=summary,
+                           types=achievement_types(), **_continue_learning())
+
+
+@bp.route("/dashboard/continue")
+@login_required
+def continue_fragment() -> str:
+    """The "Continue learning" card alone: ``live.js`` swaps it in after a completion."""
+    return render_template("partials/continue.html", **_continue_learning())
+
+
+def _continue_learning() -> dict[str, Any]:
     courses = courses_for(current_user.id)
-    return render_template(
-        "dashboard.html", newest=newest, summary=summary, types=achievement_types(),
-        courses=courses, up_next=next((c for c in courses if c.next_module), None),
-        form=ActionForm())
+    return {"courses": courses, "up_next": next((c for c in courses if c.next_module), None),
+            "form": ActionForm()}
 
 
 @bp.route("/dashboard/milestones")

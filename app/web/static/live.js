@@ -80,13 +80,15 @@
     awards.forEach(addToList);
     refreshMilestones();
   }
-  function refreshMilestones() {
-    var panel = document.getElementById("milestones");
+  function refreshMilestones() { refreshPanel("milestones"); }
+  // Swap a panel for its fragment (data-refresh-url); on failure it catches up on reload.
+  function refreshPanel(id, then) {
+    var panel = document.getElementById(id);
     if (!panel) return;
     fetch(panel.dataset.refreshUrl, { credentials: "same-origin" })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
-      .then(function (html) { panel.innerHTML = html; })
-      .catch(function () { /* the bars catch up on the next page load */ });
+      .then(function (html) { panel.innerHTML = html; if (then) then(panel); })
+      .catch(function () { /* caught up on the next page load */ });
   }
 
   // ---- toasts -------------------------------------------------------------
@@ -289,8 +291,8 @@
   }
 
   // ---- forms --------------------------------------------------------------
-  function enhanceCompleteForms() {
-    document.querySelectorAll("form.js-complete").forEach(function (form) {
+  function enhanceCompleteForms(root) {
+    (root || document).querySelectorAll("form.js-complete").forEach(function (form) {
       form.addEventListener("submit", function (e) {
         e.preventDefault();
         var button = form.querySelector("button");
@@ -303,6 +305,13 @@
           if (!r.ok) throw new Error(r.status);
           button.textContent = "Completed \u2713";
           bump("[data-course-completed]");
+          if (form.closest("#continue")) {  // the card moves on to the next module
+            refreshPanel("continue", function (panel) {
+              enhanceCompleteForms(panel);
+              var next = panel.querySelector("button");
+              if (next) next.focus();
+            });
+          }
         }).catch(function () {
           button.removeAttribute("aria-disabled");
           form.submit();  // fall back to the plain form post

@@ -78,7 +78,7 @@ def test_rarity_is_the_share_of_learners_holding_it(catalog, make_user) -> None:
 def test_types_list_every_rule_with_thresholds() -> None:
     types = {t["key"]: t for t in achievement_types()}
     assert set(types) == {"module_complete", "unit_complete", "course_complete", "high_score",
-                          "perfect_score", "streak", "milestone"}
+                          "perfect_score", "streak", "milestone", "badge"}
     assert [t["value"] for t in types["streak"]["thresholds"]] == [3, 7, 14, 30, 60, 100, 365]
     assert types["high_score"]["thresholds"] == [
         {"key": "high_score", "value": 0.9, "unit": "ratio"}]
