@@ -32,6 +32,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import bulk_learners, emit, percentiles, ratio, report, scratch_database
+from history import api_call as call
+from history import wsgi_environ
 
 WARM_UP = 30
 SIDES = ("history", "assertion", "credential", "credential_signing_each_time")
@@ -69,20 +71,7 @@ def seed(args: argparse.Namespace) -> list[tuple[int, str]]:
 
 
 def environ(url: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
-    from werkzeug.test import EnvironBuilder
-
-    return EnvironBuilder(url, headers=headers or {}).get_environ()
-
-
-def call(app: Any, env: dict[str, Any]) -> bytes:
-    status: list[str] = []
-    body = app(env, lambda code, headers, exc_info=None: status.append(code))
-    try:
-        data = b"".join(body)
-    finally:
-        getattr(body, "close", lambda: None)()
-    assert status[0].startswith("200"), (status, data[:300])
-    return data
+    return wsgi_environ(url, headers or {})
 
 
 def requests_for(pairs: list[tuple[int, str]], count: int,
