@@ -100,6 +100,7 @@ class Config:
     ISSUER_URL: str | None = None  # the issuer's home page; PUBLIC_URL when unset
     SIGNING_KEY_FILE: str | None = None  # PEM private key; unset: one is made once and stored
     SESSION_COOKIE_SECURE: bool = False
+    FORCE_HTTPS: bool = False  # redirect http:// to https:// and send HSTS (behind TLS)
     TESTING: bool = False
     WTF_CSRF_ENABLED: bool = True
     EXTRA: dict[str, Any] = field(default_factory=dict)
@@ -139,6 +140,7 @@ class Config:
             ISSUER_URL=_env("ISSUER_URL"),
             SIGNING_KEY_FILE=_env("SIGNING_KEY_FILE"),
             SESSION_COOKIE_SECURE=_env_bool("SESSION_COOKIE_SECURE", False),
+            FORCE_HTTPS=_env_bool("FORCE_HTTPS", False),
         )
 
     @property

@@ -13,6 +13,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 
 from app import extensions
 from app.web.problems import register_problem_handlers
+from app.web.security_headers import REDOC_URL, init_security_headers
 
 API_SETTINGS = {
     "API_TITLE": "Learner Achievements API",
@@ -21,7 +22,7 @@ API_SETTINGS = {
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_REDOC_PATH": "docs",
-    "OPENAPI_REDOC_URL": "https://cdn.jsdelivr.net/npm/redoc@2/bundles/redoc.standalone.js",
+    "OPENAPI_REDOC_URL": REDOC_URL,  # same origin, from a PyPI package (security_headers)
 }
 XAPI_PREFIX = "/xapi/"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -47,6 +48,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     app.register_blueprint(openbadges_bp)
     register_problem_handlers(app)
+    init_security_headers(app)
     app.before_request(_csrf_unless_bearer)
     app.before_request(_json_bodies_only)
     app.session_interface = CookieSessions()
