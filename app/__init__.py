@@ -48,11 +48,13 @@ def _init_extensions(app: Flask) -> None:
     from app.infra.gate import init_gate
     from app.infra.pubsub import init_notify
     from app.web.auth import init_login
+    from app.web.i18n import init_i18n
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
     csrf.init_app(app)
     init_login(app)
+    init_i18n(app)
     init_celery(app)
     init_notify(app)
     init_gate(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import Celery
+from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
@@ -29,4 +30,5 @@ migrate = Migrate()
 login = LoginManager()
 csrf = CSRFProtect()
 api = Api()
+babel = Babel()
 celery = Celery("achievements", task_cls="app.infra.celery:FlaskTask", set_as_current=True)

@@ -35,12 +35,14 @@ def register_cli(app: Flask) -> None:
     from app.cli.achievements import achievements_cli
     from app.cli.badges import badges_cli
     from app.cli.keys import keys_cli
+    from app.cli.translations import translations_cli
     from app.cli.xapi import xapi_cli
 
     app.cli.add_command(achievements_cli)
     app.cli.add_command(badges_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(xapi_cli)
+    app.cli.add_command(translations_cli)
 
 
 def _fail(exc: DomainError) -> click.ClickException:
@@ -69,10 +71,12 @@ def catalog_import(file: click.File, draft: bool) -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--role", type=click.Choice(ROLES), default="learner", show_default=True)
 @click.option("--timezone", default="UTC", show_default=True, help="IANA name, e.g. Europe/Berlin")
-def users_create(email: str, password: str, role: str, timezone: str) -> None:
+@click.option("--locale", default=None,
+              help="language code of a shipped catalog (en, es, de, ar); default: the browser's")
+def users_create(email: str, password: str, role: str, timezone: str, locale: str | None) -> None:
     """Create a user and print their id."""
     try:
-        user = create_user(email, password, role, timezone)
+        user = create_user(email, password, role, timezone, locale)
     except DomainError as exc:
         raise _fail(exc) from exc
     click.echo(user.id)

@@ -39,6 +39,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default="learner")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     display_name: Mapped[str | None] = mapped_column(String(120))
+    # The learner's language (a shipped catalog's code); null follows Accept-Language.
+    locale: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

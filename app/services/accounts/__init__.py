@@ -9,7 +9,7 @@ from app.services.accounts.principal import (
     subject_for_write,
 )
 from app.services.accounts.tokens import create_token, list_tokens, revoke_token, verify_token
-from app.services.accounts.users import authenticate, create_user, get_user
+from app.services.accounts.users import authenticate, create_user, get_user, set_preferences
 
 __all__ = [
     "Principal",
@@ -22,6 +22,7 @@ __all__ = [
     "may_read",
     "require_scope",
     "revoke_token",
+    "set_preferences",
     "subject_for_read",
     "subject_for_write",
     "teaches",

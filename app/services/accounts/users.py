@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
+from app.infra.translations import shipped_locales
 from app.models import User
 from app.models.user import ROLES
 from app.services.xapi import match_learner
@@ -26,7 +27,26 @@ def validate_timezone(name: str) -> str:
     return name
 
 
-def create_user(email: str, password: str, role: str = "learner", timezone: str = "UTC") -> User:
+def validate_locale(code: str | None) -> str | None:
+    """A shipped catalog's code, or None (follow the browser's languages)."""
+    if code in (None, ""):
+        return None
+    if code not in shipped_locales():
+        raise InvalidInput(f"locale must be one of {', '.join(shipped_locales())}",
+                           fields={"locale": ["unknown"]})
+    return code
+
+
+def set_preferences(user: User, locale: str | None, timezone: str) -> User:
+    """Save the learner's language and time zone (the settings page)."""
+    user.locale = validate_locale(locale)
+    user.timezone = validate_timezone(timezone)
+    db.session.commit()
+    return user
+
+
+def create_user(email: str, password: str, role: str = "learner", timezone: str = "UTC",
+                locale: str | None = None) -> User:
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise InvalidInput("a valid email is required", fields={"email": ["invalid"]})
@@ -37,7 +57,7 @@ def create_user(email: str, password: str, role: str = "learner", timezone: str 
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(f"a user with email {email} exists")
     user = User(email=email, password_hash=_hasher.hash(password), role=role,
-                timezone=validate_timezone(timezone))
+                timezone=validate_timezone(timezone), locale=validate_locale(locale))
     db.session.add(user)
     db.session.commit()
     match_learner(user.id, user.email, user.mbox_sha1sum)  # xAPI statements waiting for them
