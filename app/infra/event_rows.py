@@ -16,6 +16,7 @@ the recording tests run on both (``tests/services/recording``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from psycopg.types.json import Jsonb
@@ -23,7 +24,7 @@ from sqlalchemy import bindparam, select
 
 from app.extensions import db
 from app.infra.inserts import insert_ignore, insert_ignore_returning
-from app.infra.sql import fetch_one, on_postgresql
+from app.infra.sql import fetch_all, fetch_one, on_postgresql
 from app.models import AssessmentAttempt, ModuleCompletion, ProgressEvent, User
 
 EVENT_COLUMNS = [c.key for c in ProgressEvent.__table__.columns if c.key != "id"]
@@ -52,6 +53,37 @@ fact AS (
 }
 STATEMENTS = {fact: EVENT_SQL.format(fact=sql) for fact, sql in FACT_SQL.items()}
 USER_EXISTS = select(User.id).where(User.id == bindparam("user_id"))
+# Many events of one caller in one statement: the same steps over unnest()ed columns. The
+# caller passes each (learner, source, key) once, so every row's fact joins one event.
+_MATCH = "(e.user_id, e.source, e.idempotency_key) = (i.user_id, i.source, i.idempotency_key)"
+MANY_SQL = f"""
+WITH input AS (
+  SELECT * FROM unnest(%(user_id)s::int[], %(kind)s::text[], %(payload)s::jsonb[],
+                       %(idempotency_key)s::text[], %(request_hash)s::text[], %(source)s::text[],
+                       %(occurred_at)s::timestamptz[], %(recorded_at)s::timestamptz[],
+                       %(module_id)s::int[], %(assessment_id)s::int[], %(score)s::float8[])
+    WITH ORDINALITY AS i(user_id, kind, payload, idempotency_key, request_hash, source,
+                         occurred_at, recorded_at, module_id, assessment_id, score, n)),
+event AS (
+  INSERT INTO progress_events (user_id, kind, payload, idempotency_key, request_hash, source,
+                               occurred_at, recorded_at, processed_at, attempts)
+  SELECT i.user_id, i.kind, i.payload, i.idempotency_key, i.request_hash, i.source,
+         i.occurred_at, i.recorded_at, NULL, 0
+    FROM input i JOIN users u ON u.id = i.user_id ORDER BY i.n
+  ON CONFLICT (user_id, source, idempotency_key) DO NOTHING
+  RETURNING id, user_id, source, idempotency_key),
+completion AS (
+  INSERT INTO module_completions (user_id, module_id, completed_at, event_id)
+  SELECT i.user_id, i.module_id, i.occurred_at, e.id FROM input i JOIN event e ON {_MATCH}
+   WHERE i.module_id IS NOT NULL ORDER BY i.n
+  ON CONFLICT (user_id, module_id) DO NOTHING),
+attempt AS (
+  INSERT INTO assessment_attempts (user_id, assessment_id, score, occurred_at, event_id)
+  SELECT i.user_id, i.assessment_id, i.score, i.occurred_at, e.id FROM input i
+    JOIN event e ON {_MATCH} WHERE i.assessment_id IS NOT NULL ORDER BY i.n)
+SELECT u.id, e.id FROM input i LEFT JOIN users u ON u.id = i.user_id
+  LEFT JOIN event e ON {_MATCH} ORDER BY i.n"""
+MANY_COLUMNS = [*EVENT_COLUMNS, "module_id", "assessment_id", "score"]
 
 
 def insert_event_with_fact(event: dict[str, Any], fact: dict[str, Any]
@@ -63,6 +95,22 @@ def insert_event_with_fact(event: dict[str, Any], fact: dict[str, Any]
     if on_postgresql():
         return _one_statement(event, fact)
     return _one_transaction(event, fact)
+
+
+def insert_events_with_facts(rows: Sequence[tuple[dict[str, Any], dict[str, Any]]]
+                             ) -> list[tuple[int | None, int | None]]:
+    """:func:`insert_event_with_fact` for many ``(event, fact)`` rows of distinct keys, in
+    order: one statement on PostgreSQL (one round trip for the lot), one transaction per
+    row elsewhere."""
+    if not rows:
+        return []
+    if not on_postgresql():
+        return [_one_transaction(event, fact) for event, fact in rows]
+    merged = [{"module_id": None, "assessment_id": None, "score": None, **event, **fact}
+              for event, fact in rows]
+    params = {column: [row.get(column) for row in merged] for column in MANY_COLUMNS}
+    params["payload"] = [Jsonb(row["payload"]) for row in merged]
+    return [(learner, event_id) for learner, event_id in fetch_all(MANY_SQL, params)]
 
 
 def fact_kind(fact: dict[str, Any]) -> str | None:

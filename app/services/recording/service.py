@@ -39,15 +39,15 @@ def record_progress(data: ProgressInput) -> RecordResult:
     """
     check_user_id(data.user_id)
     resolved = resolve(data)
-    event = _new_event(data, resolved)
+    event = new_event(data, resolved)
     event.id = store_event(event, resolved)
     if event.id is None:  # the key was taken, maybe by a concurrent duplicate that just won
-        return RecordResult(_replayed(data), created=False)
+        return RecordResult(replayed(data), created=False)
     enqueue_evaluation(event.id, event.user_id)
     return RecordResult(event, created=True)
 
 
-def _replayed(data: ProgressInput) -> ProgressEvent:
+def replayed(data: ProgressInput) -> ProgressEvent:
     event = db.session.scalar(
         select(ProgressEvent).where(
             ProgressEvent.user_id == data.user_id,
@@ -64,7 +64,7 @@ def _replayed(data: ProgressInput) -> ProgressEvent:
     return event
 
 
-def _new_event(data: ProgressInput, resolved: ResolvedInput) -> ProgressEvent:
+def new_event(data: ProgressInput, resolved: ResolvedInput) -> ProgressEvent:
     """The event to store; never added to a session, so reading it later costs no reload."""
     return ProgressEvent(
         user_id=data.user_id, kind=data.kind, payload=resolved.payload,

@@ -19,7 +19,7 @@ from app.domain.xapi import Activity, EventDue, activity_iri, actor_key, event_d
 from app.errors import DomainError
 from app.extensions import db
 from app.models.xapi import DUE, SETTLED, WAITING, XapiStatement
-from app.services.recording import record_progress
+from app.services.recording import RecordResult, record_many
 from app.services.xapi.lookup import activities, learners, public_url
 
 log = logging.getLogger(__name__)
@@ -82,27 +82,31 @@ def plan_stored(rows: list[XapiStatement]) -> list[tuple[XapiStatement, Plan]]:
 
 
 def record_events(pending: list[Pending]) -> None:
-    """Record each due event through the one write path, then mark the statements settled.
+    """Record the due events through the one write path (in bulk: one statement and one
+    detection task per learner), then mark the statements settled.
 
     The statement id is the event's idempotency key, so running this twice for a
     statement (a sweep racing a late match) still makes one event.
     """
-    settled = [_record(item) for item in pending]
+    outcomes = record_many([_input(item) for item in pending])
+    settled = [_settled(item, outcome) for item, outcome in zip(pending, outcomes, strict=True)]
     if settled:
         db.session.execute(update(XapiStatement), settled)
         db.session.commit()
 
 
-def _record(item: Pending) -> dict[str, Any]:
+def _input(item: Pending) -> ProgressInput:
     event = item.event
-    data = ProgressInput(
+    return ProgressInput(
         user_id=item.user_id, kind=event.kind, occurred_at=item.occurred_at,
         idempotency_key=f"xapi:{item.id}", module=event.module, assessment=event.assessment,
         score=event.score, source=f"xapi:{item.source}")
-    try:
-        event_id: int | None = record_progress(data).event.id
-        note = None
-    except DomainError as exc:  # the learner or entry vanished since it was matched
-        log.warning("xAPI statement %s made no event: %s", item.id, exc.detail)
-        event_id, note = None, exc.detail[:300]
-    return {"id": item.id, "state": SETTLED, "progress_event_id": event_id, "note": note}
+
+
+def _settled(item: Pending, outcome: RecordResult | DomainError) -> dict[str, Any]:
+    if isinstance(outcome, DomainError):  # the learner or entry vanished since it was matched
+        log.warning("xAPI statement %s made no event: %s", item.id, outcome.detail)
+        return {"id": item.id, "state": SETTLED, "progress_event_id": None,
+                "note": outcome.detail[:300]}
+    return {"id": item.id, "state": SETTLED, "progress_event_id": outcome.event.id,
+            "note": None}
