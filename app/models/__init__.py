@@ -1,6 +1,7 @@
 """SQLAlchemy models, one module per aggregate."""
 
 from app.models.achievement import Achievement, AchievementStat
+from app.models.audit import AuditEvent
 from app.models.badge import Badge, BadgeVersion
 from app.models.catalog import Assessment, CatalogRevision, Course, Module, Unit
 from app.models.enrollment import Enrollment
@@ -14,6 +15,7 @@ __all__ = [
     "AchievementStat",
     "Assessment",
     "AssessmentAttempt",
+    "AuditEvent",
     "Badge",
     "BadgeVersion",
     "CatalogRevision",

@@ -1,6 +1,8 @@
 """Admin revocation of an award, with a reason, and its undo.
 
-A revoked award keeps its row (the audit trail: who, when, why). Learner
+A revoked award keeps its row (who, when, why), and every revoke or restore that
+changes an award adds an entry to the audit log (app.services.audit) in the same
+transaction. Learner
 views filter ``revoked_at``; detection never awards it again because the
 unique ``(user_id, dedupe_key)`` row still exists — restoring is the only way
 back. Holder counts follow in the same transaction.
@@ -16,6 +18,7 @@ from app.errors import InvalidInput, NotFound
 from app.extensions import db
 from app.models import Achievement
 from app.models.types import utcnow
+from app.services.audit import record
 from app.services.awarding.stats import add_holders
 
 MAX_REASON = 2000
@@ -34,20 +37,29 @@ def revoke_award(award_id: int, reason: str, actor: str) -> Achievement:
     if award.revoked_at is None:
         award.revoked_at, award.revoked_reason, award.revoked_by = utcnow(), reason, actor
         add_holders([(award.dedupe_key, award.achievement_type)], delta=-1)
+        _audit(award, "award.revoke", actor, reason)
         log.info("award %s (%s) revoked by %s: %s", award.id, award.dedupe_key, actor, reason)
     db.session.commit()
     return award
 
 
-def restore_award(award_id: int, actor: str) -> Achievement:
+def restore_award(award_id: int, actor: str, reason: str | None = None) -> Achievement:
     """Make a revoked award visible again (silently: it was celebrated when earned)."""
+    reason = (reason or "").strip()[:MAX_REASON] or None
     award = _locked(award_id)
     if award.revoked_at is not None:
         award.revoked_at, award.revoked_reason, award.revoked_by = None, None, None
         add_holders([(award.dedupe_key, award.achievement_type)], delta=1)
+        _audit(award, "award.restore", actor, reason)
         log.info("award %s (%s) restored by %s", award.id, award.dedupe_key, actor)
     db.session.commit()
     return award
+
+
+def _audit(award: Achievement, action: str, actor: str, reason: str | None) -> None:
+    """Every change of an award's standing is logged with the change (same transaction)."""
+    record(actor, action, "award", award.id, reason, user_id=award.user_id,
+           dedupe_key=award.dedupe_key, title=award.title)
 
 
 def _locked(award_id: int) -> Achievement:

@@ -26,6 +26,7 @@ from app.models import Badge, BadgeVersion
 from app.models.types import utcnow
 from app.services.accounts.courses import courses_taught
 from app.services.accounts.principal import Principal
+from app.services.audit import record
 from app.services.awarding.backfill import backfill
 
 BADGES_WRITE = "badges:write"
@@ -59,6 +60,7 @@ def create_badge(principal: Principal, body: Any) -> Badge:
     badge = Badge(key=definition.key, status="draft", created_by=principal.name)
     db.session.add(badge)
     _add_version(badge, definition, principal)
+    record(_actor(principal), "badge.create", "badge", badge.key, version=1)
     db.session.commit()
     return badge
 
@@ -74,6 +76,7 @@ def update_badge(principal: Principal, key: str, body: Any) -> Badge:
                         version=badge.latest.version + 1)
     _check_courses(principal, definition)
     _add_version(badge, definition, principal)
+    record(_actor(principal), "badge.edit", "badge", key, version=definition.version)
     db.session.commit()
     return badge
 
@@ -93,6 +96,8 @@ def publish_badge(principal: Principal, key: str, *, dry_run: bool = False,
         report = backfill(rule="badge", dry_run=True, badges=badges)
         return {"key": key, "version": candidate.version, "would_earn": report.by_badge[key]}
     badge.status, badge.published_version = "published", candidate.version
+    record(_actor(principal), "badge.publish", "badge", key, version=candidate.version,
+           notify=notify)
     db.session.commit()  # bumps the catalog revision: live detection evaluates it from now
     report = backfill(rule="badge", notify=notify)
     return {"key": key, "version": candidate.version, "awarded": report.by_badge[key]}
@@ -101,6 +106,8 @@ def publish_badge(principal: Principal, key: str, *, dry_run: bool = False,
 def archive_badge(principal: Principal, key: str) -> Badge:
     """Award it no more; its awards stay."""
     badge = get_badge(principal, key)
+    if badge.status != "archived":
+        record(_actor(principal), "badge.archive", "badge", key)
     badge.status = "archived"
     db.session.commit()
     return badge
@@ -201,6 +208,11 @@ def _add_version(badge: Badge, definition: AuthoredBadge, principal: Principal) 
         description=definition.description, criteria=definition.criteria,
         hidden=definition.hidden, expires_after_days=definition.expires_after_days,
         image=definition.image, created_at=utcnow(), created_by=principal.name))
+
+
+def _actor(principal: Principal) -> str:
+    """How the audit log names who acted: role and id, then the email or token name."""
+    return f"{principal.caller_key} {principal.name}".strip()
 
 
 def _require_author(principal: Principal) -> None:
