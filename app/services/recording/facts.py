@@ -16,6 +16,7 @@ from sqlalchemy import Select, bindparam, select
 from app.domain.progress import ProgressInput
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
+from app.infra.caches.module_ids import module_ids
 from app.infra.sql import fetch_one, on_postgresql
 from app.models import Assessment, Module
 from app.models.progress import EVENT_KINDS
@@ -88,16 +89,14 @@ def time_errors(occurred_at: datetime) -> dict[str, list[str]]:
 
 
 def _module_id(key: str | None) -> int:
-    """The module's id; known ids are kept per app, as modules are never deleted or re-keyed."""
+    """The module's id (kept per app: modules are never deleted or re-keyed)."""
     if not key:
         raise InvalidInput("module is required", fields={"module": ["required"]})
-    known: dict[str, int] = current_app.extensions.setdefault("module_ids", {})
-    if key not in known:
-        module_id = _first_column(MODULE_ID_SQL, MODULE_ID, {"key": key})
-        if module_id is None:
-            raise InvalidInput(f"unknown module {key!r}", fields={"module": ["unknown module"]})
-        known[key] = module_id
-    return known[key]
+    module_id = module_ids(current_app).get(
+        key, lambda k: _first_column(MODULE_ID_SQL, MODULE_ID, {"key": k}))
+    if module_id is None:
+        raise InvalidInput(f"unknown module {key!r}", fields={"module": ["unknown module"]})
+    return module_id
 
 
 def _first_column(sql: str, statement: Select[Any], params: dict[str, Any]) -> Any:
