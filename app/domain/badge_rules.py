@@ -17,6 +17,7 @@ from typing import Any
 
 from app.domain import criteria
 from app.domain.authored_badge import AuthoredBadge
+from app.domain.badge_art import image_problems
 from app.domain.criteria import Context, Problems
 from app.domain.registry import AwardDue, stage
 from app.domain.state import CatalogView, LearnerState
@@ -68,8 +69,8 @@ def _check_fields(body: dict[str, Any], ctx: Context, problems: Problems) -> Non
     days = body.get("expires_after_days")
     if days is not None and (not criteria.is_whole(days) or not 1 <= days <= 36_500):
         problems.add("expires_after_days", "null or a whole number of days from 1 to 36500")
-    if not isinstance(body.get("image") or {}, dict):
-        problems.add("image", "an object")
+    for path, message in image_problems(body.get("image")).items():
+        problems.add(path, message)
     if "criteria" not in body:
         problems.add("criteria", "required")
     else:

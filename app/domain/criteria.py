@@ -54,6 +54,11 @@ class WidgetField:
 
 @dataclass(frozen=True)
 class Widget:
+    """A kind's form in the builder. Each field's ``name`` is its key in the criterion
+    (``{"at_least": 2, "of": [...]}``), except when no field is named after the kind:
+    then the fields sit in an object under the kind's key
+    (``{"score_at_least": {"assessment": ..., "ratio": ...}}``)."""
+
     label: str
     fields: tuple[WidgetField, ...]
 
@@ -84,6 +89,15 @@ def criterion(key: str, widget: Widget, extra_keys: Iterable[str] = ()
         return cls
 
     return register
+
+
+def builder_spec() -> list[dict[str, Any]]:
+    """Every kind's widget as plain data, for the console's criteria builder."""
+    return [{"kind": kind.key, "label": kind.widget.label,
+             "nested": all(f.name != kind.key for f in kind.widget.fields),
+             "fields": [{"name": f.name, "label": f.label, "choice": f.choice,
+                         "optional": f.optional} for f in kind.widget.fields]}
+            for kind in CRITERIA.values()]
 
 
 def kind_of(node: dict[str, Any]) -> CriterionKind | None:
@@ -127,10 +141,12 @@ def _children(node: dict[str, Any], key: str, path: str, ctx: Context, problems:
     return len(children)
 
 
-CHILDREN = WidgetField("children", "Criteria", "criteria")
+def children(key: str) -> WidgetField:
+    """The list of child criteria, under ``key`` of the node."""
+    return WidgetField(key, "Criteria", "criteria")
 
 
-@criterion("all", Widget("All of", (CHILDREN,)))
+@criterion("all", Widget("All of", (children("all"),)))
 class AllOf:
     @staticmethod
     def validate(node: dict[str, Any], path: str, ctx: Context, problems: Problems,
@@ -142,7 +158,7 @@ class AllOf:
         return all(holds(child, state, held) for child in node["all"])
 
 
-@criterion("any", Widget("Any of", (CHILDREN,)))
+@criterion("any", Widget("Any of", (children("any"),)))
 class AnyOf:
     @staticmethod
     def validate(node: dict[str, Any], path: str, ctx: Context, problems: Problems,
@@ -155,7 +171,7 @@ class AnyOf:
 
 
 @criterion("at_least", Widget("At least N of", (WidgetField("at_least", "N", "count"),
-                                                 CHILDREN)), extra_keys=("of",))
+                                                 children("of"))), extra_keys=("of",))
 class AtLeast:
     @staticmethod
     def validate(node: dict[str, Any], path: str, ctx: Context, problems: Problems,

@@ -3,6 +3,7 @@
 from app.models.achievement import Achievement, AchievementStat
 from app.models.audit import AuditEvent
 from app.models.badge import Badge, BadgeVersion
+from app.models.badge_image import BadgeImage
 from app.models.catalog import Assessment, CatalogRevision, Course, Module, Unit
 from app.models.enrollment import Enrollment
 from app.models.login_failure import LoginFailure
@@ -17,6 +18,7 @@ __all__ = [
     "AssessmentAttempt",
     "AuditEvent",
     "Badge",
+    "BadgeImage",
     "BadgeVersion",
     "CatalogRevision",
     "Course",

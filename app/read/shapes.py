@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import current_app
 
+from app.domain.badge_art import image_path
 from app.domain.badges import art_stem, award_slug
 from app.models import Achievement
 
@@ -14,6 +15,13 @@ def badge_name(award: Achievement) -> str:
     """File stem of the badge art: tiered for streaks and milestones, one for every
     author-defined badge."""
     return art_stem(award_slug(award.achievement_type, award.meta))
+
+
+def badge_url(award: Achievement) -> str:
+    """The award's art: an author-defined badge's own design or upload, else its file."""
+    own = image_path((award.meta or {}).get("image")) if award.achievement_type == "badge" \
+        else None
+    return own or f"/static/badges/{badge_name(award)}.svg"
 
 
 def open_badges_links(award: Achievement) -> dict[str, str | None]:
@@ -37,7 +45,7 @@ def award_as_dict(award: Achievement) -> dict[str, Any]:
         "earned_at": award.earned_at.isoformat(),
         "metadata": award.meta or {},
         "badge": badge_name(award),
-        "badge_url": f"/static/badges/{badge_name(award)}.svg",
+        "badge_url": badge_url(award),
         "public": bool(getattr(award, "public", False)),
         "open_badges": open_badges_links(award),
     }

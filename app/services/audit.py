@@ -30,6 +30,11 @@ def record(actor: str, action: str, target_type: str, target: str | int,
                               target=str(target), reason=reason, details=details))
 
 
+def actor_name(principal: Principal) -> str:
+    """How the log names who acted: role and id (stable), then the email or token name."""
+    return f"{principal.caller_key} {principal.name}".strip()
+
+
 @dataclass(frozen=True)
 class AuditFilter:
     action: str | None = None

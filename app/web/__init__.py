@@ -34,6 +34,7 @@ def init_web(app: Flask) -> None:
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config.get("SESSION_COOKIE_SECURE"))
     from app.web.api import register_api
     from app.web.auth import bp as auth_bp
+    from app.web.console import init_console
     from app.web.openbadges import bp as openbadges_bp
     from app.web.pages import bp as pages_bp
     from app.web.xapi import register_xapi
@@ -47,6 +48,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(pages_bp)
     app.register_blueprint(openbadges_bp)
+    init_console(app)
     register_problem_handlers(app)
     init_security_headers(app)
     app.before_request(_csrf_unless_bearer)

@@ -26,7 +26,7 @@ CSP = {
     "default-src": SELF,
     "script-src": SELF,
     "style-src": SELF,
-    "img-src": [SELF, "data:"],
+    "img-src": [SELF, "data:", "blob:"],  # blob: the console previews a chosen upload
     "font-src": SELF,
     "connect-src": SELF,
     "object-src": "'none'",

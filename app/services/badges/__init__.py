@@ -9,9 +9,10 @@ from app.services.badges.authoring import (
     get_badge,
     import_badges,
     list_badges,
+    preview_badge,
     publish_badge,
     update_badge,
 )
 
 __all__ = ["archive_badge", "badge_as_dict", "check_badges", "create_badge", "get_badge",
-           "import_badges", "list_badges", "publish_badge", "update_badge"]
+           "import_badges", "list_badges", "preview_badge", "publish_badge", "update_badge"]

@@ -26,7 +26,7 @@ from app.models import Badge, BadgeVersion
 from app.models.types import utcnow
 from app.services.accounts.courses import courses_taught
 from app.services.accounts.principal import Principal
-from app.services.audit import record
+from app.services.audit import actor_name, record
 from app.services.awarding.backfill import backfill
 
 BADGES_WRITE = "badges:write"
@@ -35,12 +35,12 @@ _ALL = select(Badge).options(selectinload(Badge.versions)).order_by(Badge.key)
 
 def list_badges(principal: Principal) -> list[Badge]:
     """The badges this author may see, by key."""
-    _require_author(principal)
+    require_author(principal)
     return [badge for badge in db.session.scalars(_ALL) if _may_edit(principal, badge)]
 
 
 def get_badge(principal: Principal, key: str) -> Badge:
-    _require_author(principal)
+    require_author(principal)
     # A key no badge can have (NUL, too long) is not queried: PostgreSQL refuses NUL in text.
     badge = db.session.scalar(select(Badge).where(Badge.key == key)) if KEY.fullmatch(key) \
         else None
@@ -51,7 +51,7 @@ def get_badge(principal: Principal, key: str) -> Badge:
 
 def create_badge(principal: Principal, body: Any) -> Badge:
     """A new draft badge (version 1) from a definition."""
-    _require_author(principal)
+    require_author(principal)
     definition = _parse(body, version=1)
     _check_courses(principal, definition)
     if db.session.scalar(select(Badge.id).where(Badge.key == definition.key)) is not None:
@@ -60,7 +60,7 @@ def create_badge(principal: Principal, body: Any) -> Badge:
     badge = Badge(key=definition.key, status="draft", created_by=principal.name)
     db.session.add(badge)
     _add_version(badge, definition, principal)
-    record(_actor(principal), "badge.create", "badge", badge.key, version=1)
+    record(actor_name(principal), "badge.create", "badge", badge.key, version=1)
     db.session.commit()
     return badge
 
@@ -76,7 +76,7 @@ def update_badge(principal: Principal, key: str, body: Any) -> Badge:
                         version=badge.latest.version + 1)
     _check_courses(principal, definition)
     _add_version(badge, definition, principal)
-    record(_actor(principal), "badge.edit", "badge", key, version=definition.version)
+    record(actor_name(principal), "badge.edit", "badge", key, version=definition.version)
     db.session.commit()
     return badge
 
@@ -96,18 +96,34 @@ def publish_badge(principal: Principal, key: str, *, dry_run: bool = False,
         report = backfill(rule="badge", dry_run=True, badges=badges)
         return {"key": key, "version": candidate.version, "would_earn": report.by_badge[key]}
     badge.status, badge.published_version = "published", candidate.version
-    record(_actor(principal), "badge.publish", "badge", key, version=candidate.version,
+    record(actor_name(principal), "badge.publish", "badge", key, version=candidate.version,
            notify=notify)
     db.session.commit()  # bumps the catalog revision: live detection evaluates it from now
     report = backfill(rule="badge", notify=notify)
     return {"key": key, "version": candidate.version, "awarded": report.by_badge[key]}
 
 
+def preview_badge(principal: Principal, body: Any) -> dict[str, Any]:
+    """How many learners would earn this definition now, stored or not (the console's live
+    count while an author edits). Validated as saving it would be; nothing is written."""
+    require_author(principal)
+    key = body.get("key") if isinstance(body, dict) else None
+    stored = db.session.scalar(select(Badge).where(Badge.key == key)) \
+        if isinstance(key, str) and KEY.fullmatch(key) else None
+    if stored is not None:
+        get_badge(principal, stored.key)  # someone else's badge is not found
+    definition = _parse(body, version=stored.latest.version + 1 if stored else 1)
+    _check_courses(principal, definition)
+    badges = {**published_badges(db.session), definition.key: definition}
+    report = backfill(rule="badge", dry_run=True, badges=badges)
+    return {"key": definition.key, "would_earn": report.by_badge[definition.key]}
+
+
 def archive_badge(principal: Principal, key: str) -> Badge:
     """Award it no more; its awards stay."""
     badge = get_badge(principal, key)
     if badge.status != "archived":
-        record(_actor(principal), "badge.archive", "badge", key)
+        record(actor_name(principal), "badge.archive", "badge", key)
     badge.status = "archived"
     db.session.commit()
     return badge
@@ -210,19 +226,14 @@ def _add_version(badge: Badge, definition: AuthoredBadge, principal: Principal) 
         image=definition.image, created_at=utcnow(), created_by=principal.name))
 
 
-def _actor(principal: Principal) -> str:
-    """How the audit log names who acted: role and id, then the email or token name."""
-    return f"{principal.caller_key} {principal.name}".strip()
-
-
-def _require_author(principal: Principal) -> None:
+def require_author(principal: Principal) -> None:
     if not (principal.has_scope(BADGES_WRITE) or principal.kind == "instructor"):
         raise Forbidden(f"authoring badges needs an admin or instructor, or {BADGES_WRITE}")
 
 
 def _may_edit(principal: Principal, badge: Badge) -> bool:
     if principal.kind != "instructor":
-        return True  # _require_author let in only admins and badges:write tokens
+        return True  # require_author let in only admins and badges:write tokens
     return _owns(principal, badge.latest.criteria)
 
 

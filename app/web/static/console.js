@@ -1,0 +1,207 @@
+/* The console's enhancements: the criteria builder (made from the server's widget list,
+   one per criterion kind), the live art preview and the "N learners would earn this now"
+   count. Without this script the badge form still works: criteria are typed as JSON. */
+(function () {
+  "use strict";
+
+  var TEXT = {
+    kind: "Criterion",
+    add: "Add a criterion",
+    remove: "Remove",
+    choose: "Choose…",
+    wouldEarn: function (n) { return n === 1 ? "1 learner would earn this now." : n + " learners would earn this now."; },
+    counting: "Counting learners…",
+    invalid: "Not valid yet: ",
+    badJson: "The JSON below is not valid; the builder shows the last valid criteria."
+  };
+
+  var form = document.getElementById("badge-form");
+  if (!form) { return; }
+  var textarea = document.getElementById("criteria");
+  var builder = document.getElementById("builder");
+  var count = document.getElementById("would-earn");
+  var widgets = JSON.parse(builder.getAttribute("data-widgets"));
+  var choices = JSON.parse(builder.getAttribute("data-choices"));
+  var byKind = {};
+  widgets.forEach(function (w) { byKind[w.kind] = w; });
+  var uid = 0;
+  var tree = null;
+
+  function kindOf(node) {
+    if (!node || typeof node !== "object") { return null; }
+    var kinds = Object.keys(node).filter(function (k) { return byKind[k]; });
+    return kinds.length ? byKind[kinds[0]] : null;
+  }
+
+  function fieldValue(node, widget, field) {
+    var holder = widget.nested ? (node[widget.kind] || {}) : node;
+    return holder[field.name];
+  }
+
+  function setField(node, widget, field, value) {
+    if (widget.nested) {
+      node[widget.kind] = node[widget.kind] || {};
+      if (value === undefined) { delete node[widget.kind][field.name]; } else { node[widget.kind][field.name] = value; }
+    } else if (value === undefined) { delete node[field.name]; } else { node[field.name] = value; }
+  }
+
+  function blank(widget) {
+    var node = {};
+    widget.fields.forEach(function (f) {
+      if (f.choice === "criteria") { setField(node, widget, f, []); }
+      else if (!f.optional) { setField(node, widget, f, f.choice === "count" ? 1 : (f.choice === "ratio" ? 0.9 : "")); }
+    });
+    if (!widget.nested && node[widget.kind] === undefined) { node[widget.kind] = ""; }
+    return node;
+  }
+
+  function label(text, forId) {
+    var el = document.createElement("label");
+    el.textContent = text; el.htmlFor = forId;
+    return el;
+  }
+
+  function input(node, widget, field) {
+    var id = "b" + (++uid), value = fieldValue(node, widget, field), el;
+    if (choices[field.choice]) {
+      el = document.createElement("select");
+      var none = document.createElement("option");
+      none.value = ""; none.textContent = TEXT.choose; el.appendChild(none);
+      choices[field.choice].forEach(function (pair) {
+        var opt = document.createElement("option");
+        opt.value = pair[0]; opt.textContent = pair[1]; opt.selected = pair[0] === value;
+        el.appendChild(opt);
+      });
+    } else {
+      el = document.createElement("input");
+      el.type = "number"; el.min = field.choice === "ratio" ? "0.01" : "1";
+      el.step = field.choice === "ratio" ? "0.01" : "1"; el.max = field.choice === "ratio" ? "1" : "";
+      el.value = value === undefined ? "" : value;
+    }
+    el.id = id;
+    el.addEventListener("change", function () {
+      var raw = el.value;
+      var parsed = raw === "" ? (field.optional ? undefined : "") :
+        (field.choice === "count" ? parseInt(raw, 10) : (field.choice === "ratio" ? parseFloat(raw) : raw));
+      setField(node, widget, field, parsed);
+      changed();
+    });
+    var wrap = document.createElement("div");
+    wrap.className = "field";
+    wrap.appendChild(label(field.label + (field.optional ? " (optional)" : ""), id));
+    wrap.appendChild(el);
+    return wrap;
+  }
+
+  function render(node, replace) {
+    var box = document.createElement("fieldset");
+    box.className = "criterion";
+    var widget = kindOf(node);
+    var legend = document.createElement("legend");
+    legend.textContent = widget ? widget.label : TEXT.kind;
+    box.appendChild(legend);
+    var id = "k" + (++uid), select = document.createElement("select");
+    select.id = id;
+    widgets.forEach(function (w) {
+      var opt = document.createElement("option");
+      opt.value = w.kind; opt.textContent = w.label; opt.selected = widget && w.kind === widget.kind;
+      select.appendChild(opt);
+    });
+    select.addEventListener("change", function () { replace(blank(byKind[select.value])); });
+    var kindField = document.createElement("div");
+    kindField.className = "field";
+    kindField.appendChild(label(TEXT.kind, id));
+    kindField.appendChild(select);
+    box.appendChild(kindField);
+    if (widget) { widget.fields.forEach(function (f) { box.appendChild(f.choice === "criteria" ? list(node, widget, f) : input(node, widget, f)); }); }
+    return box;
+  }
+
+  function list(node, widget, field) {
+    var children = fieldValue(node, widget, field);
+    if (!Array.isArray(children)) { children = []; setField(node, widget, field, children); }
+    var wrap = document.createElement("div");
+    wrap.className = "criterion__children";
+    children.forEach(function (child, i) {
+      var item = render(child, function (fresh) { children[i] = fresh; changed(true); });
+      var remove = document.createElement("button");
+      remove.type = "button"; remove.className = "button button--quiet"; remove.textContent = TEXT.remove;
+      remove.addEventListener("click", function () { children.splice(i, 1); changed(true); });
+      item.appendChild(remove);
+      wrap.appendChild(item);
+    });
+    var add = document.createElement("button");
+    add.type = "button"; add.className = "button button--secondary"; add.textContent = TEXT.add;
+    add.addEventListener("click", function () { children.push(blank(byKind.module_complete || widgets[0])); changed(true); });
+    wrap.appendChild(add);
+    return wrap;
+  }
+
+  function draw() {
+    builder.textContent = "";
+    builder.appendChild(render(tree, function (fresh) { tree = fresh; changed(true); }));
+  }
+
+  function changed(redraw) {
+    textarea.value = JSON.stringify(tree, null, 2);
+    if (redraw) { draw(); }
+    schedulePreview();
+  }
+
+  textarea.addEventListener("change", function () {
+    try { tree = JSON.parse(textarea.value); draw(); schedulePreview(); }
+    catch (e) { count.textContent = TEXT.badJson; }
+  });
+
+  /* The live count: a dry run of this definition on the server. */
+  var timer = null, seq = 0;
+  function schedulePreview() { clearTimeout(timer); timer = setTimeout(preview, 400); }
+
+  function preview() {
+    var mine = ++seq;
+    var body = {
+      key: document.getElementById("key").value || "draft-preview",
+      title: document.getElementById("title").value || "Draft",
+      description: document.getElementById("description").value,
+      criteria: tree
+    };
+    count.textContent = TEXT.counting;
+    fetch(count.getAttribute("data-url"), {
+      method: "POST", credentials: "same-origin",
+      headers: {"Content-Type": "application/json", "Accept": "application/json",
+                "X-CSRFToken": document.querySelector('meta[name="csrf-token"]').content},
+      body: JSON.stringify(body)
+    }).then(function (r) { return r.json().then(function (data) { return [r.status, data]; }); })
+      .then(function (result) {
+        if (mine !== seq) { return; }
+        var data = result[1];
+        if (result[0] === 200) { count.textContent = TEXT.wouldEarn(data.would_earn); return; }
+        var errors = data.errors || {};
+        count.textContent = TEXT.invalid + Object.keys(errors).map(function (k) { return k + ": " + errors[k].join("; "); }).join(" · ");
+      }).catch(function () { if (mine === seq) { count.textContent = ""; } });
+  }
+
+  /* The art preview follows the design fields; an upload shows the chosen file. */
+  var art = document.getElementById("art-preview");
+  function drawArt() {
+    var kind = form.querySelector('input[name="image_kind"]:checked');
+    if (!kind || kind.value !== "design") { return; }
+    var design = document.getElementById("design").value;
+    art.src = art.getAttribute("data-base").replace("DESIGN", design) +
+      "?color=" + document.getElementById("color").value.slice(1) + "&glyph=" + document.getElementById("glyph").value;
+  }
+  ["design", "color", "glyph"].forEach(function (id) {
+    document.getElementById(id).addEventListener("input", function () { document.getElementById("kind-design").checked = true; drawArt(); });
+  });
+  document.getElementById("kind-design").addEventListener("change", drawArt);
+  document.getElementById("upload").addEventListener("change", function (e) {
+    var file = e.target.files && e.target.files[0];
+    if (file) { document.getElementById("kind-upload").checked = true; art.src = URL.createObjectURL(file); }
+  });
+
+  try { tree = JSON.parse(textarea.value); } catch (e) { tree = {all: []}; }
+  if (!kindOf(tree)) { tree = {all: []}; }
+  builder.hidden = false;
+  draw();
+  if (kindOf(tree) && JSON.stringify(tree) !== JSON.stringify({all: []})) { schedulePreview(); }
+}());
