@@ -10,6 +10,7 @@ token and checked the RPC's scope; it also turns domain errors into codes.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import Any
 
 import grpc
@@ -20,6 +21,7 @@ from app.grpc import convert
 from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
 from app.grpc.generated.achievements.v1 import achievements_pb2_grpc as pb_grpc
 from app.grpc.interceptors import current_principal
+from app.grpc.language import call_locale
 from app.grpc.streams import StreamGate
 from app.infra.caches.award_messages import AwardMessages
 from app.models.types import utcnow
@@ -35,6 +37,7 @@ from app.read.history import (
 from app.read.live import follow
 from app.read.shapes import award_as_dict
 from app.read.summary import CachedSummaries
+from app.read.wording import localize_award, localize_summary, localize_type
 from app.services.accounts import subject_for_read, subject_for_write
 from app.services.recording import ProgressInput, record_progress
 from app.services.recording.service import event_as_dict
@@ -44,8 +47,19 @@ class AchievementServicer(pb_grpc.AchievementServiceServicer):
     def __init__(self, app: Flask, gate: StreamGate) -> None:
         self.app = app
         self.gate = gate
-        self.awards = AwardMessages(_award_rows, _encoded_award)
-        self.summaries = CachedSummaries(convert.summary)
+        # Encoded awards and summaries per language: built-in words differ by locale.
+        self.awards: dict[str, AwardMessages] = {}
+        self.summaries: dict[str, CachedSummaries[pb.GetSummaryResponse]] = {}
+
+    def _awards(self, locale: str) -> AwardMessages:
+        if locale not in self.awards:
+            self.awards[locale] = AwardMessages(_award_rows, partial(_encoded_award, locale))
+        return self.awards[locale]
+
+    def _summaries(self, locale: str) -> CachedSummaries[pb.GetSummaryResponse]:
+        if locale not in self.summaries:
+            self.summaries[locale] = CachedSummaries(partial(_summary_message, locale))
+        return self.summaries[locale]
 
     def RecordProgress(self, request: pb.RecordProgressRequest,
                        context: grpc.ServicerContext) -> pb.RecordProgressResponse:
@@ -69,32 +83,38 @@ class AchievementServicer(pb_grpc.AchievementServiceServicer):
                                 until=convert.moment(request, "earned_before"))
         page = history_versions(user_id, filters, request.page_token or None,
                            convert.page_size(request.page_size, MAX_LIMIT))
-        return _listing(self.awards.encoded(page.items), page.next_cursor or "")
+        encoded = self._awards(call_locale(request, context)).encoded(page.items)
+        return _listing(encoded, page.next_cursor or "")
 
     def GetAchievement(self, request: pb.GetAchievementRequest,
                        context: grpc.ServicerContext) -> pb.GetAchievementResponse:
         read_without_transaction()  # read-only RPC: no BEGIN/ROLLBACK round trips
         user_id = self._reader_subject(request.user_id)
         award = get_achievement(user_id, request.id)
-        return pb.GetAchievementResponse(achievement=convert.achievement(award_as_dict(award)))
+        shown = localize_award(award_as_dict(award), call_locale(request, context))
+        return pb.GetAchievementResponse(achievement=convert.achievement(shown))
 
     def GetSummary(self, request: pb.GetSummaryRequest,
                    context: grpc.ServicerContext) -> pb.GetSummaryResponse:
         """Answered again from ``self.summaries`` while the learner's version is unchanged."""
-        return self.summaries.get(self._reader_subject(request.user_id))
+        summaries = self._summaries(call_locale(request, context))
+        return summaries.get(self._reader_subject(request.user_id))
 
     def ListAchievementTypes(self, request: pb.ListAchievementTypesRequest,
                              context: grpc.ServicerContext) -> pb.ListAchievementTypesResponse:
         overrides = self.app.config["ACHIEVEMENTS_CONFIG"].RULES
+        locale = call_locale(request, context)
         return pb.ListAchievementTypesResponse(
-            types=[convert.type_info(info) for info in listed_types(overrides)])
+            types=[convert.type_info(localize_type(info, locale))
+                   for info in listed_types(overrides)])
 
     def WatchAchievements(self, request: pb.WatchAchievementsRequest,
                           context: grpc.ServicerContext) -> Iterator[pb.WatchAchievementsResponse]:
         user_id = self._watched(request)
         after_id = convert.after_id(request)
+        locale = call_locale(request, context)
         with self.gate.admit(context, user_id) as stopped:
-            yield from _watch(self.app, user_id, after_id, self.gate.heartbeat, stopped)
+            yield from _watch(self.app, user_id, after_id, self.gate.heartbeat, stopped, locale)
 
     def _reader_subject(self, user_id: int) -> int:
         return subject_for_read(current_principal(), convert.optional_id(user_id, "user_id"))
@@ -109,9 +129,9 @@ class AchievementServicer(pb_grpc.AchievementServiceServicer):
         return self._reader_subject(request.user_id)
 
 
-def _encoded_award(row: Any) -> bytes:
+def _encoded_award(locale: str, row: Any) -> bytes:
     """One award as a one-award list response: a page is its awards' bytes joined."""
-    message = convert.achievement(award_as_dict(row))
+    message = convert.achievement(localize_award(award_as_dict(row), locale))
     return pb.ListAchievementsResponse(achievements=[message]).SerializeToString()
 
 
@@ -126,13 +146,20 @@ def _award_rows(ids: Sequence[int]) -> list[Any]:
     return awards_by_ids(ids)
 
 
+def _summary_message(locale: str, user_id: int,
+                     values: dict[str, Any]) -> pb.GetSummaryResponse:
+    return convert.summary(user_id, localize_summary(values, locale))
+
+
 def _watch(app: Flask, user_id: int | None, after_id: int | None, heartbeat: float,
-           stopped: Callable[[], bool]) -> Iterator[pb.WatchAchievementsResponse]:
+           stopped: Callable[[], bool],
+           locale: str = "en") -> Iterator[pb.WatchAchievementsResponse]:
     for award in follow(app, user_id, after_id, heartbeat, stopped):
         if award is None:
             yield pb.WatchAchievementsResponse(heartbeat=_heartbeat())
         else:
-            yield pb.WatchAchievementsResponse(achievement=convert.achievement(award))
+            shown = localize_award(award, locale)
+            yield pb.WatchAchievementsResponse(achievement=convert.achievement(shown))
 
 
 def _heartbeat() -> pb.Heartbeat:

@@ -16,8 +16,9 @@ from app.infra.translations import TEMPLATE, TRANSLATIONS_DIR
 ROOT = TRANSLATIONS_DIR.parents[1]
 MAPPING = ROOT / "babel.cfg"
 # N_: a message id marked in the pure domain; Nn_: a singular/plural pair (app/domain/wording.py).
-KEYWORDS = ("_", "gettext", "ngettext:1,2", "lazy_gettext", "lazy_ngettext:1,2", "N_",
-            "Nn_:1,2")
+# plural_forms: live.js's counted texts (app/web/localized.py).
+KEYWORDS = ("_", "gettext", "ngettext:1,2", "lazy_gettext", "lazy_ngettext:1,2", "L_", "N_",
+            "Nn_:1,2", "plural_forms:1,2")
 
 
 def _pybabel(*args: str) -> None:

@@ -11,9 +11,10 @@ from typing import Any
 
 from app.domain.authored_badge import AuthoredBadge
 from app.domain.types import achievement_types
+from app.domain.wording import HIDDEN_BADGE
 from app.infra.caches.catalog import catalog
 
-HIDDEN_TITLE = "Hidden badge"
+HIDDEN_TITLE = HIDDEN_BADGE[0].singular
 HIDDEN_DESCRIPTION = ""
 DEFAULT_BADGE = "badge"  # the art stem of every author-defined badge, until authors pick one
 

@@ -20,6 +20,7 @@ from app.domain.criteria import modules_completed
 from app.domain.rules import longest_run
 from app.domain.state import LearnerState
 from app.domain.types import threshold_levels
+from app.domain.wording import HIDDEN_BADGE, level_title_words, progress_words
 from app.infra.caches.learner_count import LEARNER_COUNT_SECONDS
 from app.infra.caches.learner_summaries import LearnerSummaries
 from app.models.types import utcnow
@@ -27,9 +28,6 @@ from app.read.learner_state import learner_zone
 from app.read.summary_facts import SummaryFacts, learner_version, summary_facts
 
 T = TypeVar("T")
-
-UNIT_WORDS = {"modules": ("module", "modules"), "courses": ("course", "courses"),
-              "days": ("day", "days")}
 
 
 def learner_summary(user_id: int, *, now: datetime | None = None,
@@ -90,14 +88,13 @@ def next_milestones(state: LearnerState, held: set[str], today: date,
 
 
 def _milestone(kind: str, key: str, current: int, target: int, unit: str) -> dict[str, Any]:
-    noun = UNIT_WORDS[unit][0 if target == 1 else 1]
+    """A locked level; its English ``title`` and ``text`` (the reader's language is
+    rendered at the edge from the same words, app/read/wording.py)."""
     current = min(current, target)
-    if kind == "streak":
-        title, text = f"{target}-day streak", f"streak {current} of {target} {noun}"
-    else:
-        title, text = f"{target} {noun} completed", f"{current} of {target} {noun}"
-    return {"key": key, "type": kind, "title": title, "current": current,
-            "target": target, "unit": unit, "text": text}
+    facts = {"current": current, "target": target, "days": target, "threshold": target}
+    return {"key": key, "type": kind, "title": level_title_words(kind, unit).english(facts),
+            "current": current, "target": target, "unit": unit,
+            "text": progress_words(kind, unit).english(facts)}
 
 
 def badge_milestones(state: LearnerState, held: set[str]) -> list[dict[str, Any]]:
@@ -121,19 +118,18 @@ def badge_milestones(state: LearnerState, held: set[str]) -> list[dict[str, Any]
 
 def _badge_milestone(key: str, title: str, current: int, target: int,
                      unit: str) -> dict[str, Any]:
-    noun = UNIT_WORDS[unit][0 if target == 1 else 1]
     current = min(current, target)
+    text = progress_words("badge", unit).english({"current": current, "target": target})
     return {"key": key, "type": "badge", "title": title, "current": current,
-            "target": target, "unit": unit, "text": f"{current} of {target} {noun}"}
+            "target": target, "unit": unit, "text": text}
 
 
 def locked_badges(state: LearnerState, held: set[str]) -> list[dict[str, Any]]:
     """Published badges the learner can still earn: hidden ones as a mystery (no title,
     no description, no criteria) until earned."""
     return [{"key": badge.dedupe_key, "hidden": badge.hidden,
-             "title": "Hidden badge" if badge.hidden else badge.title,
-             "description": "Keep learning to discover it." if badge.hidden
-             else badge.description}
+             "title": HIDDEN_BADGE[0].singular if badge.hidden else badge.title,
+             "description": HIDDEN_BADGE[1].singular if badge.hidden else badge.description}
             for badge in sorted(state.catalog.badges.values(), key=lambda b: b.key)
             if badge.dedupe_key not in held]
 

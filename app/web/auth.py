@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
+from flask_babel import format_timedelta
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as L_
 from flask_login import login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -25,8 +29,9 @@ bp = Blueprint("auth", __name__)
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    email = EmailField(L_("Email"), validators=[DataRequired(),
+                                                Email(check_deliverability=False)])
+    password = PasswordField(L_("Password"), validators=[DataRequired(), Length(max=200)])
 
 
 def init_login(app: Flask) -> None:
@@ -46,11 +51,13 @@ def login_page() -> str | Response:
     try:
         check_allowed(key)
     except TooManyAttempts as exc:
-        return _refused(form, exc.detail, 429, {"Retry-After": str(exc.retry_after)})
+        wait = format_timedelta(timedelta(seconds=exc.retry_after), threshold=1)
+        return _refused(form, _("Too many failed log-ins. Try again in %(wait)s.", wait=wait),
+                        429, {"Retry-After": str(exc.retry_after)})
     user = authenticate(form.email.data or "", form.password.data or "")
     if user is None:
         record_failure(key)
-        return _refused(form, "Email or password is incorrect.", 401)
+        return _refused(form, _("Email or password is incorrect."), 401)
     clear_failures(key)
     session.clear()  # a fresh session on log-in: no fixation
     login_user(user)

@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from app.extensions import babel
 from app.infra.translations import DEFAULT_LOCALE, compile_catalogs, shipped_locales
+from app.web import localized
 
 
 def select_locale() -> str:
@@ -51,6 +52,7 @@ def init_i18n(app: Flask) -> None:
     compile_catalogs()
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.context_processor(_language_context)
+    localized.install(app)
     # Each request chooses again: an app context shared by several requests (tests, a
     # worker's long-lived context) must not keep the first request's locale.
     app.before_request(refresh)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 from flask import Flask
 
 from app.read.live import Framing, follow
+from app.read.wording import localize_award
 
 RETRY_MS = 2000
 CONNECTED = f"retry: {RETRY_MS}\n: connected\n\n".encode()
@@ -29,13 +31,14 @@ def parse_last_event_id(header: str | None, query: str | None) -> int | None:
     return None
 
 
-def event_stream(app: Flask, user_id: int, after_id: int | None) -> Iterator[bytes]:
+def event_stream(app: Flask, user_id: int, after_id: int | None,
+                 locale: str = "en") -> Iterator[bytes]:
     """Encoded frames, for a ``direct_passthrough`` response: werkzeug then hands this
     generator to the server as is. It is :func:`follow` itself, framing for SSE, so no
     wrapping iterator, encoding generator or generator of ours is kept alive (and saved
     on the greenlet's stack) for the life of the stream."""
     heartbeat = app.config["ACHIEVEMENTS_CONFIG"].SSE_PING_SECONDS
-    return follow(app, user_id, after_id, heartbeat, framing=SSE_FRAMING)
+    return follow(app, user_id, after_id, heartbeat, framing=sse_framing(locale))
 
 
 def encode(award: dict[str, Any] | None) -> bytes:
@@ -44,6 +47,16 @@ def encode(award: dict[str, Any] | None) -> bytes:
 
 
 SSE_FRAMING = Framing(encode=encode, first=(CONNECTED,))
+
+
+@cache
+def sse_framing(locale: str) -> Framing:
+    """Awards with built-in titles and descriptions in the stream's language (the page's,
+    chosen when it opened); one framing per language, shared by its streams."""
+    if locale == "en":
+        return SSE_FRAMING
+    return Framing(encode=lambda award: encode(award and localize_award(award, locale)),
+                   first=(CONNECTED,))
 
 
 def format_event(award: dict[str, Any]) -> str:

@@ -19,6 +19,7 @@ from app.read.history import (
     read_without_transaction,
 )
 from app.read.shapes import award_as_dict
+from app.read.wording import localize_award
 from app.services.accounts import may_read, require_scope, subject_for_read
 from app.services.accounts.principal import READ, Principal
 from app.services.credentials import set_sharing
@@ -31,6 +32,7 @@ from app.web.api.schemas import (
     canonical_achievement_query,
 )
 from app.web.api.security import current_principal
+from app.web.localized import current_locale, shown
 from app.web.sse import event_stream, parse_last_event_id
 
 blp = Blueprint("achievements", __name__, description="Read learners' achievements")
@@ -100,7 +102,9 @@ def page_response(page: Page) -> Response:
     checks equality on generated rows); Flask's JSON provider (the one flask-smorest
     would call) writes the bytes.
     """
-    body = {"items": [award_as_dict(a) for a in page.items], "next_cursor": page.next_cursor}
+    locale = current_locale()
+    body = {"items": [localize_award(award_as_dict(a), locale) for a in page.items],
+            "next_cursor": page.next_cursor}
     return current_app.json.response(body)  # type: ignore[attr-defined,no-any-return]
 
 
@@ -114,7 +118,7 @@ def get_achievement(award_id: int) -> Any:
     if principal.is_service:
         require_scope(principal, READ)
     award = get_readable_achievement(award_id, lambda owner: may_read(principal, owner))
-    return award_as_dict(award)
+    return shown(award_as_dict(award))
 
 
 @blp.route("/achievements/<int:award_id>", methods=["PATCH"])
@@ -129,7 +133,7 @@ def patch_achievement(body: dict[str, Any], award_id: int) -> Any:
     cannot be shared (409). Unshared, its public URLs answer 404 at once.
     """
     award = set_sharing(award_id, current_principal(), body["public"])
-    return award_as_dict(award)
+    return shown(award_as_dict(award))
 
 
 @blp.route("/achievements/stream", methods=["GET"])
@@ -149,7 +153,7 @@ def stream() -> Response:
         raise Forbidden("the stream follows a logged-in user's session, not a service token")
     after = parse_last_event_id(request.headers.get("Last-Event-ID"), request.args.get("after"))
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    response = Response(event_stream(app, principal.user_id, after),
+    response = Response(event_stream(app, principal.user_id, after, current_locale()),
                         mimetype="text/event-stream", direct_passthrough=True)
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"

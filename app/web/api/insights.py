@@ -12,6 +12,7 @@ from app.read.achievement_types import listed_types
 from app.read.history import read_without_transaction
 from app.read.shapes import award_as_dict
 from app.read.summary import learner_summary
+from app.read.wording import localize_summary, localize_type
 from app.services.accounts import require_scope, subject_for_read
 from app.services.accounts.principal import ADMIN
 from app.services.awarding.revocation import revoke_award
@@ -25,6 +26,7 @@ from app.web.api.schemas import (
     SummaryOut,
 )
 from app.web.api.security import current_principal
+from app.web.localized import current_locale, shown
 
 blp = Blueprint("insights", __name__, description="Summaries, types and revocation")
 # Instances: given a class, webargs builds a new schema (deep-copying its fields) per request.
@@ -38,7 +40,8 @@ SUBJECT_QUERY, REVOKE_IN = SubjectQuery(), RevokeIn()
 def get_summary(args: dict[str, Any]) -> Any:
     """Counts by type, progress toward the next locked milestones, and rarity."""
     read_without_transaction()
-    return learner_summary(subject_for_read(current_principal(), args.get("user_id")))
+    summary = learner_summary(subject_for_read(current_principal(), args.get("user_id")))
+    return localize_summary(summary, current_locale())
 
 
 @blp.route("/achievement-types", methods=["GET"])
@@ -49,7 +52,9 @@ def get_types() -> Any:
     published badge (key ``badge:<key>``; a hidden one as "Hidden badge", undescribed)."""
     current_principal()
     types = listed_types(current_app.config["ACHIEVEMENTS_CONFIG"].RULES)
-    return [{**kind, "badge_url": f"/static/badges/{kind['badge']}.svg"} for kind in types]
+    locale = current_locale()
+    return [{**localize_type(kind, locale), "badge_url": f"/static/badges/{kind['badge']}.svg"}
+            for kind in types]
 
 
 @blp.route("/achievements/<int:award_id>/revoke", methods=["POST"])
@@ -68,5 +73,5 @@ def post_revoke(body: dict[str, Any], award_id: int) -> Any:
     if award_id > MAX_ID:
         raise NotFound(f"no achievement {award_id}")
     award = revoke_award(award_id, body["reason"], f"{principal.caller_key} {principal.name}")
-    return {**award_as_dict(award), "revoked_at": award.revoked_at,
+    return {**shown(award_as_dict(award)), "revoked_at": award.revoked_at,
             "revoked_reason": award.revoked_reason, "revoked_by": award.revoked_by}

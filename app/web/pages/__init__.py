@@ -43,4 +43,5 @@ from app.web.pages import (  # noqa: E402,F401  (register the views)
     dashboard,
     history,
     player,
+    settings,
 )

@@ -9,6 +9,7 @@ baked PNG, the signed credential, the JSON documents).
 from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -45,6 +46,6 @@ def share_award(award_id: int) -> BaseResponse:
     except Conflict as exc:
         flash(exc.detail)
     else:
-        flash("Shared: anyone with the link can now see and verify this badge." if public
-              else "No longer shared: its public links now answer “not found”.")
+        flash(_("Shared: anyone with the link can now see and verify this badge.") if public
+              else _("No longer shared: its public links now answer “not found”."))
     return redirect(url_for("pages.achievement_detail", award_id=award_id))

@@ -10,6 +10,8 @@ from flask_login import current_user, login_required
 from app.domain.types import achievement_types
 from app.read.history import HistoryFilter, list_achievements
 from app.read.summary import learner_summary
+from app.read.wording import localize_summary
+from app.web.localized import current_locale
 from app.web.pages import ActionForm, bp
 from app.web.pages.learning import courses_for
 
@@ -20,7 +22,7 @@ NEWEST = 8
 @login_required
 def dashboard() -> str:
     newest = list_achievements(current_user.id, HistoryFilter(), limit=NEWEST).items
-    summary = learner_summary(current_user.id)
+    summary = localize_summary(learner_summary(current_user.id), current_locale())
     return render_template("dashboard.html", newest=newest, summary=summary,
                            types=achievement_types(), **_continue_learning())
 
@@ -42,4 +44,5 @@ def _continue_learning() -> dict[str, Any]:
 @login_required
 def milestones_fragment() -> str:
     """The next-milestones list alone: ``live.js`` swaps it in after a celebration."""
-    return render_template("partials/milestones.html", summary=learner_summary(current_user.id))
+    summary = localize_summary(learner_summary(current_user.id), current_locale())
+    return render_template("partials/milestones.html", summary=summary)

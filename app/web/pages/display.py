@@ -7,24 +7,25 @@ of every ``<img>``.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Flask, request, url_for
+from flask_babel import format_decimal, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as L_
 from flask_login import current_user
 
-from app.domain.registry import RULES
 from app.models import Achievement
-from app.read.learner_state import learner_zone
 from app.read.live import latest_award_id
 from app.read.shapes import badge_name
 from app.services.credentials.art import badge_file, badge_titles
 
 NAV_SECTIONS = {"pages.dashboard": "dashboard", "pages.history": "history",
                 "pages.achievement_detail": "history", "pages.courses": "learn",
-                "pages.course_player": "learn", "pages.quiz": "learn"}
-FACTS = (("course_title", "Course"), ("unit_title", "Unit"), ("module_title", "Module"),
-         ("assessment_title", "Assessment"))
+                "pages.course_player": "learn", "pages.quiz": "learn",
+                "pages.settings": "settings"}
+FACTS = (("course_title", L_("Course")), ("unit_title", L_("Unit")),
+         ("module_title", L_("Module")), ("assessment_title", L_("Assessment")))
 
 
 def badge_src(name: str) -> str:
@@ -40,29 +41,25 @@ def level_badge(key: str) -> str:
     return key.replace(":", "-")
 
 
-def type_label(kind: str) -> str:
-    spec = RULES.get(kind)
-    return spec.title if spec else kind.replace("_", " ").capitalize()
-
-
-def localtime(value: datetime | None, fmt: str = "%-d %b %Y, %H:%M") -> str:
-    if value is None:
-        return ""
-    zone = learner_zone(getattr(current_user, "timezone", None) or "UTC")
-    return value.astimezone(zone).strftime(fmt)
-
-
 def award_facts(award: Achievement) -> list[tuple[str, str]]:
     """What the award was for, as label/value rows for the detail page."""
     meta: dict[str, Any] = award.meta or {}
-    rows = [(label, str(meta[key])) for key, label in FACTS if meta.get(key)]
+    rows = [(str(label), str(meta[key])) for key, label in FACTS if meta.get(key)]
     if "score" in meta and "max_score" in meta:
-        rows.append(("Score", f"{meta['score']:g} of {meta['max_score']:g}"))
+        rows.append((_("Score"), _("%(score)s of %(max_score)s", score=format_decimal(
+            meta["score"]), max_score=format_decimal(meta["max_score"]))))
     if award.achievement_type == "streak" and meta.get("days"):
-        rows.append(("Streak", f"{meta['days']} days in a row"))
+        rows.append((_("Streak"), ngettext("%(num)s day in a row", "%(num)s days in a row",
+                                           int(meta["days"]))))
     if award.achievement_type == "milestone" and meta.get("threshold"):
-        rows.append(("Count", f"{meta['threshold']} {meta.get('counter', 'modules')}"))
+        rows.append((_("Count"), _counted(meta.get("counter", "modules"), int(meta["threshold"]))))
     return rows
+
+
+def _counted(counter: str, n: int) -> str:
+    if counter == "courses":
+        return ngettext("%(num)s course", "%(num)s courses", n)
+    return ngettext("%(num)s module", "%(num)s modules", n)
 
 
 def live_context() -> dict[str, Any]:
@@ -80,6 +77,4 @@ def install(app: Flask) -> None:
     app.context_processor(live_context)
     app.jinja_env.globals.update(badge_src=badge_src, badge_alt=badge_alt,
                                  badge_name=badge_name, level_badge=level_badge,
-                                 type_label=type_label, award_facts=award_facts,
-                                 nav_section=nav_section)
-    app.jinja_env.filters["localtime"] = localtime
+                                 award_facts=award_facts, nav_section=nav_section)

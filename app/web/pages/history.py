@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.domain.registry import RULES
@@ -58,11 +59,11 @@ def parse_query(args: Any) -> HistoryQuery:
     if kind in RULES:
         query.type = kind
     elif kind:
-        query.errors["type"] = "Choose one of the listed types."
+        query.errors["type"] = _("Choose one of the listed types.")
     query.date_from = _date(args.get("from"), "from", query.errors)
     query.date_to = _date(args.get("to"), "to", query.errors)
     if query.date_from and query.date_to and query.date_from > query.date_to:
-        query.errors["to"] = "The end date must not be before the start date."
+        query.errors["to"] = _("The end date must not be before the start date.")
         query.date_to = None
     query.cursor = _cursor(args.get("cursor"), query.errors)
     return query
@@ -110,7 +111,7 @@ def _date(value: str | None, name: str, errors: dict[str, str]) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        errors[name] = "Enter a date as YYYY-MM-DD."
+        errors[name] = _("Enter a date as YYYY-MM-DD.")
         return None
 
 
@@ -120,6 +121,6 @@ def _cursor(value: str | None, errors: dict[str, str]) -> str | None:
     try:
         decode_cursor(value)
     except InvalidInput:
-        errors["cursor"] = "That page link has expired; showing the newest achievements."
+        errors["cursor"] = _("That page link has expired; showing the newest achievements.")
         return None
     return value

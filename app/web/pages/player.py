@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -65,7 +66,7 @@ def complete_module(key: str) -> Response:
     result = _record(kind="module_completed", module=key, idempotency=f"module:{key}")
     if request.accept_mimetypes.best == "application/json":
         return jsonify({"event_id": result.event.id, "module": key})
-    flash(f"Completed {module.title}.")
+    flash(_("Completed %(module)s.", module=module.title))
     if request.form.get("return_to") == "dashboard":
         return redirect(url_for("pages.dashboard"))
     return redirect(url_for("pages.course_player", course_key=course_of_module(module).key))

@@ -23,6 +23,27 @@
                 leaving: false, retry: 0 };
   var api = window.achievementsLive = { received: [], celebrated: [], announcements: [] };
 
+  // ---- words --------------------------------------------------------------
+  // The page's language: texts from the server's catalogs (JSON in a data attribute, no
+  // inline script: the toasts region's data-messages), plural forms picked by CLDR's
+  // rules through Intl.PluralRules.
+  var words = readWords();
+  var plurals = new Intl.PluralRules(words.locale);
+  var numbers = new Intl.NumberFormat(words.locale, { numberingSystem: "latn" });
+  function readWords() {
+    var region = document.getElementById("toasts");
+    try { return JSON.parse(region.dataset.messages); } catch (e) { return { locale: "en" }; }
+  }
+  function fill(text, values) {
+    return String(text || "").replace(/\{(\w+)\}/g, function (all, name) {
+      return name in values ? values[name] : all;
+    });
+  }
+  function counted(forms, count, values) {
+    var text = (forms || {})[plurals.select(count)] || (forms || {}).other || "{count}";
+    return fill(text, Object.assign({ count: numbers.format(count) }, values || {}));
+  }
+
   // ---- resume point -------------------------------------------------------
   function storedResume() {
     try {
@@ -123,10 +144,12 @@
   }
   function summaryText(awards) {
     if (awards.length === 1) {
-      return "Achievement unlocked: " + awards[0].title + ". " + (awards[0].description || "");
+      return fill(words.unlockedSentence, { title: awards[0].title,
+                                            description: awards[0].description || "" }).trim();
     }
     var titles = awards.map(function (a) { return a.title; });
-    return awards.length + " new achievements: " + titles.join(", ") + ".";
+    return counted(words.manySentence, awards.length,
+                   { titles: titles.join(words.listSeparator || ", ") });
   }
   function toastContent(toast, awards) {
     var art = el("div", "toast__art" + (awards.length > 1 ? " toast__art--many" : ""));
@@ -137,20 +160,20 @@
     var detail = el("div", "toast__text");
     var link = el("a");
     if (awards.length === 1) {
-      text.append(el("p", "toast__eyebrow", "Achievement unlocked"));
+      text.append(el("p", "toast__eyebrow", words.unlocked));
       title.textContent = awards[0].title;
       detail.append(el("span", "", (awards[0].description || "") + " "));
       link.href = "/achievements/" + awards[0].id;
-      link.textContent = "View badge";
+      link.textContent = words.viewBadge;
     } else {
-      text.append(el("p", "toast__eyebrow", "Congratulations!"));
-      title.textContent = awards.length + " new achievements";
+      text.append(el("p", "toast__eyebrow", words.congratulations));
+      title.textContent = counted(words.many, awards.length);
       var list = el("ul");
       awards.slice(0, 4).forEach(function (a) { list.append(el("li", "", a.title)); });
-      if (awards.length > 4) list.append(el("li", "", "and " + (awards.length - 4) + " more"));
+      if (awards.length > 4) list.append(el("li", "", counted(words.more, awards.length - 4)));
       detail.append(list);
       link.href = "/achievements";
-      link.textContent = "See them all";
+      link.textContent = words.seeAll;
     }
     detail.append(link);
     text.append(title, detail);
@@ -170,7 +193,7 @@
     toastContent(toast, awards);
     var close = el("button", "toast__close");
     close.type = "button";
-    close.setAttribute("aria-label", "Dismiss notification");
+    close.setAttribute("aria-label", words.dismiss);
     close.append(el("span", "", "\u00d7"));
     close.firstChild.setAttribute("aria-hidden", "true");
     close.addEventListener("click", function () { dismiss(toast); });
@@ -285,9 +308,13 @@
       })
       .catch(function () { /* the card appears on the next page load */ });
   }
+  // Counters keep their value in data-count and show it as the page's locale writes it.
   function bump(selector) {
     var node = document.querySelector(selector);
-    if (node) node.textContent = String(Number(node.textContent || 0) + 1);
+    if (!node) return;
+    var value = Number(node.dataset.count || node.textContent || 0) + 1;
+    node.dataset.count = String(value);
+    node.textContent = numbers.format(value);
   }
 
   // ---- forms --------------------------------------------------------------
@@ -303,7 +330,7 @@
           headers: { "Accept": "application/json" }
         }).then(function (r) {
           if (!r.ok) throw new Error(r.status);
-          button.textContent = "Completed \u2713";
+          button.textContent = words.completed + " \u2713";
           bump("[data-course-completed]");
           if (form.closest("#continue")) {  // the card moves on to the next module
             refreshPanel("continue", function (panel) {

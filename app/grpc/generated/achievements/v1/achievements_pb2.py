@@ -26,17 +26,17 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"achievements/v1/achievements.proto\x12\x0f\x61\x63hievements.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe7\x02\n\x0b\x41\x63hievement\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x0f\n\x07user_id\x18\x02 \x01(\x03\x12.\n\x04type\x18\x03 \x01(\x0e\x32 .achievements.v1.AchievementType\x12\x10\n\x08type_key\x18\x04 \x01(\t\x12\x12\n\ndedupe_key\x18\x05 \x01(\t\x12\r\n\x05title\x18\x06 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x07 \x01(\t\x12-\n\tearned_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x08metadata\x18\t \x01(\x0b\x32\x17.google.protobuf.Struct\x12\r\n\x05\x62\x61\x64ge\x18\n \x01(\t\x12\x11\n\tbadge_url\x18\x0b \x01(\t\x12\x0e\n\x06public\x18\x0c \x01(\x08\x12\x35\n\x0bopen_badges\x18\r \x01(\x0b\x32 .achievements.v1.OpenBadgesLinks\"8\n\x0fOpenBadgesLinks\x12\x11\n\tassertion\x18\x01 \x01(\t\x12\x12\n\ncredential\x18\x02 \x01(\t\"\x91\x02\n\rProgressEvent\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x0f\n\x07user_id\x18\x02 \x01(\x03\x12+\n\x04kind\x18\x03 \x01(\x0e\x32\x1d.achievements.v1.ProgressKind\x12\x0e\n\x06module\x18\x04 \x01(\t\x12\x12\n\nassessment\x18\x05 \x01(\t\x12\x12\n\x05score\x18\x06 \x01(\x01H\x00\x88\x01\x01\x12/\n\x0boccurred_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0brecorded_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nrequest_id\x18\t \x01(\tB\x08\n\x06_score\"\xdc\x01\n\x15RecordProgressRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\x03\x12+\n\x04kind\x18\x03 \x01(\x0e\x32\x1d.achievements.v1.ProgressKind\x12/\n\x0boccurred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06module\x18\x05 \x01(\t\x12\x12\n\nassessment\x18\x06 \x01(\t\x12\x12\n\x05score\x18\x07 \x01(\x01H\x00\x88\x01\x01\x42\x08\n\x06_score\"G\n\x16RecordProgressResponse\x12-\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1e.achievements.v1.ProgressEvent\"\xe7\x01\n\x17ListAchievementsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12/\n\x05types\x18\x02 \x03(\x0e\x32 .achievements.v1.AchievementType\x12\x30\n\x0c\x65\x61rned_after\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rearned_before\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tpage_size\x18\x05 \x01(\x05\x12\x12\n\npage_token\x18\x06 \x01(\t\"g\n\x18ListAchievementsResponse\x12\x32\n\x0c\x61\x63hievements\x18\x01 \x03(\x0b\x32\x1c.achievements.v1.Achievement\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"4\n\x15GetAchievementRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\n\n\x02id\x18\x02 \x01(\x03\"K\n\x16GetAchievementResponse\x12\x31\n\x0b\x61\x63hievement\x18\x01 \x01(\x0b\x32\x1c.achievements.v1.Achievement\"$\n\x11GetSummaryRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\"\\\n\tTypeCount\x12.\n\x04type\x18\x01 \x01(\x0e\x32 .achievements.v1.AchievementType\x12\x10\n\x08type_key\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x05\"\xb5\x01\n\x11MilestoneProgress\x12.\n\x04type\x18\x01 \x01(\x0e\x32 .achievements.v1.AchievementType\x12\x10\n\x08type_key\x18\x02 \x01(\t\x12\x12\n\ndedupe_key\x18\x03 \x01(\t\x12\r\n\x05title\x18\x04 \x01(\t\x12\x0f\n\x07\x63urrent\x18\x05 \x01(\x03\x12\x0e\n\x06target\x18\x06 \x01(\x03\x12\x0c\n\x04unit\x18\x07 \x01(\t\x12\x0c\n\x04text\x18\x08 \x01(\t\"+\n\x06Rarity\x12\x12\n\ndedupe_key\x18\x01 \x01(\t\x12\r\n\x05share\x18\x02 \x01(\x01\"\xc6\x01\n\x12GetSummaryResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\r\n\x05total\x18\x02 \x01(\x05\x12*\n\x06\x63ounts\x18\x03 \x03(\x0b\x32\x1a.achievements.v1.TypeCount\x12;\n\x0fnext_milestones\x18\x04 \x03(\x0b\x32\".achievements.v1.MilestoneProgress\x12\'\n\x06rarity\x18\x05 \x03(\x0b\x32\x17.achievements.v1.Rarity\"\x1d\n\x1bListAchievementTypesRequest\"5\n\tThreshold\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\x12\x0c\n\x04unit\x18\x03 \x01(\t\"\xba\x01\n\x13\x41\x63hievementTypeInfo\x12.\n\x04type\x18\x01 \x01(\x0e\x32 .achievements.v1.AchievementType\x12\x10\n\x08type_key\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12.\n\nthresholds\x18\x05 \x03(\x0b\x32\x1a.achievements.v1.Threshold\x12\r\n\x05\x62\x61\x64ge\x18\x06 \x01(\t\"S\n\x1cListAchievementTypesResponse\x12\x33\n\x05types\x18\x01 \x03(\x0b\x32$.achievements.v1.AchievementTypeInfo\"e\n\x18WatchAchievementsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\x14\n\x0c\x61ll_learners\x18\x02 \x01(\x08\x12\x15\n\x08\x61\x66ter_id\x18\x03 \x01(\x03H\x00\x88\x01\x01\x42\x0b\n\t_after_id\"8\n\tHeartbeat\x12+\n\x07sent_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x8a\x01\n\x19WatchAchievementsResponse\x12\x33\n\x0b\x61\x63hievement\x18\x01 \x01(\x0b\x32\x1c.achievements.v1.AchievementH\x00\x12/\n\theartbeat\x18\x02 \x01(\x0b\x32\x1a.achievements.v1.HeartbeatH\x00\x42\x07\n\x05\x65vent*\x92\x01\n\x0cProgressKind\x12\x1d\n\x19PROGRESS_KIND_UNSPECIFIED\x10\x00\x12\"\n\x1ePROGRESS_KIND_MODULE_COMPLETED\x10\x01\x12#\n\x1fPROGRESS_KIND_ASSESSMENT_SCORED\x10\x02\x12\x1a\n\x16PROGRESS_KIND_ACTIVITY\x10\x03*\xc1\x02\n\x0f\x41\x63hievementType\x12 \n\x1c\x41\x43HIEVEMENT_TYPE_UNSPECIFIED\x10\x00\x12$\n ACHIEVEMENT_TYPE_MODULE_COMPLETE\x10\x01\x12\"\n\x1e\x41\x43HIEVEMENT_TYPE_UNIT_COMPLETE\x10\x02\x12$\n ACHIEVEMENT_TYPE_COURSE_COMPLETE\x10\x03\x12\x1f\n\x1b\x41\x43HIEVEMENT_TYPE_HIGH_SCORE\x10\x04\x12\"\n\x1e\x41\x43HIEVEMENT_TYPE_PERFECT_SCORE\x10\x05\x12\x1b\n\x17\x41\x43HIEVEMENT_TYPE_STREAK\x10\x06\x12\x1e\n\x1a\x41\x43HIEVEMENT_TYPE_MILESTONE\x10\x07\x12\x1a\n\x16\x41\x43HIEVEMENT_TYPE_BADGE\x10\x08\x32\xfd\x04\n\x12\x41\x63hievementService\x12\x61\n\x0eRecordProgress\x12&.achievements.v1.RecordProgressRequest\x1a\'.achievements.v1.RecordProgressResponse\x12g\n\x10ListAchievements\x12(.achievements.v1.ListAchievementsRequest\x1a).achievements.v1.ListAchievementsResponse\x12\x61\n\x0eGetAchievement\x12&.achievements.v1.GetAchievementRequest\x1a\'.achievements.v1.GetAchievementResponse\x12U\n\nGetSummary\x12\".achievements.v1.GetSummaryRequest\x1a#.achievements.v1.GetSummaryResponse\x12s\n\x14ListAchievementTypes\x12,.achievements.v1.ListAchievementTypesRequest\x1a-.achievements.v1.ListAchievementTypesResponse\x12l\n\x11WatchAchievements\x12).achievements.v1.WatchAchievementsRequest\x1a*.achievements.v1.WatchAchievementsResponse0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"achievements/v1/achievements.proto\x12\x0f\x61\x63hievements.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe7\x02\n\x0b\x41\x63hievement\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x0f\n\x07user_id\x18\x02 \x01(\x03\x12.\n\x04type\x18\x03 \x01(\x0e\x32 .achievements.v1.AchievementType\x12\x10\n\x08type_key\x18\x04 \x01(\t\x12\x12\n\ndedupe_key\x18\x05 \x01(\t\x12\r\n\x05title\x18\x06 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x07 \x01(\t\x12-\n\tearned_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x08metadata\x18\t \x01(\x0b\x32\x17.google.protobuf.Struct\x12\r\n\x05\x62\x61\x64ge\x18\n \x01(\t\x12\x11\n\tbadge_url\x18\x0b \x01(\t\x12\x0e\n\x06public\x18\x0c \x01(\x08\x12\x35\n\x0bopen_badges\x18\r \x01(\x0b\x32 .achievements.v1.OpenBadgesLinks\"8\n\x0fOpenBadgesLinks\x12\x11\n\tassertion\x18\x01 \x01(\t\x12\x12\n\ncredential\x18\x02 \x01(\t\"\x91\x02\n\rProgressEvent\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x0f\n\x07user_id\x18\x02 \x01(\x03\x12+\n\x04kind\x18\x03 \x01(\x0e\x32\x1d.achievements.v1.ProgressKind\x12\x0e\n\x06module\x18\x04 \x01(\t\x12\x12\n\nassessment\x18\x05 \x01(\t\x12\x12\n\x05score\x18\x06 \x01(\x01H\x00\x88\x01\x01\x12/\n\x0boccurred_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0brecorded_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nrequest_id\x18\t \x01(\tB\x08\n\x06_score\"\xdc\x01\n\x15RecordProgressRequest\x12\x12\n\nrequest_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\x03\x12+\n\x04kind\x18\x03 \x01(\x0e\x32\x1d.achievements.v1.ProgressKind\x12/\n\x0boccurred_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06module\x18\x05 \x01(\t\x12\x12\n\nassessment\x18\x06 \x01(\t\x12\x12\n\x05score\x18\x07 \x01(\x01H\x00\x88\x01\x01\x42\x08\n\x06_score\"G\n\x16RecordProgressResponse\x12-\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1e.achievements.v1.ProgressEvent\"\xf7\x01\n\x17ListAchievementsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12/\n\x05types\x18\x02 \x03(\x0e\x32 .achievements.v1.AchievementType\x12\x30\n\x0c\x65\x61rned_after\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rearned_before\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tpage_size\x18\x05 \x01(\x05\x12\x12\n\npage_token\x18\x06 \x01(\t\x12\x0e\n\x06locale\x18\x07 \x01(\t\"g\n\x18ListAchievementsResponse\x12\x32\n\x0c\x61\x63hievements\x18\x01 \x03(\x0b\x32\x1c.achievements.v1.Achievement\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"D\n\x15GetAchievementRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\n\n\x02id\x18\x02 \x01(\x03\x12\x0e\n\x06locale\x18\x03 \x01(\t\"K\n\x16GetAchievementResponse\x12\x31\n\x0b\x61\x63hievement\x18\x01 \x01(\x0b\x32\x1c.achievements.v1.Achievement\"4\n\x11GetSummaryRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\x0e\n\x06locale\x18\x02 \x01(\t\"\\\n\tTypeCount\x12.\n\x04type\x18\x01 \x01(\x0e\x32 .achievements.v1.AchievementType\x12\x10\n\x08type_key\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x05\"\xb5\x01\n\x11MilestoneProgress\x12.\n\x04type\x18\x01 \x01(\x0e\x32 .achievements.v1.AchievementType\x12\x10\n\x08type_key\x18\x02 \x01(\t\x12\x12\n\ndedupe_key\x18\x03 \x01(\t\x12\r\n\x05title\x18\x04 \x01(\t\x12\x0f\n\x07\x63urrent\x18\x05 \x01(\x03\x12\x0e\n\x06target\x18\x06 \x01(\x03\x12\x0c\n\x04unit\x18\x07 \x01(\t\x12\x0c\n\x04text\x18\x08 \x01(\t\"+\n\x06Rarity\x12\x12\n\ndedupe_key\x18\x01 \x01(\t\x12\r\n\x05share\x18\x02 \x01(\x01\"\xc6\x01\n\x12GetSummaryResponse\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\r\n\x05total\x18\x02 \x01(\x05\x12*\n\x06\x63ounts\x18\x03 \x03(\x0b\x32\x1a.achievements.v1.TypeCount\x12;\n\x0fnext_milestones\x18\x04 \x03(\x0b\x32\".achievements.v1.MilestoneProgress\x12\'\n\x06rarity\x18\x05 \x03(\x0b\x32\x17.achievements.v1.Rarity\"-\n\x1bListAchievementTypesRequest\x12\x0e\n\x06locale\x18\x01 \x01(\t\"5\n\tThreshold\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01\x12\x0c\n\x04unit\x18\x03 \x01(\t\"\xba\x01\n\x13\x41\x63hievementTypeInfo\x12.\n\x04type\x18\x01 \x01(\x0e\x32 .achievements.v1.AchievementType\x12\x10\n\x08type_key\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12.\n\nthresholds\x18\x05 \x03(\x0b\x32\x1a.achievements.v1.Threshold\x12\r\n\x05\x62\x61\x64ge\x18\x06 \x01(\t\"S\n\x1cListAchievementTypesResponse\x12\x33\n\x05types\x18\x01 \x03(\x0b\x32$.achievements.v1.AchievementTypeInfo\"u\n\x18WatchAchievementsRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\x03\x12\x14\n\x0c\x61ll_learners\x18\x02 \x01(\x08\x12\x15\n\x08\x61\x66ter_id\x18\x03 \x01(\x03H\x00\x88\x01\x01\x12\x0e\n\x06locale\x18\x04 \x01(\tB\x0b\n\t_after_id\"8\n\tHeartbeat\x12+\n\x07sent_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x8a\x01\n\x19WatchAchievementsResponse\x12\x33\n\x0b\x61\x63hievement\x18\x01 \x01(\x0b\x32\x1c.achievements.v1.AchievementH\x00\x12/\n\theartbeat\x18\x02 \x01(\x0b\x32\x1a.achievements.v1.HeartbeatH\x00\x42\x07\n\x05\x65vent*\x92\x01\n\x0cProgressKind\x12\x1d\n\x19PROGRESS_KIND_UNSPECIFIED\x10\x00\x12\"\n\x1ePROGRESS_KIND_MODULE_COMPLETED\x10\x01\x12#\n\x1fPROGRESS_KIND_ASSESSMENT_SCORED\x10\x02\x12\x1a\n\x16PROGRESS_KIND_ACTIVITY\x10\x03*\xc1\x02\n\x0f\x41\x63hievementType\x12 \n\x1c\x41\x43HIEVEMENT_TYPE_UNSPECIFIED\x10\x00\x12$\n ACHIEVEMENT_TYPE_MODULE_COMPLETE\x10\x01\x12\"\n\x1e\x41\x43HIEVEMENT_TYPE_UNIT_COMPLETE\x10\x02\x12$\n ACHIEVEMENT_TYPE_COURSE_COMPLETE\x10\x03\x12\x1f\n\x1b\x41\x43HIEVEMENT_TYPE_HIGH_SCORE\x10\x04\x12\"\n\x1e\x41\x43HIEVEMENT_TYPE_PERFECT_SCORE\x10\x05\x12\x1b\n\x17\x41\x43HIEVEMENT_TYPE_STREAK\x10\x06\x12\x1e\n\x1a\x41\x43HIEVEMENT_TYPE_MILESTONE\x10\x07\x12\x1a\n\x16\x41\x43HIEVEMENT_TYPE_BADGE\x10\x08\x32\xfd\x04\n\x12\x41\x63hievementService\x12\x61\n\x0eRecordProgress\x12&.achievements.v1.RecordProgressRequest\x1a\'.achievements.v1.RecordProgressResponse\x12g\n\x10ListAchievements\x12(.achievements.v1.ListAchievementsRequest\x1a).achievements.v1.ListAchievementsResponse\x12\x61\n\x0eGetAchievement\x12&.achievements.v1.GetAchievementRequest\x1a\'.achievements.v1.GetAchievementResponse\x12U\n\nGetSummary\x12\".achievements.v1.GetSummaryRequest\x1a#.achievements.v1.GetSummaryResponse\x12s\n\x14ListAchievementTypes\x12,.achievements.v1.ListAchievementTypesRequest\x1a-.achievements.v1.ListAchievementTypesResponse\x12l\n\x11WatchAchievements\x12).achievements.v1.WatchAchievementsRequest\x1a*.achievements.v1.WatchAchievementsResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'app.grpc.generated.achievements.v1.achievements_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PROGRESSKIND']._serialized_start=2805
-  _globals['_PROGRESSKIND']._serialized_end=2951
-  _globals['_ACHIEVEMENTTYPE']._serialized_start=2954
-  _globals['_ACHIEVEMENTTYPE']._serialized_end=3275
+  _globals['_PROGRESSKIND']._serialized_start=2885
+  _globals['_PROGRESSKIND']._serialized_end=3031
+  _globals['_ACHIEVEMENTTYPE']._serialized_start=3034
+  _globals['_ACHIEVEMENTTYPE']._serialized_end=3355
   _globals['_ACHIEVEMENT']._serialized_start=119
   _globals['_ACHIEVEMENT']._serialized_end=478
   _globals['_OPENBADGESLINKS']._serialized_start=480
@@ -48,37 +48,37 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RECORDPROGRESSRESPONSE']._serialized_start=1037
   _globals['_RECORDPROGRESSRESPONSE']._serialized_end=1108
   _globals['_LISTACHIEVEMENTSREQUEST']._serialized_start=1111
-  _globals['_LISTACHIEVEMENTSREQUEST']._serialized_end=1342
-  _globals['_LISTACHIEVEMENTSRESPONSE']._serialized_start=1344
-  _globals['_LISTACHIEVEMENTSRESPONSE']._serialized_end=1447
-  _globals['_GETACHIEVEMENTREQUEST']._serialized_start=1449
-  _globals['_GETACHIEVEMENTREQUEST']._serialized_end=1501
-  _globals['_GETACHIEVEMENTRESPONSE']._serialized_start=1503
-  _globals['_GETACHIEVEMENTRESPONSE']._serialized_end=1578
-  _globals['_GETSUMMARYREQUEST']._serialized_start=1580
-  _globals['_GETSUMMARYREQUEST']._serialized_end=1616
-  _globals['_TYPECOUNT']._serialized_start=1618
-  _globals['_TYPECOUNT']._serialized_end=1710
-  _globals['_MILESTONEPROGRESS']._serialized_start=1713
-  _globals['_MILESTONEPROGRESS']._serialized_end=1894
-  _globals['_RARITY']._serialized_start=1896
-  _globals['_RARITY']._serialized_end=1939
-  _globals['_GETSUMMARYRESPONSE']._serialized_start=1942
-  _globals['_GETSUMMARYRESPONSE']._serialized_end=2140
-  _globals['_LISTACHIEVEMENTTYPESREQUEST']._serialized_start=2142
-  _globals['_LISTACHIEVEMENTTYPESREQUEST']._serialized_end=2171
-  _globals['_THRESHOLD']._serialized_start=2173
-  _globals['_THRESHOLD']._serialized_end=2226
-  _globals['_ACHIEVEMENTTYPEINFO']._serialized_start=2229
-  _globals['_ACHIEVEMENTTYPEINFO']._serialized_end=2415
-  _globals['_LISTACHIEVEMENTTYPESRESPONSE']._serialized_start=2417
-  _globals['_LISTACHIEVEMENTTYPESRESPONSE']._serialized_end=2500
-  _globals['_WATCHACHIEVEMENTSREQUEST']._serialized_start=2502
-  _globals['_WATCHACHIEVEMENTSREQUEST']._serialized_end=2603
-  _globals['_HEARTBEAT']._serialized_start=2605
-  _globals['_HEARTBEAT']._serialized_end=2661
-  _globals['_WATCHACHIEVEMENTSRESPONSE']._serialized_start=2664
-  _globals['_WATCHACHIEVEMENTSRESPONSE']._serialized_end=2802
-  _globals['_ACHIEVEMENTSERVICE']._serialized_start=3278
-  _globals['_ACHIEVEMENTSERVICE']._serialized_end=3915
+  _globals['_LISTACHIEVEMENTSREQUEST']._serialized_end=1358
+  _globals['_LISTACHIEVEMENTSRESPONSE']._serialized_start=1360
+  _globals['_LISTACHIEVEMENTSRESPONSE']._serialized_end=1463
+  _globals['_GETACHIEVEMENTREQUEST']._serialized_start=1465
+  _globals['_GETACHIEVEMENTREQUEST']._serialized_end=1533
+  _globals['_GETACHIEVEMENTRESPONSE']._serialized_start=1535
+  _globals['_GETACHIEVEMENTRESPONSE']._serialized_end=1610
+  _globals['_GETSUMMARYREQUEST']._serialized_start=1612
+  _globals['_GETSUMMARYREQUEST']._serialized_end=1664
+  _globals['_TYPECOUNT']._serialized_start=1666
+  _globals['_TYPECOUNT']._serialized_end=1758
+  _globals['_MILESTONEPROGRESS']._serialized_start=1761
+  _globals['_MILESTONEPROGRESS']._serialized_end=1942
+  _globals['_RARITY']._serialized_start=1944
+  _globals['_RARITY']._serialized_end=1987
+  _globals['_GETSUMMARYRESPONSE']._serialized_start=1990
+  _globals['_GETSUMMARYRESPONSE']._serialized_end=2188
+  _globals['_LISTACHIEVEMENTTYPESREQUEST']._serialized_start=2190
+  _globals['_LISTACHIEVEMENTTYPESREQUEST']._serialized_end=2235
+  _globals['_THRESHOLD']._serialized_start=2237
+  _globals['_THRESHOLD']._serialized_end=2290
+  _globals['_ACHIEVEMENTTYPEINFO']._serialized_start=2293
+  _globals['_ACHIEVEMENTTYPEINFO']._serialized_end=2479
+  _globals['_LISTACHIEVEMENTTYPESRESPONSE']._serialized_start=2481
+  _globals['_LISTACHIEVEMENTTYPESRESPONSE']._serialized_end=2564
+  _globals['_WATCHACHIEVEMENTSREQUEST']._serialized_start=2566
+  _globals['_WATCHACHIEVEMENTSREQUEST']._serialized_end=2683
+  _globals['_HEARTBEAT']._serialized_start=2685
+  _globals['_HEARTBEAT']._serialized_end=2741
+  _globals['_WATCHACHIEVEMENTSRESPONSE']._serialized_start=2744
+  _globals['_WATCHACHIEVEMENTSRESPONSE']._serialized_end=2882
+  _globals['_ACHIEVEMENTSERVICE']._serialized_start=3358
+  _globals['_ACHIEVEMENTSERVICE']._serialized_end=3995
 # @@protoc_insertion_point(module_scope)

@@ -379,6 +379,7 @@ class ListAchievementsRequest(_message.Message):
     EARNED_BEFORE_FIELD_NUMBER: _builtins.int
     PAGE_SIZE_FIELD_NUMBER: _builtins.int
     PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    LOCALE_FIELD_NUMBER: _builtins.int
     user_id: _builtins.int
     """The learner whose achievements to list. Required (> 0)."""
     page_size: _builtins.int
@@ -388,6 +389,12 @@ class ListAchievementsRequest(_message.Message):
     page_token: _builtins.str
     """`next_page_token` of the previous page; empty for the first page. Pass
     the same filters with it.
+    """
+    locale: _builtins.str
+    """Language of built-in titles, descriptions and progress texts: a BCP 47
+    tag ("es", "de-AT"); the best shipped match, else the call's
+    `accept-language` metadata, else English. Author-written badge and
+    catalog titles are never translated.
     """
     @_builtins.property
     def types(self) -> _containers.RepeatedScalarFieldContainer[Global___AchievementType.ValueType]:
@@ -410,10 +417,11 @@ class ListAchievementsRequest(_message.Message):
         earned_before: _timestamp_pb2.Timestamp | None = ...,
         page_size: _builtins.int = ...,
         page_token: _builtins.str = ...,
+        locale: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["earned_after", b"earned_after", "earned_before", b"earned_before"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["earned_after", b"earned_after", "earned_before", b"earned_before", "page_size", b"page_size", "page_token", b"page_token", "types", b"types", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["earned_after", b"earned_after", "earned_before", b"earned_before", "locale", b"locale", "page_size", b"page_size", "page_token", b"page_token", "types", b"types", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -455,19 +463,27 @@ class GetAchievementRequest(_message.Message):
 
     USER_ID_FIELD_NUMBER: _builtins.int
     ID_FIELD_NUMBER: _builtins.int
+    LOCALE_FIELD_NUMBER: _builtins.int
     user_id: _builtins.int
     """The learner the award belongs to. Required (> 0)."""
     id: _builtins.int
     """The award id. Another learner's id is NOT_FOUND."""
+    locale: _builtins.str
+    """Language of built-in titles, descriptions and progress texts: a BCP 47
+    tag ("es", "de-AT"); the best shipped match, else the call's
+    `accept-language` metadata, else English. Author-written badge and
+    catalog titles are never translated.
+    """
     def __init__(
         self,
         *,
         user_id: _builtins.int = ...,
         id: _builtins.int = ...,
+        locale: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["id", b"id", "locale", b"locale", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -504,16 +520,24 @@ class GetSummaryRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     USER_ID_FIELD_NUMBER: _builtins.int
+    LOCALE_FIELD_NUMBER: _builtins.int
     user_id: _builtins.int
     """The learner. Required (> 0)."""
+    locale: _builtins.str
+    """Language of built-in titles, descriptions and progress texts: a BCP 47
+    tag ("es", "de-AT"); the best shipped match, else the call's
+    `accept-language` metadata, else English. Author-written badge and
+    catalog titles are never translated.
+    """
     def __init__(
         self,
         *,
         user_id: _builtins.int = ...,
+        locale: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["locale", b"locale", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -679,12 +703,21 @@ class ListAchievementTypesRequest(_message.Message):
 
     DESCRIPTOR: _descriptor.Descriptor
 
+    LOCALE_FIELD_NUMBER: _builtins.int
+    locale: _builtins.str
+    """Language of built-in titles, descriptions and progress texts: a BCP 47
+    tag ("es", "de-AT"); the best shipped match, else the call's
+    `accept-language` metadata, else English. Author-written badge and
+    catalog titles are never translated.
+    """
     def __init__(
         self,
+        *,
+        locale: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["locale", b"locale"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -799,6 +832,7 @@ class WatchAchievementsRequest(_message.Message):
     USER_ID_FIELD_NUMBER: _builtins.int
     ALL_LEARNERS_FIELD_NUMBER: _builtins.int
     AFTER_ID_FIELD_NUMBER: _builtins.int
+    LOCALE_FIELD_NUMBER: _builtins.int
     user_id: _builtins.int
     """The learner to watch (> 0). Must be 0 when `all_learners` is true."""
     all_learners: _builtins.bool
@@ -808,16 +842,23 @@ class WatchAchievementsRequest(_message.Message):
     id of the last award received (0: replay everything). Unset: only awards
     made after the stream started.
     """
+    locale: _builtins.str
+    """Language of built-in titles, descriptions and progress texts: a BCP 47
+    tag ("es", "de-AT"); the best shipped match, else the call's
+    `accept-language` metadata, else English. Author-written badge and
+    catalog titles are never translated.
+    """
     def __init__(
         self,
         *,
         user_id: _builtins.int = ...,
         all_learners: _builtins.bool = ...,
         after_id: _builtins.int | None = ...,
+        locale: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_after_id", b"_after_id", "after_id", b"after_id"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_after_id", b"_after_id", "after_id", b"after_id", "all_learners", b"all_learners", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_after_id", b"_after_id", "after_id", b"after_id", "all_learners", b"all_learners", "locale", b"locale", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__after_id: _TypeAlias = _typing.Literal["after_id"]  # noqa: Y015
     _WhichOneofArgType__after_id: _TypeAlias = _typing.Literal["_after_id", b"_after_id"]  # noqa: Y015
