@@ -106,7 +106,7 @@ def _modules_done(course_key: str, user_ids: list[int] | None) -> dict[int, int]
         query = query.where(ModuleCompletion.user_id.in_(user_ids))
     else:
         query = query.where(ModuleCompletion.user_id.in_(_learners(course_key)))
-    return dict(db.session.execute(query).tuples().all())
+    return {key: n for key, n in db.session.execute(query).all()}
 
 
 def holders(course_key: str, keys: list[str]) -> dict[str, int]:
@@ -116,7 +116,7 @@ def holders(course_key: str, keys: list[str]) -> dict[str, int]:
     query = (select(Achievement.dedupe_key, func.count()).where(
         Achievement.user_id.in_(_learners(course_key)), Achievement.dedupe_key.in_(keys),
         Achievement.revoked_at.is_(None)).group_by(Achievement.dedupe_key))
-    return dict(db.session.execute(query).tuples().all())
+    return {key: n for key, n in db.session.execute(query).all()}
 
 
 def holder_page(course_key: str, dedupe_key: str, after: int = 0, limit: int = PAGE
@@ -126,7 +126,7 @@ def holder_page(course_key: str, dedupe_key: str, after: int = 0, limit: int = P
              .where(Achievement.user_id.in_(_learners(course_key)),
                     Achievement.dedupe_key == dedupe_key, Achievement.id > after)
              .order_by(Achievement.id).limit(limit + 1))
-    found = [(award, email) for award, email in db.session.execute(query).tuples()]
+    found = [(award, email) for award, email in db.session.execute(query).all()]
     return found[:limit], (found[limit - 1][0].id if len(found) > limit else None)
 
 
