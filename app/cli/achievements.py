@@ -8,9 +8,9 @@ import sys
 import click
 from flask.cli import AppGroup
 
-from app.domain.types import achievement_types
 from app.errors import DomainError
 from app.extensions import db
+from app.read.achievement_types import listed_types
 from app.read.summary import learner_summary
 from app.services.awarding.backfill import BackfillReport, backfill, learners
 from app.services.awarding.revocation import restore_award, revoke_award
@@ -91,8 +91,9 @@ def summary_command(user_id: int) -> None:
 
 @achievements_cli.command("types")
 def types_command() -> None:
-    """Print the achievement types and their effective thresholds as JSON."""
+    """Print the achievement types and their effective thresholds, then each published
+    badge, as JSON (what GET /api/v1/achievement-types lists)."""
     from flask import current_app
 
     overrides = current_app.config["ACHIEVEMENTS_CONFIG"].RULES
-    click.echo(json.dumps(achievement_types(overrides), indent=2))
+    click.echo(json.dumps(listed_types(overrides), indent=2))

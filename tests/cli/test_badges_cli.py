@@ -144,3 +144,10 @@ def test_an_archived_badge_in_the_file_fails_before_writing(app, catalog, tmp_pa
     result = run(app, "catalog", "import", write(tmp_path, document))
     assert result.exit_code == 1 and "badges[0].key" in result.output
     assert db.session.scalar(select(Course.id).where(Course.key == "c9")) is None
+
+
+def test_achievements_types_lists_published_badges(app, catalog) -> None:
+    create_badge(ADMIN, badge("shown"))
+    run(app, "badges", "publish", "shown")
+    listed = {t["key"]: t for t in json.loads(run(app, "achievements", "types").output)}
+    assert listed["badge:shown"]["title"] == "Badge shown" and "streak" in listed

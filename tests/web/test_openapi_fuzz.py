@@ -22,12 +22,14 @@ from app import create_app
 from app.config import Config
 from app.extensions import db
 from app.services.accounts import create_token, create_user, enroll, users
+from app.services.accounts.principal import Principal
+from app.services.badges import create_badge
 from tests.conftest import embedded_config
 from tests.support.catalog import build_catalog
 from tests.web.conftest import PASSWORD, award
 
 MAX_EXAMPLES = 30
-ALL_SCOPES = ["progress:write", "achievements:read", "achievements:admin"]
+ALL_SCOPES = ["progress:write", "achievements:read", "achievements:admin", "badges:write"]
 STREAM = "/api/v1/achievements/stream"
 SESSION = "session"  # the cookie of a logged-in user
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
@@ -61,6 +63,8 @@ def seed(app: Flask) -> None:
     for i in range(5):
         award(learner, f"seed{i}")
     create_user("fuzz-outsider@example.com", PASSWORD)  # a learner nobody else may read
+    create_badge(Principal(kind="admin", id=0, name="seed"), {
+        "key": "fuzz-badge", "title": "Fuzz", "criteria": {"module_complete": "c1-u1-m1"}})
     app.config["FUZZ_TOKEN"] = create_token("fuzzer", ALL_SCOPES)[1]
     app.config["FUZZ_USERS"] = {"learner": learner.id, "instructor": instructor.id}
 

@@ -8,6 +8,7 @@ be stored: text without NUL characters or lone surrogates.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
@@ -38,8 +39,8 @@ def _check_text(value: Any) -> None:
             _check_text(item)
     elif isinstance(value, str):
         Text()._deserialize(value, None, None)
-    elif isinstance(value, float) and value != value:
-        raise ValidationError("must not contain NaN")
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValidationError("must not contain NaN or Infinity")
 
 
 CRITERIA_DOC = {"description": "the criteria tree (all / any / at_least+of over "
