@@ -6,6 +6,7 @@ from babel import Locale
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as L_
+from flask_babel import refresh
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -41,6 +42,7 @@ def settings() -> str | Response:
         except InvalidInput:
             form.timezone.errors = [_("Enter a time zone such as Europe/Berlin.")]
         else:
+            refresh()  # confirm in the language just chosen
             flash(_("Your settings are saved."))
             return redirect(url_for("pages.settings"))
     return render_template("settings.html", form=form), 200 if not form.errors else 400
