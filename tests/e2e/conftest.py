@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -129,7 +130,18 @@ def log_in(page: Any, learner: dict[str, Any]) -> Any:
 
 def wait_live(page: Any) -> None:
     """The page's EventSource is open (live.js marks <html data-live="open">)."""
-    page.wait_for_function("document.documentElement.dataset.live === 'open'")
+    wait_js(page, "document.documentElement.dataset.live === 'open'")
+
+
+def wait_js(page: Any, expression: str, timeout: float = 10.0) -> None:
+    """Poll a JavaScript condition until it holds. Playwright's ``wait_for_function``
+    polls by ``eval`` inside the page, which the pages' CSP (no 'unsafe-eval') refuses;
+    ``evaluate`` goes through the debugging protocol instead."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{expression!r} still false after {timeout} s")
+        page.wait_for_timeout(50)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tests.e2e.conftest import DEMO_MODULES, log_in, screenshot, wait_live
+from tests.e2e.conftest import DEMO_MODULES, log_in, screenshot, wait_js, wait_live
 from tests.support.services import WebServer
 
 TOAST = "#toasts .toast"
@@ -56,10 +56,10 @@ def test_awards_arriving_together_are_one_summary_toast_announced_once(
 
     toast = page.locator(TOAST)
     toast.first.wait_for(state="visible", timeout=2000)
-    page.wait_for_function("window.achievementsLive.celebrated.length >= 2")
+    wait_js(page, "window.achievementsLive.celebrated.length >= 2")
     assert toast.count() == 1
     assert "2 new achievements" in toast.first.inner_text()
-    page.wait_for_function("document.getElementById('announcer').textContent.length > 0")
+    wait_js(page, "document.getElementById('announcer').textContent.length > 0")
     assert page.evaluate("window.achievementsLive.announcements") == [
         page.locator("#announcer").text_content()]
     assert page.locator("#announcer").get_attribute("role") == "status"
@@ -78,7 +78,7 @@ def test_two_tabs_both_celebrate(server: WebServer, learner: dict[str, Any],
 
     for page in (first, second):
         page.locator(TOAST).first.wait_for(state="visible", timeout=2000)
-        page.wait_for_function("window.achievementsLive.celebrated.length >= 2")
+        wait_js(page, "window.achievementsLive.celebrated.length >= 2")
     assert sorted(toast_ids(first)) == sorted(toast_ids(second))
 
 
@@ -86,18 +86,17 @@ def test_dropped_stream_replays_missed_award_exactly_once(
         server: WebServer, learner: dict[str, Any], new_context: Any, proxy: Any) -> None:
     page = log_in(new_context(proxy.url).new_page(), learner)
     server.complete_module(learner["id"], DEMO_MODULES[0])
-    page.wait_for_function("window.achievementsLive.celebrated.length >= 2")
+    wait_js(page, "window.achievementsLive.celebrated.length >= 2")
     before = toast_ids(page)
     reconnects: list[Any] = []
     page.on("request", lambda r: reconnects.append(r) if "/stream" in r.url else None)
 
     proxy.cut()  # the stream drops; the browser's reconnect is held at the proxy
-    page.wait_for_function("document.documentElement.dataset.live !== 'open'")
+    wait_js(page, "document.documentElement.dataset.live !== 'open'")
     server.complete_module(learner["id"], DEMO_MODULES[1])
     proxy.resume()
 
-    page.wait_for_function(f"window.achievementsLive.celebrated.length > {len(before)}",
-                           timeout=15_000)
+    wait_js(page, f"window.achievementsLive.celebrated.length > {len(before)}", timeout=15)
     page.wait_for_timeout(1500)  # anything duplicated would arrive by now
     after = toast_ids(page)
     assert len(after) == len(set(after)), after

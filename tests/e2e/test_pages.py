@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.e2e.conftest import DEMO_MODULES, log_in, run_axe, screenshot, wait_live
+from tests.e2e.conftest import DEMO_MODULES, log_in, run_axe, screenshot, wait_js, wait_live
 from tests.support.services import WebServer
 
 
@@ -91,7 +91,7 @@ def test_every_page_passes_axe(server: WebServer, learner: dict[str, Any], new_c
     wait_live(page)
     server.complete_module(learner["id"], DEMO_MODULES[2])  # a module and its unit
     page.locator("#toasts .toast").first.wait_for(state="visible", timeout=3000)
-    page.wait_for_function("document.querySelectorAll('#achievement-list li').length >= 5")
+    wait_js(page, "document.querySelectorAll('#achievement-list li').length >= 5")
     page.wait_for_timeout(1200)  # let the celebration settle for the picture
     problems["/ (with a toast)"] = run_axe(page, axe_source)
     screenshot(page, "dashboard")
