@@ -41,6 +41,7 @@ import sys
 import time
 from typing import Any
 
+import badge_set
 import common
 from cpu import CpuMeter, per_event_ms, roots_named
 
@@ -63,11 +64,15 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
                         help="extra ACHIEVEMENTS_* setting for every process, e.g. "
                              "DETECTION_GATE_SHARDS=16")
+    parser.add_argument("--badges", type=int, default=0,
+                        help="publish this many author-defined badges first (bench/badge_set.py)")
     return parser.parse_args()
 
 
-def seed(learners: int, courses: int, per_learner: int) -> list[tuple[int, list[str]]]:
-    """``courses`` courses of 10-module units; learner i takes course i % courses."""
+def seed(learners: int, courses: int, per_learner: int,
+         badges: int = 0) -> list[tuple[int, list[str]]]:
+    """``courses`` courses of 10-module units, ``badges`` published badges; learner i takes
+    course i % courses."""
     from app.services.catalog import import_catalog
     from tests.support.catalog import catalog_doc, module_keys
 
@@ -77,6 +82,7 @@ def seed(learners: int, courses: int, per_learner: int) -> list[tuple[int, list[
         document = catalog_doc(f"t{index}", units=units, modules=10)
         import_catalog(document)
         keys.append(module_keys(document)[:per_learner])
+    badge_set.publish(badges, courses, per_learner)
     ids = common.bulk_learners(learners)
     return [(user_id, keys[i % courses]) for i, user_id in enumerate(ids)]
 
@@ -262,7 +268,8 @@ def main() -> None:
     extra = dict(setting.split("=", 1) for setting in args.setting)
     with common.Services(workers=args.workers, concurrency=args.concurrency,
                          pool=args.pool, **extra) as svc:
-        plan = plan_events(seed(args.learners, args.courses, per_learner), args.events)
+        people = seed(args.learners, args.courses, per_learner, args.badges)
+        plan = plan_events(people, args.events)
         peer = None
         if args.mode == "sustained":
             measured = sustained(svc, plan, args.writers, deadline)

@@ -20,6 +20,8 @@ pytestmark = pytest.mark.integration
 SMALL = {
     "e2e_latency.py": ["--events", "30", "--rate", "30", "--learners", "3"],
     "throughput.py": ["--events", "200", "--learners", "100"],
+    "badges_overhead.py": ["--badges", "20", "--rounds", "1", "--events", "200",
+                           "--learners", "50"],
     "history.py": ["--awards", "3000", "--heavy", "2", "--heavy-awards", "500",
                    "--requests", "20"],
     "grpc_qps.py": ["--duration", "0.5", "--warmup", "0.2", "--learners", "3",
