@@ -124,6 +124,8 @@ def live_messages() -> dict[str, Any]:
 
 def install(app: Flask) -> None:
     app.jinja_env.globals.update(award_title=award_title, award_description=award_description,
-                                 type_label=type_label, live_messages=live_messages)
+                                 type_label=type_label, live_messages=live_messages,
+                                 plural_forms=lambda singular, plural: plural_forms(
+                                     singular, plural, current_locale()))
     app.jinja_env.filters.update(localtime=localtime, short_date=short_date,
                                  long_date=long_date, percentage=percentage)

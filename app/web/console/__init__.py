@@ -12,6 +12,7 @@ and badges → 404.
 from __future__ import annotations
 
 from flask import Blueprint, Flask, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.errors import Conflict, Forbidden, NotFound
@@ -42,7 +43,7 @@ def _staff_only() -> None:
 
 
 def _forbidden(error: Forbidden) -> tuple[str, int]:
-    return render_template("console/error.html", title="Not allowed", detail=error.detail), 403
+    return render_template("console/error.html", title=_("Not allowed"), detail=error.detail), 403
 
 
 def _not_found(error: Exception) -> tuple[str, int]:
@@ -50,7 +51,7 @@ def _not_found(error: Exception) -> tuple[str, int]:
 
 
 def _conflict(error: Conflict) -> tuple[str, int]:
-    return render_template("console/error.html", title="Not possible now",
+    return render_template("console/error.html", title=_("Not possible now"),
                            detail=error.detail), 409
 
 

@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from app.domain.badge_art import DEFAULT, GLYPHS, SHAPES, image_path
@@ -52,7 +54,8 @@ def new_badge() -> str | Response | tuple[str, int]:
         badge = create_badge(principal(), definition_from_form(principal()))
     except InvalidInput as exc:
         return _form(echo(), None, exc), 422
-    flash(f"Draft “{badge.latest.title}” saved. It awards nothing until you publish it.")
+    flash(_("Draft “%(title)s” saved. It awards nothing until you publish it.",
+            title=badge.latest.title))
     return redirect(url_for("console.edit_badge", key=badge.key))
 
 
@@ -66,21 +69,23 @@ def edit_badge(key: str) -> str | Response | tuple[str, int]:
                      definition_from_form(principal(), key, badge.latest.image or {}))
     except InvalidInput as exc:
         return _form({**echo(), "key": key}, badge, exc), 422
-    flash(f"Saved as version {badge.latest.version}. Publish it to award it.")
+    flash(_("Saved as version %(v)s. Publish it to award it.", v=badge.latest.version))
     return redirect(url_for("console.edit_badge", key=key))
 
 
 @bp.route("/badges/<key>/publish", methods=["POST"])
 def publish(key: str) -> Response:
     result = publish_badge(principal(), key, notify=request.form.get("notify") == "1")
-    flash(f"Published version {result['version']}: {result['awarded']} learners earned it now.")
+    flash(ngettext("Published version %(v)s: %(num)s learner earned it now.",
+                   "Published version %(v)s: %(num)s learners earned it now.",
+                   result["awarded"], v=result["version"]))
     return redirect(url_for("console.edit_badge", key=key))
 
 
 @bp.route("/badges/<key>/archive", methods=["POST"])
 def archive(key: str) -> Response:
     archive_badge(principal(), key)
-    flash("Archived: it awards nothing more; its awards stay.")
+    flash(_("Archived: it awards nothing more; its awards stay."))
     return redirect(url_for("console.edit_badge", key=key))
 
 

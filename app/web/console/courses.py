@@ -9,6 +9,7 @@ import io
 from collections.abc import Iterator
 
 from flask import Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.errors import InvalidInput
@@ -93,9 +94,10 @@ def _change(course_key: str, award_id: int, *, revoke: bool) -> BaseResponse:
         award = (revoke_in_course(principal(), course_key, award_id, reason) if revoke
                  else restore_in_course(principal(), course_key, award_id, reason))
     except InvalidInput as exc:
-        flash(f"Not changed: {exc.detail}.")
+        flash(_("Not changed: %(why)s.", why=exc.detail))
         return redirect(request.referrer or url_for("console.course", course_key=course_key))
-    flash(f"“{award.title}” {'revoked' if revoke else 'restored'}.")
+    flash(_("“%(title)s” revoked.", title=award.title) if revoke
+          else _("“%(title)s” restored.", title=award.title))
     return redirect(url_for("console.learner", course_key=course_key, user_id=award.user_id))
 
 

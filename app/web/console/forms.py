@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from flask import request
+from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from app.domain.badge_art import DEFAULT
@@ -79,10 +80,13 @@ def builder_choices(view: CatalogView, courses: list[CourseInfo], badges: list[B
     units = [view.units[u] for c in courses for u in c.unit_keys]
     modules = [view.modules[m] for u in units for m in u.module_keys]
     assessments = [a for a in view.assessments.values() if a.course_key in keys]
-    awards = [(f"course_complete:{c.key}", f"Course completed: {c.title}") for c in courses]
-    awards += [(f"unit_complete:{u.key}", f"Unit completed: {u.title}") for u in units]
-    awards += [(f"high_score:{a.key}", f"High score: {a.title}") for a in assessments]
-    awards += [(f"badge:{b.key}", f"Badge: {b.latest.title}") for b in badges]
+    awards = [(f"course_complete:{c.key}", _("Course completed: %(title)s", title=c.title))
+              for c in courses]
+    awards += [(f"unit_complete:{u.key}", _("Unit completed: %(title)s", title=u.title))
+               for u in units]
+    awards += [(f"high_score:{a.key}", _("High score: %(title)s", title=a.title))
+               for a in assessments]
+    awards += [(f"badge:{b.key}", _("Badge: %(title)s", title=b.latest.title)) for b in badges]
     return {"course": [(c.key, c.title) for c in courses],
             "unit": [(u.key, u.title) for u in units],
             "module": [(m.key, m.title) for m in modules],

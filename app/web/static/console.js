@@ -4,19 +4,26 @@
 (function () {
   "use strict";
 
-  var TEXT = {
-    kind: "Criterion",
-    add: "Add a criterion",
-    remove: "Remove",
-    choose: "Choose…",
-    wouldEarn: function (n) { return n === 1 ? "1 learner would earn this now." : n + " learners would earn this now."; },
-    counting: "Counting learners…",
-    invalid: "Not valid yet: ",
-    badJson: "The JSON below is not valid; the builder shows the last valid criteria."
-  };
-
   var form = document.getElementById("badge-form");
   if (!form) { return; }
+  // The words come from the server's catalogs in the page's language (data-messages); the
+  // plural form is picked by CLDR's rules through Intl.PluralRules.
+  var WORDS = JSON.parse(form.getAttribute("data-messages") || "{}");
+  var plurals = new Intl.PluralRules(WORDS.locale || "en");
+  var numbers = new Intl.NumberFormat(WORDS.locale || "en", { numberingSystem: "latn" });
+  var TEXT = {
+    kind: WORDS.kind,
+    add: WORDS.add,
+    remove: WORDS.remove,
+    choose: WORDS.choose,
+    wouldEarn: function (n) {
+      var forms = WORDS.wouldEarn || {};
+      return (forms[plurals.select(n)] || forms.other || "{count}").replace("{count}", numbers.format(n));
+    },
+    counting: WORDS.counting,
+    invalid: function (problems) { return (WORDS.invalid || "{problems}").replace("{problems}", problems); },
+    badJson: WORDS.badJson
+  };
   var textarea = document.getElementById("criteria");
   var builder = document.getElementById("builder");
   var count = document.getElementById("would-earn");
@@ -177,7 +184,7 @@
         var data = result[1];
         if (result[0] === 200) { count.textContent = TEXT.wouldEarn(data.would_earn); return; }
         var errors = data.errors || {};
-        count.textContent = TEXT.invalid + Object.keys(errors).map(function (k) { return k + ": " + errors[k].join("; "); }).join(" · ");
+        count.textContent = TEXT.invalid(Object.keys(errors).map(function (k) { return k + ": " + errors[k].join("; "); }).join(" · "));
       }).catch(function () { if (mine === seq) { count.textContent = ""; } });
   }
 
