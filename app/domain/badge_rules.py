@@ -18,7 +18,6 @@ from typing import Any
 from app.domain import criteria
 from app.domain.authored_badge import AuthoredBadge
 from app.domain.badge_art import image_problems
-from app.domain.badge_plan import BadgePlan, plan_badges, plan_of
 from app.domain.criteria import Context, Problems
 from app.domain.registry import AwardDue, stage
 from app.domain.state import CatalogView, LearnerState
@@ -106,17 +105,27 @@ def badge_targets(node: Any) -> Iterator[str]:
             yield from badge_targets(child)
 
 
-def earned_badges(state: LearnerState, badges: Iterable[AuthoredBadge] | BadgePlan,
+def earned_badges(state: LearnerState, badges: Iterable[AuthoredBadge],
                   held: Iterable[str]) -> list[AwardDue]:
-    """The badges (or a plan of them) whose criteria hold, following ``holds`` to a fixed
-    point (app.domain.badge_plan).
+    """The badges whose criteria hold, following ``holds`` to a fixed point.
 
     ``held`` is every award the learner holds or is owed by the other rules in this
     same evaluation; a badge newly earned counts as held for the rest. Revoked awards
     (``state.revoked``) neither count as held nor are earned again.
     """
-    plan = badges if isinstance(badges, BadgePlan) else plan_badges(badges)
-    return [award_of(badge) for badge in plan.earned(state, frozenset(held))]
+    holding = frozenset(held) - state.revoked
+    pending = [b for b in badges if b.dedupe_key not in holding | state.revoked]
+    earned: list[AwardDue] = []
+    progress = True
+    while progress:
+        progress = False
+        for badge in list(pending):
+            if criteria.holds(badge.criteria, state, holding):
+                earned.append(award_of(badge))
+                holding |= {badge.dedupe_key}
+                pending.remove(badge)
+                progress = True
+    return earned
 
 
 @stage("badge", "Badge", "A badge its course's authors defined.")
@@ -124,7 +133,7 @@ def badge_stage(state: LearnerState, cfg: dict[str, Any], due: frozenset[str]
                 ) -> list[AwardDue]:
     """The registry's last step: published badges, given what the learner holds and is
     owed by the built-in rules in this evaluation."""
-    return earned_badges(state, plan_of(state.catalog), state.held | due)
+    return earned_badges(state, state.catalog.badges.values(), state.held | due)
 
 
 def courses_named(node: Any, catalog: CatalogView) -> set[str] | None:

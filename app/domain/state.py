@@ -61,9 +61,6 @@ class CatalogView:
     modules: dict[str, ModuleInfo] = field(default_factory=dict)
     assessments: dict[str, AssessmentInfo] = field(default_factory=dict)
     badges: dict[str, AuthoredBadge] = field(default_factory=dict)  # published ones
-    # ``badges`` compiled for evaluation, kept by app.domain.badge_plan.plan_of; not an init
-    # field, so ``dataclasses.replace`` (another set of badges) starts without it
-    compiled_badges: object = field(default=None, init=False, repr=False, compare=False)
 
     @cached_property
     def _required(self) -> dict[tuple[str, str], list[AssessmentInfo]]:
