@@ -55,4 +55,4 @@ def test_one_statement_reads_what_the_per_kind_reads_read(services_app: Flask) -
     assert dict(found[2]) == dict(expected[2]) and dict(found[3]) == dict(expected[3])
     assert found[3][learners[1].id] == {"c1-quiz": 8.0}
     assert len(found[1][learners[0].id].pending) == 4  # nothing evaluated: no worker runs
-    assert dict(found[4]) == dict(expected[4]) == {learners[0].id: {"milestone:modules:1"}}
+    assert dict(found[4]) == dict(expected[4]) == {learners[0].id: {"milestone:modules:1": True}}
