@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from babel import Locale
-from flask import Flask, has_request_context, request
+from flask import Flask, Response, has_request_context, request
 from flask_babel import get_locale, refresh
 from flask_login import current_user
 
@@ -56,3 +56,11 @@ def init_i18n(app: Flask) -> None:
     # Each request chooses again: an app context shared by several requests (tests, a
     # worker's long-lived context) must not keep the first request's locale.
     app.before_request(refresh)
+    app.after_request(_say_language)
+
+
+def _say_language(response: Response) -> Response:
+    """Answers differ by ``Accept-Language``: say so to caches, and say which was chosen."""
+    response.vary.add("Accept-Language")
+    response.headers.setdefault("Content-Language", _language_context()["html_lang"])
+    return response

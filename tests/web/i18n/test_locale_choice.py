@@ -46,3 +46,9 @@ def test_outside_a_request_english(app: Flask) -> None:
 def test_create_user_with_locale(app: Flask) -> None:
     assert create_user("a@example.com", "password123", locale="de").locale == "de"
     assert create_user("b@example.com", "password123").locale is None
+
+
+def test_answers_say_their_language_and_that_it_varies(client) -> None:  # type: ignore[no-untyped-def]
+    response = client.get("/login", headers={"Accept-Language": "de-DE,de;q=0.9"})
+    assert response.headers["Content-Language"] == "de"
+    assert "Accept-Language" in response.headers["Vary"]
