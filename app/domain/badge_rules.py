@@ -18,7 +18,7 @@ from typing import Any
 from app.domain import criteria
 from app.domain.authored_badge import AuthoredBadge
 from app.domain.badge_art import image_problems
-from app.domain.criteria import Context, Problems
+from app.domain.criteria import AWARD_SUBJECTS, Context, Problems
 from app.domain.registry import AwardDue, stage
 from app.domain.state import CatalogView, LearnerState
 from app.errors import InvalidInput
@@ -100,9 +100,8 @@ def badge_targets(node: Any) -> Iterator[str]:
     target = node.get("holds")
     if isinstance(target, str) and target.startswith("badge:"):
         yield target
-    for key in ("all", "any", "of"):
-        for child in node.get(key) or ():
-            yield from badge_targets(child)
+    for child in criteria.child_criteria(node):
+        yield from badge_targets(child)
 
 
 def earned_badges(state: LearnerState, badges: Iterable[AuthoredBadge],
@@ -141,7 +140,7 @@ def courses_named(node: Any, catalog: CatalogView) -> set[str] | None:
     course (a streak, a global count, a level): only course-wide authors may edit those."""
     if not isinstance(node, dict):
         return set()
-    children = [c for key in ("all", "any", "of") for c in node.get(key) or ()]
+    children = criteria.child_criteria(node)
     if children:
         found = [courses_named(child, catalog) for child in children]
         return None if any(f is None for f in found) else set().union(*found)
@@ -150,27 +149,13 @@ def courses_named(node: Any, catalog: CatalogView) -> set[str] | None:
 
 
 def _course_of_leaf(node: dict[str, Any], catalog: CatalogView) -> str | None:
-    if "module_complete" in node:
-        return catalog.course_of_module(node["module_complete"])
-    if "unit_complete" in node:
-        return catalog.units[node["unit_complete"]].course_key
-    if "course_complete" in node:
-        return node["course_complete"]
+    for kind in ("module_complete", "unit_complete", "course_complete"):
+        if kind in node:
+            return catalog.course_of(AWARD_SUBJECTS[kind], node[kind])
     if "score_at_least" in node:
-        return catalog.assessments[node["score_at_least"]["assessment"]].course_key
+        return catalog.course_of("assessments", node["score_at_least"]["assessment"])
     if "modules_completed" in node:
         return node.get("course")
-    return _course_of_award(node.get("holds", ""), catalog)
-
-
-def _course_of_award(key: str, catalog: CatalogView) -> str | None:
-    prefix, _, rest = key.partition(":")
-    if prefix == "module_complete":
-        return catalog.course_of_module(rest)
-    if prefix == "unit_complete":
-        return catalog.units[rest].course_key
-    if prefix == "course_complete":
-        return rest
-    if prefix in ("high_score", "perfect_score"):
-        return catalog.assessments[rest].course_key
-    return None  # a level or another badge: about no one course
+    prefix, _, rest = node.get("holds", "").partition(":")
+    entries = AWARD_SUBJECTS.get(prefix)  # a level or another badge: about no one course
+    return catalog.course_of(entries, rest) if entries else None

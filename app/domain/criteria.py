@@ -21,6 +21,7 @@ from app.domain.criteria_registry import (
     Widget,
     WidgetField,
     builder_spec,
+    child_criteria,
     criterion,
     holds,
     validate,
@@ -28,7 +29,8 @@ from app.domain.criteria_registry import (
 from app.domain.rules import longest_run
 from app.domain.state import LearnerState
 
-__all__ = ["CRITERIA", "Context", "Problems", "builder_spec", "holds", "is_whole",
+__all__ = ["AWARD_SUBJECTS", "CRITERIA", "Context", "Problems", "builder_spec",
+           "child_criteria", "holds", "is_whole",
            "known_dedupe_key", "modules_completed", "validate"]
 
 
@@ -225,16 +227,17 @@ class Holds:
 
 def modules_completed(state: LearnerState, course: str | None) -> int:
     """Completed modules that still exist, of one course or all."""
-    done = state.completed_modules & state.catalog.modules.keys()
     if course is None:
-        return len(done)
+        return state.completed_module_count()
+    done = state.completed_modules & state.catalog.modules.keys()
     return sum(1 for key in done if state.catalog.course_of_module(key) == course)
 
 
 _LEVEL = re.compile(r"^(streak|milestone:modules|milestone:courses):([1-9][0-9]{0,5})$")
-_BY_PREFIX = {"module_complete": "modules", "unit_complete": "units",
-              "course_complete": "courses", "high_score": "assessments",
-              "perfect_score": "assessments"}
+# Built-in dedupe key prefix (and completion criterion kind) -> the catalog entries it names.
+AWARD_SUBJECTS = {"module_complete": "modules", "unit_complete": "units",
+                  "course_complete": "courses", "high_score": "assessments",
+                  "perfect_score": "assessments"}
 
 
 def known_dedupe_key(key: str, ctx: Context) -> bool:
@@ -245,5 +248,5 @@ def known_dedupe_key(key: str, ctx: Context) -> bool:
     prefix, _, rest = key.partition(":")
     if prefix == "badge":
         return rest in ctx.badge_keys
-    what = _BY_PREFIX.get(prefix)
+    what = AWARD_SUBJECTS.get(prefix)
     return what is not None and rest in getattr(ctx.catalog, what)

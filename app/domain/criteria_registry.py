@@ -96,6 +96,16 @@ def builder_spec() -> list[dict[str, Any]]:
             for kind in CRITERIA.values()]
 
 
+def child_criteria(node: Any) -> list[Any]:
+    """The children of a composite node: the lists its kind's widget marks as criteria
+    (``all``, ``any``, ``at_least``'s ``of``); none for a leaf or a malformed node."""
+    kind = kind_of(node) if isinstance(node, dict) else None
+    if kind is None:
+        return []
+    return [child for f in kind.widget.fields if f.choice == "criteria"
+            for child in node.get(f.name) or ()]
+
+
 def kind_of(node: dict[str, Any]) -> CriterionKind | None:
     found = [CRITERIA[key] for key in node if key in CRITERIA]
     return found[0] if len(found) == 1 else None

@@ -88,6 +88,16 @@ class CatalogView:
         module = self.modules.get(module_key)
         return self.units[module.unit_key].course_key if module else None
 
+    def course_of(self, entries: str, key: str) -> str | None:
+        """The course of a module, unit, course or assessment (``entries`` names which)."""
+        if entries == "modules":
+            return self.course_of_module(key)
+        if entries == "units":
+            return self.units[key].course_key
+        if entries == "courses":
+            return key
+        return self.assessments[key].course_key
+
 
 @dataclass
 class LearnerState:

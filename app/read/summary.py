@@ -48,7 +48,7 @@ def summary_of(facts: SummaryFacts, now: datetime | None,
     counts = Counter(kind for _, kind, revoked in facts.awards if not revoked)
     today = (now or utcnow()).astimezone(learner_zone(facts.learner.timezone)).date()
     upcoming = next_milestones(facts.state, held, today, overrides)
-    keys = visible | {m["key"] for m in upcoming if m["type"] != "badge"}
+    keys = visible | {m["key"] for m in upcoming}
     holders, learners = facts.holders, facts.learners
     return {"counts": dict(counts), "total": sum(counts.values()),
             "next_milestones": upcoming + badge_milestones(facts.state, held),

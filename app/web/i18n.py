@@ -43,9 +43,12 @@ def text_direction() -> str:
     return "rtl" if order == "right-to-left" else "ltr"
 
 
+def _language_tag() -> str:
+    return str(get_locale() or DEFAULT_LOCALE).replace("_", "-")
+
+
 def _language_context() -> dict[str, Any]:
-    return {"html_lang": str(get_locale() or DEFAULT_LOCALE).replace("_", "-"),
-            "text_direction": text_direction()}
+    return {"html_lang": _language_tag(), "text_direction": text_direction()}
 
 
 def init_i18n(app: Flask) -> None:
@@ -62,5 +65,5 @@ def init_i18n(app: Flask) -> None:
 def _say_language(response: Response) -> Response:
     """Answers differ by ``Accept-Language``: say so to caches, and say which was chosen."""
     response.vary.add("Accept-Language")
-    response.headers.setdefault("Content-Language", _language_context()["html_lang"])
+    response.headers.setdefault("Content-Language", _language_tag())
     return response
