@@ -6,7 +6,7 @@ COPY app ./app
 COPY workers ./workers
 COPY protos ./protos
 COPY migrations ./migrations
-COPY wsgi.py ./
+COPY wsgi.py gunicorn.conf.py ./
 RUN pip install .
 RUN useradd --system --uid 1000 achievements && mkdir -p /srv/instance \
     && chown achievements /srv/instance

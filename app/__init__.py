@@ -44,12 +44,17 @@ def _ensure_sqlite_dir(settings: Config) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (register the mappers before migrate looks)
+    from app.infra import logs
     from app.infra.celery import init_celery
     from app.infra.gate import init_gate
+    from app.infra.metrics import record as metrics
     from app.infra.pubsub import init_notify
     from app.web.auth import init_login
     from app.web.i18n import init_i18n
 
+    settings = app.config["ACHIEVEMENTS_CONFIG"]
+    logs.configure(settings)
+    metrics.configure(settings.METRICS_ENABLED)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
     csrf.init_app(app)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -18,21 +18,25 @@ PREFIX = "ACHIEVEMENTS_"
 INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 
 
-def _env(name: str, default: str | None = None) -> str | None:
+def _env(name: str) -> str | None:
     value = os.environ.get(PREFIX + name)
-    return value if value not in (None, "") else default
+    return value if value not in (None, "") else None
 
 
-def _env_bool(name: str, default: bool) -> bool:
-    value = _env(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+CODE_ONLY = frozenset({"TESTING", "WTF_CSRF_ENABLED", "EXTRA"})
+TRUE = frozenset({"1", "true", "yes", "on"})
 
 
-def _env_json(name: str) -> dict[str, Any]:
-    value = _env(name)
-    return json.loads(value) if value else {}
+def _parse(kind: str, raw: str) -> Any:
+    """An environment value as the field's annotated type (``int``, ``bool | None``, ...)."""
+    base = kind.removesuffix(" | None")
+    if base == "bool":
+        return raw.strip().lower() in TRUE
+    if base in ("int", "float"):
+        return int(raw) if base == "int" else float(raw)
+    if base.startswith("dict"):
+        return json.loads(raw)
+    return raw
 
 
 def _default_database_url() -> str:
@@ -101,47 +105,36 @@ class Config:
     SIGNING_KEY_FILE: str | None = None  # PEM private key; unset: one is made once and stored
     SESSION_COOKIE_SECURE: bool = False
     FORCE_HTTPS: bool = False  # redirect http:// to https:// and send HSTS (behind TLS)
+    # Observability (README, "Operating it"). Metrics: off costs nothing per event.
+    METRICS_ENABLED: bool = True
+    METRICS_PUBLIC: bool = False  # GET /metrics without a metrics:read token
+    # Each multi-process role (web, worker, grpc, beat) keeps its series under
+    # <METRICS_DIR>/<role> (prometheus-client multiprocess mode); one directory per host.
+    METRICS_DIR: str | None = None  # unset: <temp dir>/achievements-metrics-<uid>
+    METRICS_HOST: str = "127.0.0.1"  # where the worker, beat and gRPC processes serve /metrics
+    GRPC_METRICS_PORT: int = 0  # 0: not served
+    WORKER_METRICS_PORT: int = 0
+    BEAT_METRICS_PORT: int = 0
+    METRICS_BACKLOG_AGE_SECONDS: int = 30  # an unprocessed event older than this is backlog
+    LOG_FORMAT: str = "text"  # "json": one JSON object per line, with the request id
+    LOG_LEVEL: str = "INFO"
     TESTING: bool = False
     WTF_CSRF_ENABLED: bool = True
     EXTRA: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls) -> Config:
-        defaults = cls()
-        return cls(
-            DATABASE_URL=normalize_database_url(_env("DATABASE_URL", defaults.DATABASE_URL) or ""),
-            REDIS_URL=_env("REDIS_URL"),
-            SECRET_KEY=_env("SECRET_KEY", defaults.SECRET_KEY) or defaults.SECRET_KEY,
-            GRPC_PORT=int(_env("GRPC_PORT", str(defaults.GRPC_PORT)) or defaults.GRPC_PORT),
-            GRPC_HOST=_env("GRPC_HOST", defaults.GRPC_HOST) or defaults.GRPC_HOST,
-            GRPC_MAX_WORKERS=int(_env("GRPC_MAX_WORKERS", "64") or 64),
-            GRPC_MAX_STREAMS=int(_env("GRPC_MAX_STREAMS", "48") or 48),
-            GRPC_HEARTBEAT_SECONDS=float(_env("GRPC_HEARTBEAT_SECONDS", "15") or 15),
-            GRPC_GRACE_SECONDS=float(_env("GRPC_GRACE_SECONDS", "10") or 10),
-            GRPC_TOKEN_CACHE_SECONDS=float(_env("GRPC_TOKEN_CACHE_SECONDS", "5") or 5),
-            GRPC_PROCESSES=int(_env("GRPC_PROCESSES", "0") or 0),
-            TOKEN_CACHE_SECONDS=float(_env("TOKEN_CACHE_SECONDS", "5") or 5),
-            CELERY_QUEUE=_env("CELERY_QUEUE", defaults.CELERY_QUEUE) or defaults.CELERY_QUEUE,
-            CHANNEL_PREFIX=_env("CHANNEL_PREFIX", defaults.CHANNEL_PREFIX) or "achievements",
-            TASKS_EAGER=_env_bool("TASKS_EAGER", False) if _env("TASKS_EAGER") else None,
-            OUTBOX_SWEEP_AGE_SECONDS=int(_env("OUTBOX_SWEEP_AGE_SECONDS", "60") or 60),
-            OUTBOX_SWEEP_INTERVAL_SECONDS=int(_env("OUTBOX_SWEEP_INTERVAL_SECONDS", "30") or 30),
-            SSE_PING_SECONDS=float(_env("SSE_PING_SECONDS", "15") or 15),
-            BROKER_VISIBILITY_TIMEOUT=int(_env("BROKER_VISIBILITY_TIMEOUT", "300") or 300),
-            DETECTION_GATE_SECONDS=int(_env("DETECTION_GATE_SECONDS", "30") or 30),
-            DETECTION_GATE_SHARDS=int(_env("DETECTION_GATE_SHARDS", "16") or 16),
-            WORKER_POOL=_env("WORKER_POOL", defaults.WORKER_POOL) or defaults.WORKER_POOL,
-            WORKER_CONCURRENCY=int(_env("WORKER_CONCURRENCY", "") or defaults.WORKER_CONCURRENCY),
-            DB_PRE_PING=_env_bool("DB_PRE_PING", False),
-            RULES=_env_json("RULES"),
-            PUBLIC_URL=(_env("PUBLIC_URL", defaults.PUBLIC_URL) or "").rstrip("/"),
-            ISSUER_NAME=_env("ISSUER_NAME", defaults.ISSUER_NAME) or defaults.ISSUER_NAME,
-            ISSUER_EMAIL=_env("ISSUER_EMAIL", defaults.ISSUER_EMAIL) or defaults.ISSUER_EMAIL,
-            ISSUER_URL=_env("ISSUER_URL"),
-            SIGNING_KEY_FILE=_env("SIGNING_KEY_FILE"),
-            SESSION_COOKIE_SECURE=_env_bool("SESSION_COOKIE_SECURE", False),
-            FORCE_HTTPS=_env_bool("FORCE_HTTPS", False),
-        )
+        """Every upper-case field from ``ACHIEVEMENTS_<FIELD>``, parsed by its type; unset or
+        empty keeps the default (``TESTING``, ``WTF_CSRF_ENABLED`` and ``EXTRA`` are code-only)."""
+        values: dict[str, Any] = {}
+        for spec in fields(cls):
+            raw = _env(spec.name)
+            if raw is not None and spec.name not in CODE_ONLY:
+                values[spec.name] = _parse(str(spec.type), raw)
+        settings = cls(**values)
+        settings.DATABASE_URL = normalize_database_url(settings.DATABASE_URL)
+        settings.PUBLIC_URL = settings.PUBLIC_URL.rstrip("/")
+        return settings
 
     @property
     def embedded(self) -> bool:

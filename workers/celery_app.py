@@ -7,9 +7,19 @@ Both build the Flask app through ``create_app``, which binds the Celery instance
 from __future__ import annotations
 
 import functools
+import sys
 from typing import Any
 
-from app import create_app
+from app.infra.metrics import processes
+
+# ``celery worker`` and ``celery beat`` start a role's processes: settle where their metrics
+# live before anything imports prometheus-client (app.infra.metrics.processes).
+for _role in ("worker", "beat"):
+    if _role in sys.argv[1:]:
+        processes.prepare(_role, fresh=True)
+        break
+
+from app import create_app  # noqa: E402  (after the metrics storage is settled)
 
 
 @functools.cache

@@ -7,13 +7,16 @@ redelivery can only repeat work, never double an award.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from celery.signals import task_received
 
 from app.extensions import celery
 from app.infra.gate import release_on_receipt
+from app.infra.metrics import record as metrics
 from app.services.recording.dispatch import EVALUATE_TASK
+from workers import observability  # noqa: F401  (connects the workers' signal receivers)
 
 
 @celery.task(name=EVALUATE_TASK, bind=True, max_retries=8)
@@ -27,10 +30,15 @@ def evaluate_progress_event(self, event_id: int,  # type: ignore[no-untyped-def]
     """
     from app.services.awarding.detection import evaluate_event
 
+    started = time.perf_counter()
     try:
-        return len(evaluate_event(event_id, user_id, shards))
+        new = len(evaluate_event(event_id, user_id, shards))
     except Exception as exc:  # database or Redis blip: retry with backoff; the sweep is the net
+        last = self.request.retries >= self.max_retries
+        metrics.detection_task("failed" if last else "retry", time.perf_counter() - started)
         raise self.retry(exc=exc, countdown=min(2**self.request.retries, 30)) from exc
+    metrics.detection_task("ok", time.perf_counter() - started)
+    return new
 
 
 @celery.task(name="achievements.sweep_outbox")
@@ -44,7 +52,11 @@ def sweep_outbox() -> int:
     from app.services.xapi import record_due
 
     age = current_app.config["ACHIEVEMENTS_CONFIG"].OUTBOX_SWEEP_AGE_SECONDS
-    return sweep(age) + republish_pending(age) + record_due(age)
+    counts = {"events": sweep(age), "awards": republish_pending(age),
+              "statements": record_due(age)}
+    for what, count in counts.items():
+        metrics.swept(what, count)
+    return sum(counts.values())
 
 
 @task_received.connect

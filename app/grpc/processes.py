@@ -26,6 +26,7 @@ from collections.abc import Callable
 from contextlib import closing, suppress
 
 from app.config import Config
+from app.infra.metrics.processes import mark_dead
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +97,7 @@ def supervise(children: list[int]) -> int:
     while alive:
         pid, code = _wait_any()
         alive.discard(pid)
+        mark_dead(pid)
         if code != 0 or not stopping:
             log.error("gRPC worker %s exited with %s%s", pid, code,
                       "" if stopping else " on its own: stopping the others")
@@ -119,8 +121,10 @@ def _signal(pid: int, signum: int) -> None:
         os.kill(pid, signum)
 
 
-def run_processes(settings: Config, serve_one: Callable[[int], None]) -> None:
-    """Hold the port, fork the workers (each calls ``serve_one(port)``), exit with their status."""
+def run_processes(settings: Config, serve_one: Callable[[int], None],
+                  after_fork: Callable[[], object] = lambda: None) -> None:
+    """Hold the port, fork the workers (each calls ``serve_one(port)``), call ``after_fork``
+    here (the metrics endpoint), exit with their status."""
     count = process_count(settings)
     try:
         holder = hold_port(settings.GRPC_HOST, settings.GRPC_PORT)
@@ -132,4 +136,5 @@ def run_processes(settings: Config, serve_one: Callable[[int], None]) -> None:
         print(f"gRPC supervisor {os.getpid()}: {count} processes on "
               f"{settings.GRPC_HOST}:{port}", flush=True)
         children = fork_workers(count, lambda: serve_one(port))
+        after_fork()
         sys.exit(supervise(children))

@@ -31,6 +31,8 @@ from app.grpc.interceptors import CallInterceptor, GuardedRegistration
 from app.grpc.processes import process_count, run_processes
 from app.grpc.servicer import AchievementServicer
 from app.grpc.streams import StreamGate
+from app.infra import logs
+from app.services.monitoring import serve_role
 
 log = logging.getLogger(__name__)
 
@@ -148,12 +150,14 @@ def with_server_pool(settings: Config) -> Config:
 
 def main() -> None:
     """One server, or ``GRPC_PROCESSES`` of them on a shared port (see app.grpc.processes)."""
+    settings = with_server_pool(Config.from_env())
+    logs.configure(settings, install_text=True)
     from app import create_app
 
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(process)d %(levelname)s %(name)s %(message)s")
-    settings = with_server_pool(Config.from_env())
     if process_count(settings) == 1:
-        serve(create_app(settings))
+        app = create_app(settings)
+        serve_role(app, "grpc")
+        serve(app)
         return
-    run_processes(settings, lambda port: serve(create_app(settings), port, shared_port=True))
+    run_processes(settings, lambda port: serve(create_app(settings), port, shared_port=True),
+                  after_fork=lambda: serve_role(create_app(settings), "grpc"))

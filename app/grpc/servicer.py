@@ -34,7 +34,7 @@ from app.read.history import (
     history_versions,
     read_without_transaction,
 )
-from app.read.live import follow
+from app.read.live import Framing, follow
 from app.read.shapes import award_as_dict
 from app.read.summary import CachedSummaries
 from app.read.wording import localize_award, localize_summary, localize_type
@@ -42,6 +42,7 @@ from app.services.accounts import subject_for_read, subject_for_write
 from app.services.recording import ProgressInput, record_progress
 from app.services.recording.service import event_as_dict
 
+GRPC_FEED = Framing(via="grpc")  # awards as dicts; counted as gRPC feeds
 
 class AchievementServicer(pb_grpc.AchievementServiceServicer):
     def __init__(self, app: Flask, gate: StreamGate) -> None:
@@ -154,7 +155,7 @@ def _summary_message(locale: str, user_id: int,
 def _watch(app: Flask, user_id: int | None, after_id: int | None, heartbeat: float,
            stopped: Callable[[], bool],
            locale: str = "en") -> Iterator[pb.WatchAchievementsResponse]:
-    for award in follow(app, user_id, after_id, heartbeat, stopped):
+    for award in follow(app, user_id, after_id, heartbeat, stopped, framing=GRPC_FEED):
         if award is None:
             yield pb.WatchAchievementsResponse(heartbeat=_heartbeat())
         else:

@@ -33,9 +33,9 @@ EVENT_SQL = """
 WITH learner AS (SELECT id FROM users WHERE id = %(user_id)s),
 event AS (
   INSERT INTO progress_events (user_id, kind, payload, idempotency_key, request_hash, source,
-                               occurred_at, recorded_at, processed_at, attempts)
+                               occurred_at, recorded_at, processed_at, attempts, request_id)
   SELECT id, %(kind)s, %(payload)s, %(idempotency_key)s, %(request_hash)s, %(source)s,
-         %(occurred_at)s, %(recorded_at)s, NULL, 0 FROM learner
+         %(occurred_at)s, %(recorded_at)s, NULL, 0, %(request_id)s FROM learner
   ON CONFLICT (user_id, source, idempotency_key) DO NOTHING
   RETURNING id){fact}
 SELECT (SELECT id FROM learner), (SELECT id FROM event)"""
@@ -61,14 +61,16 @@ WITH input AS (
   SELECT * FROM unnest(%(user_id)s::int[], %(kind)s::text[], %(payload)s::jsonb[],
                        %(idempotency_key)s::text[], %(request_hash)s::text[], %(source)s::text[],
                        %(occurred_at)s::timestamptz[], %(recorded_at)s::timestamptz[],
-                       %(module_id)s::int[], %(assessment_id)s::int[], %(score)s::float8[])
+                       %(request_id)s::text[], %(module_id)s::int[], %(assessment_id)s::int[],
+                       %(score)s::float8[])
     WITH ORDINALITY AS i(user_id, kind, payload, idempotency_key, request_hash, source,
-                         occurred_at, recorded_at, module_id, assessment_id, score, n)),
+                         occurred_at, recorded_at, request_id, module_id, assessment_id, score,
+                         n)),
 event AS (
   INSERT INTO progress_events (user_id, kind, payload, idempotency_key, request_hash, source,
-                               occurred_at, recorded_at, processed_at, attempts)
+                               occurred_at, recorded_at, processed_at, attempts, request_id)
   SELECT i.user_id, i.kind, i.payload, i.idempotency_key, i.request_hash, i.source,
-         i.occurred_at, i.recorded_at, NULL, 0
+         i.occurred_at, i.recorded_at, NULL, 0, i.request_id
     FROM input i JOIN users u ON u.id = i.user_id ORDER BY i.n
   ON CONFLICT (user_id, source, idempotency_key) DO NOTHING
   RETURNING id, user_id, source, idempotency_key),

@@ -41,6 +41,9 @@ class ProgressEvent(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(default=0)
+    # The recording call's id (app.infra.context): the worker logs the event and its awards
+    # with it. Never shown to clients.
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class ModuleCompletion(db.Model):

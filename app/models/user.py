@@ -15,7 +15,8 @@ from app.models.types import UTCDateTime, utcnow
 
 LEARNER_ROLE = "learner"
 ROLES = (LEARNER_ROLE, "instructor", "admin")
-SCOPES = ("progress:write", "achievements:read", "achievements:admin", "badges:write")
+SCOPES = ("progress:write", "achievements:read", "achievements:admin", "badges:write",
+          "metrics:read")
 
 
 def mbox_sha1sum(email: str) -> str:

@@ -27,6 +27,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.infra.greenlets import on_fresh_greenlet
+from app.infra.metrics import record as metrics
 from app.infra.pubsub import hub
 from app.infra.pubsub.hub import Subscription
 from app.models import Achievement
@@ -88,6 +89,7 @@ class Framing:
 
     encode: Callable[[dict[str, Any] | None], Any] = _as_is
     first: tuple[Any, ...] = ()
+    via: str = "other"  # the transport, for the open-feeds gauge (app.infra.metrics)
 
 
 AS_IS = Framing()
@@ -105,6 +107,7 @@ def follow(app: Flask, user_id: int | None, after_id: int | None, heartbeat: flo
     yield from framing.first
     subscription = hub(app).subscribe(user_id)
     poll = hub(app).backend.poll_seconds
+    metrics.live_feed(framing.via, +1)
     try:
         position = _in_app(app, start_position, user_id, after_id)
         woken = True
@@ -117,6 +120,7 @@ def follow(app: Flask, user_id: int | None, after_id: int | None, heartbeat: flo
                 woken = poll is not None  # embedded: other processes can't wake us; look
                 yield framing.encode(None)
     finally:
+        metrics.live_feed(framing.via, -1)
         hub(app).unsubscribe(subscription)
 
 

@@ -35,6 +35,7 @@ def init_web(app: Flask) -> None:
     from app.web.api import register_api
     from app.web.auth import bp as auth_bp
     from app.web.console import init_console
+    from app.web.observability import init_observability
     from app.web.openbadges import bp as openbadges_bp
     from app.web.pages import bp as pages_bp
     from app.web.xapi import register_xapi
@@ -42,6 +43,7 @@ def init_web(app: Flask) -> None:
     # Errors are documented per operation as problem+json (app.web.api.docs), not as
     # flask-smorest's generic JSON error.
     extensions.api.DEFAULT_ERROR_RESPONSE_NAME = None
+    init_observability(app)  # first: every later hook's refusal is counted and logged
     extensions.api.init_app(app)
     register_api(extensions.api)
     register_xapi(extensions.api)

@@ -46,7 +46,7 @@ def encode(award: dict[str, Any] | None) -> bytes:
     return PING if award is None else format_event(award).encode()
 
 
-SSE_FRAMING = Framing(encode=encode, first=(CONNECTED,))
+SSE_FRAMING = Framing(encode=encode, first=(CONNECTED,), via="sse")
 
 
 @cache
@@ -56,7 +56,7 @@ def sse_framing(locale: str) -> Framing:
     if locale == "en":
         return SSE_FRAMING
     return Framing(encode=lambda award: encode(award and localize_award(award, locale)),
-                   first=(CONNECTED,))
+                   first=(CONNECTED,), via="sse")
 
 
 def format_event(award: dict[str, Any]) -> str:

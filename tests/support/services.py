@@ -13,6 +13,7 @@ import os
 import random
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -134,7 +135,9 @@ class Worker:
                  pool: str | None = None) -> None:
         # By setting, not -P: celery cannot tell "-P prefork" from its default,
         # so a configured pool would win over it. None: ACHIEVEMENTS_WORKER_POOL.
-        self.settings = {**settings, "WORKER_POOL": pool} if pool else settings
+        self.settings = {**settings, "WORKER_POOL": pool} if pool else dict(settings)
+        # Each server process group its own metrics files (a role wipes its folder on start).
+        self.settings.setdefault("METRICS_DIR", tempfile.mkdtemp(prefix="metrics-"))
         self.concurrency = concurrency
         self.name = name
         self.process: subprocess.Popen[bytes] | None = None

@@ -37,6 +37,7 @@ from app.domain.registry import AwardDue
 from app.domain.state import CatalogView, LearnerState
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
+from app.infra.metrics import record as metrics
 from app.infra.sql import on_postgresql
 from app.models import User
 from app.read.learner_state import Learner, load_batch
@@ -171,6 +172,7 @@ def _run_batch(batch: list[Learner], plan: _Plan, report: BackfillReport) -> Non
         return
     stored = store_awards(due, source_event_id=None, silent=not plan.notify)
     db.session.commit()
+    metrics.awards_stored(row.type for row in stored)
     if plan.notify:
         publish_awards(load_awards([row.id for row in stored]))
 

@@ -53,7 +53,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from flask import current_app
 from sqlalchemy import bindparam, case, select, update
@@ -67,6 +67,7 @@ from app.models.types import utcnow
 from app.read.learner_state import Batch, Learner, load_batch
 from app.services.awarding.awards import store_live_awards
 from app.services.awarding.publishing import publish_awards
+from app.services.awarding.tracing import settled_events
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,8 @@ _MARK_PROCESSED = (update(_EVENTS)
                    .values(processed_at=bindparam("now"),
                            attempts=case((_EVENTS.c.id == bindparam("own_id"),
                                           _EVENTS.c.attempts + 1),
-                                         else_=_EVENTS.c.attempts)))
+                                         else_=_EVENTS.c.attempts))
+                   .returning(_EVENTS.c.id, _EVENTS.c.recorded_at, _EVENTS.c.request_id))
 
 
 def evaluate_event(event_id: int, user_id: int | None = None,
@@ -127,9 +129,9 @@ def evaluate_event(event_id: int, user_id: int | None = None,
         return _evaluate_shard(event_id, owner_id, shards)
     if not _has_pending(owner_id):  # settled by a batch: one round trip
         return []
-    new = _settle(owner_id, event_id).new
-    publish_awards(new)
-    return new
+    settled = _settle(owner_id, event_id)
+    publish_awards(settled.new, settled.traces)
+    return settled.new
 
 
 def _evaluate_shard(event_id: int, owner_id: int, shards: int) -> list[Achievement]:
@@ -142,7 +144,7 @@ def _evaluate_shard(event_id: int, owner_id: int, shards: int) -> list[Achieveme
         remaining = waiting
         while remaining:
             settled = _settle(remaining[0], event_id, others=remaining[1:BATCH_LEARNERS])
-            publish_awards(settled.new)
+            publish_awards(settled.new, settled.traces)
             new += settled.new
             remaining = [learner for learner in remaining[1:] if learner not in settled.locked]
         if len(waiting) < SHARD_SCAN:
@@ -154,6 +156,7 @@ def _evaluate_shard(event_id: int, owner_id: int, shards: int) -> list[Achieveme
 class Settled(NamedTuple):
     locked: frozenset[int]  # learners the batch held, whether or not they had events pending
     new: list[Achievement]
+    traces: Mapping[int, str | None] = {}  # settled event id -> its recording's request id
 
 
 def _settle(owner_id: int, event_id: int, others: Sequence[int] | None = None) -> Settled:
@@ -176,9 +179,9 @@ def _settle(owner_id: int, event_id: int, others: Sequence[int] | None = None) -
     if event_id in batch.pending.get(owner.id, ()):
         sources[owner.id] = event_id
     new = _store_due(batch, sources)
-    _mark_processed([i for ids in batch.pending.values() for i in ids], event_id)
+    marked = _mark_processed([i for ids in batch.pending.values() for i in ids], event_id)
     db.session.commit()
-    return Settled(locked, new)
+    return Settled(locked, new, settled_events(marked, new))
 
 
 def _owner_of(event_id: int) -> int | None:
@@ -250,7 +253,8 @@ def _store_due(batch: Batch, sources: Mapping[int, int]) -> list[Achievement]:
     return store_live_awards({k: v for k, v in due.items() if v}, sources)
 
 
-def _mark_processed(event_ids: list[int], own_event_id: int) -> None:
-    """Settle the pending events read before the state; the task's own event counts an attempt."""
-    db.session.execute(_MARK_PROCESSED,
-                       {"ids": event_ids, "now": utcnow(), "own_id": own_event_id})
+def _mark_processed(event_ids: list[int], own_event_id: int) -> list[Any]:
+    """Settle the pending events read before the state; the task's own event counts an
+    attempt. Returns ``(id, recorded_at, request_id)`` of the events this marked."""
+    return list(db.session.execute(
+        _MARK_PROCESSED, {"ids": event_ids, "now": utcnow(), "own_id": own_event_id}))

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 from sqlalchemy import bindparam, inspect, select
 
 from app.extensions import db
+from app.infra.metrics import record as metrics
 from app.infra.pubsub import publish_many
 from app.infra.sql import execute, on_postgresql
 from app.models import Achievement
 from app.models.types import utcnow
 from app.read.shapes import award_as_dict
+from app.services.awarding.tracing import award_fields
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +29,14 @@ _MARK_PUBLISHED = (_AWARDS.update().where(_AWARDS.c.id.in_(bindparam("ids", expa
 _MARK_PUBLISHED_SQL = "UPDATE achievements SET published_at = %s WHERE id = ANY(%s)"
 
 
-def publish_awards(awards: Sequence[Achievement]) -> int:
+def publish_awards(awards: Sequence[Achievement],
+                   traces: Mapping[int, str | None] | None = None) -> int:
     """Publish every non-silent award in one round trip; returns how many went out.
 
     A failed publish leaves ``published_at`` NULL for the sweep to retry (a
     repeat is harmless: readers take news from the database by award id);
     clients that missed it meanwhile replay from the database on reconnect.
+    ``traces`` (source event id -> request id) names each award's log line's request.
     """
     live = [award for award in _loaded(awards) if not award.silent]
     if not live:
@@ -41,9 +45,14 @@ def publish_awards(awards: Sequence[Achievement]) -> int:
         publish_many([(award.user_id, award_as_dict(award)) for award in live])
     except Exception:
         log.exception("publishing %d awards failed; the sweep will retry", len(live))
+        metrics.publish_failed(len(live))
         return 0
     sent = [award.id for award in live]
     _mark_published(sent)
+    metrics.awards_published(len(sent))
+    if log.isEnabledFor(logging.INFO):
+        for award in live:
+            log.info("award published", extra=award_fields(award, traces or {}))
     return len(sent)
 
 

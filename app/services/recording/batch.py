@@ -17,7 +17,7 @@ from app.errors import DomainError
 from app.models import ProgressEvent
 from app.services.recording.dispatch import enqueue_evaluation
 from app.services.recording.facts import ResolvedInput, check_user_id, resolve, unknown_user
-from app.services.recording.service import RecordResult, new_event, replayed
+from app.services.recording.service import RecordResult, new_event, recorded, replayed
 from app.services.recording.store import store_events
 
 Outcome = RecordResult | DomainError
@@ -41,7 +41,10 @@ def record_many(items: Sequence[ProgressInput]) -> list[Outcome]:
     for index, data in enumerate(items):
         if outcomes[index] is None:
             outcomes[index] = _replay(data)
-    _enqueue([o for o in outcomes if isinstance(o, RecordResult) and o.created])
+    results = [o for o in outcomes if isinstance(o, RecordResult)]
+    _enqueue([result for result in results if result.created])
+    for result in results:
+        recorded(result)
     return [o for o in outcomes if o is not None]
 
 

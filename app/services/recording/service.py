@@ -17,6 +17,8 @@ from sqlalchemy import select
 from app.domain.progress import ProgressInput
 from app.errors import Conflict
 from app.extensions import db
+from app.infra import context
+from app.infra.metrics import record as metrics
 from app.models import ProgressEvent
 from app.models.types import utcnow
 from app.services.recording.dispatch import enqueue_evaluation
@@ -42,9 +44,18 @@ def record_progress(data: ProgressInput) -> RecordResult:
     event = new_event(data, resolved)
     event.id = store_event(event, resolved)
     if event.id is None:  # the key was taken, maybe by a concurrent duplicate that just won
-        return RecordResult(replayed(data), created=False)
+        return recorded(RecordResult(replayed(data), created=False))
     enqueue_evaluation(event.id, event.user_id)
-    return RecordResult(event, created=True)
+    return recorded(RecordResult(event, created=True))
+
+
+def recorded(result: RecordResult) -> RecordResult:
+    """Count and log a recording's outcome (every path that records calls this)."""
+    event = result.event
+    metrics.progress_received(event.kind, result.created)
+    log.info("progress event %s", "recorded" if result.created else "replayed",
+             extra={"event_id": event.id, "user_id": event.user_id, "kind": event.kind})
+    return result
 
 
 def replayed(data: ProgressInput) -> ProgressEvent:
@@ -70,7 +81,7 @@ def new_event(data: ProgressInput, resolved: ResolvedInput) -> ProgressEvent:
         user_id=data.user_id, kind=data.kind, payload=resolved.payload,
         idempotency_key=data.idempotency_key, request_hash=data.fingerprint(),
         source=data.source, occurred_at=resolved.occurred_at, recorded_at=utcnow(),
-        processed_at=None, attempts=0,
+        processed_at=None, attempts=0, request_id=context.request_id.get(),
     )
 
 

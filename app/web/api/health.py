@@ -1,4 +1,5 @@
-"""GET /healthz (the process answers) and GET /readyz (its dependencies answer).
+"""GET /healthz (the process answers), GET /readyz (its dependencies answer) and
+GET /metrics (Prometheus text; ``app.services.monitoring`` says who may read it).
 
 Liveness never touches a dependency, so a database outage does not get every
 web process restarted; readiness checks the database and, when configured,
@@ -16,12 +17,16 @@ from marshmallow import fields
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
+from app.errors import Forbidden
 from app.extensions import db
+from app.infra.metrics.exposition import CONTENT_TYPE
+from app.services.monitoring import METRICS_READ, may_scrape, web_scrape
 from app.web.api.docs import PROBLEM_JSON, Problem, problem_responses
 from app.web.api.schemas import HealthOut
+from app.web.api.security import current_principal
 from app.web.problems import problem
 
-blp = Blueprint("health", __name__, description="Liveness and readiness probes")
+blp = Blueprint("health", __name__, description="Liveness and readiness probes, metrics")
 PROBE_TIMEOUT_SECONDS = 2.0
 
 
@@ -50,6 +55,20 @@ def readyz() -> Any:
     if any(state != "ok" for state in checks.values()):
         return _unavailable(checks)
     return {"status": "ok", "checks": checks}
+
+
+@blp.route("/metrics", methods=["GET"])
+@blp.doc(security=[{"bearer": []}, {"session": []}], responses={**problem_responses(401, 403),
+         "200": {"description": "Prometheus text exposition of this web process's series "
+                 "(all its workers) and the outbox backlog",
+                 "content": {"text/plain": {"schema": {"type": "string"}}}}})
+def metrics() -> Response:
+    """Prometheus metrics: a ``metrics:read`` token, or anyone with ``METRICS_PUBLIC``."""
+    public = current_app.config["ACHIEVEMENTS_CONFIG"].METRICS_PUBLIC
+    if may_scrape(None if public else current_principal(), public) != 200:
+        raise Forbidden(f"the {METRICS_READ} scope is required")
+    return Response(web_scrape(current_app._get_current_object()),  # type: ignore[attr-defined]
+                    content_type=CONTENT_TYPE)
 
 
 def _check(probe: Any) -> str:
