@@ -30,6 +30,7 @@ SMALL = {
     "sse_fanout.py": ["--connections", "40", "--flask-sse-connections", "40", "--probes", "3",
                       "--awards", "6", "--per-fleet", "20", "--time-limit", "150"],
     "xapi_ingest.py": ["--events", "200", "--courses", "2"],
+    "metrics_overhead.py": ["--rounds", "1", "--events", "200", "--learners", "50"],
     "openbadges.py": ["--learners", "50", "--requests", "20"],
 }
 
