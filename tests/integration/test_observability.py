@@ -1,5 +1,6 @@
-"""Operators' view on real processes: gunicorn (2 workers), a Celery worker, beat and the
-gRPC server (2 processes) on PostgreSQL + Redis, scraped with Prometheus' own text parser,
+"""Operators' view on real processes: gunicorn (2 workers), a prefork Celery worker (2
+children), beat and the gRPC server (2 processes) on PostgreSQL + Redis, each role's series
+merged across its processes, scraped with Prometheus' own text parser,
 and one request id followed through their JSON logs."""
 
 from __future__ import annotations
@@ -76,7 +77,9 @@ def stack(pg_url: str) -> Iterator[Stack]:
                 "OUTBOX_SWEEP_AGE_SECONDS": "600", "OUTBOX_SWEEP_INTERVAL_SECONDS": "1",
                 **redis_settings()}
     web = WebServer(settings, workers=2).start()
-    worker = Worker({**settings, "WORKER_METRICS_PORT": str(free_port())}).start()
+    # prefork: the pool's children write the series, the worker's main process serves them
+    worker = Worker({**settings, "WORKER_METRICS_PORT": str(free_port())},
+                    pool="prefork").start()
     beat = Beat({**settings, "BEAT_METRICS_PORT": str(free_port())}).start()
     grpc_port, grpc_metrics = free_port(), free_port()
     grpc_log = ARTIFACTS / f"grpc-observability-{uuid.uuid4().hex[:6]}.log"
