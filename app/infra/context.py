@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -27,13 +25,3 @@ def accepted_request_id(offered: str | None) -> str:
         return offered
     return uuid.uuid4().hex
 
-
-@contextmanager
-def serving(rid: str | None, via: str) -> Iterator[None]:
-    """Within the block, log lines and metrics carry ``rid`` and ``via``."""
-    rid_token, via_token = request_id.set(rid), transport.set(via)
-    try:
-        yield
-    finally:
-        request_id.reset(rid_token)
-        transport.reset(via_token)

@@ -83,8 +83,9 @@ def test_json_lines_carry_the_request_id(tmp_path: Path) -> None:
         "from app import create_app\n"
         "from app.infra import context\n"
         "create_app()\n"
-        "with context.serving('req-7', 'rest'):\n"
-        "    logging.getLogger('app.x').info('hello %s', 'there', extra={'event_id': 3})\n"
+        "context.request_id.set('req-7'); via = context.transport.set('rest')\n"
+        "logging.getLogger('app.x').info('hello %s', 'there', extra={'event_id': 3})\n"
+        "context.request_id.set(None); context.transport.reset(via)\n"
         "logging.getLogger('app.x').info('own', extra={'request_id': 'other'})\n"
         "logging.getLogger('app.x').debug('hidden')\n"
     )

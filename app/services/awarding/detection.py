@@ -156,7 +156,7 @@ def _evaluate_shard(event_id: int, owner_id: int, shards: int) -> list[Achieveme
 class Settled(NamedTuple):
     locked: frozenset[int]  # learners the batch held, whether or not they had events pending
     new: list[Achievement]
-    traces: Mapping[int, str | None] = {}  # settled event id -> its recording's request id
+    traces: Mapping[int, str | None]  # settled event id -> its recording's request id
 
 
 def _settle(owner_id: int, event_id: int, others: Sequence[int] | None = None) -> Settled:
@@ -166,7 +166,7 @@ def _settle(owner_id: int, event_id: int, others: Sequence[int] | None = None) -
     owner = lock_learner(owner_id)
     if owner is None:  # no such learner: nothing to evaluate
         db.session.rollback()
-        return Settled(frozenset(), [])
+        return Settled(frozenset(), [], {})
     extra = (_lock_others(owner.id, BATCH_LEARNERS - 1) if others is None
              else _lock_listed(others))
     learners = [owner, *extra]
@@ -174,7 +174,7 @@ def _settle(owner_id: int, event_id: int, others: Sequence[int] | None = None) -
     batch = load_batch(learners)
     if not batch.pending or (others is None and owner.id not in batch.pending):
         db.session.rollback()  # another worker settled them while we waited
-        return Settled(locked, [])
+        return Settled(locked, [], {})
     sources = {learner: min(ids) for learner, ids in batch.pending.items()}
     if event_id in batch.pending.get(owner.id, ()):
         sources[owner.id] = event_id
