@@ -133,8 +133,8 @@ def run_processes(settings: Config, serve_one: Callable[[int], None],
         sys.exit(2)
     with holder:
         port = holder.getsockname()[1]
-        print(f"gRPC supervisor {os.getpid()}: {count} processes on "
-              f"{settings.GRPC_HOST}:{port}", flush=True)
+        log.info("gRPC supervisor %s: %s processes on %s:%s", os.getpid(), count,
+                 settings.GRPC_HOST, port)
         children = fork_workers(count, lambda: serve_one(port))
         after_fork()
         sys.exit(supervise(children))

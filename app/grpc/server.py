@@ -128,12 +128,12 @@ def serve(app: Flask, port: int | None = None, shared_port: bool = False) -> Non
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    print(f"gRPC {SERVICE_NAME} listening on {server.address} (pid {os.getpid()})", flush=True)
+    log.info("gRPC %s listening on %s (pid %s)", SERVICE_NAME, server.address, os.getpid())
     while not stop.wait(1.0):
         pass
     log.info("stopping: grace %.1fs", server.grace)
     server.stop()
-    print("gRPC server stopped", flush=True)
+    log.info("gRPC server stopped")
 
 
 def with_server_pool(settings: Config) -> Config:

@@ -257,6 +257,17 @@ def test_one_request_id_follows_an_event_through_the_logs(stack: Stack) -> None:
     assert {"time", "level", "logger", "pid"} <= set(traced[0])
 
 
+def test_web_and_grpc_logs_are_json_lines_only(stack: Stack) -> None:
+    """gunicorn's own lines included (gunicorn.conf.py); Celery's start-up banner is not
+    a log line (``celery worker --quiet`` leaves it out)."""
+    for log in (stack.web.log(), stack.grpc_log.read_text()):
+        lines = [json.loads(line) for line in log.splitlines() if line.strip()]
+        assert lines and all({"time", "level", "logger", "message"} <= set(line)
+                             for line in lines)
+    assert any(line.startswith('{"time"') and "gunicorn.error" in line
+               for line in stack.web.log().splitlines())
+
+
 def test_bad_request_ids_are_replaced(stack: Stack) -> None:
     learner = stack.web.new_learner()["id"]
     given = post_progress(stack, learner, MODULES[1], "bad-id", request_id="x" * 65)
