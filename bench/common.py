@@ -39,11 +39,11 @@ from tests.support.services import (  # noqa: E402
     PG_ADMIN_URL,
     REDIS_BASE_URL,
     Beat,
-    WebServer,
     Worker,
     service_env,
     wait_for,
 )
+from tests.support.web_server import WebServer  # noqa: E402
 
 WORKER_THREADS = Config.WORKER_CONCURRENCY  # the deployed default, so runs measure it
 

@@ -20,13 +20,13 @@ from tests.e2e.proxy import DroppingProxy
 from tests.support.services import (
     ARTIFACTS,
     ROOT,
-    WebServer,
     Worker,
     fresh_database,
     migrate,
     redis_settings,
     require,
 )
+from tests.support.web_server import WebServer
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.e2e.conftest import log_in, run_axe, wait_live
-from tests.support.services import PASSWORD, WebServer
+from tests.support.services import PASSWORD
+from tests.support.web_server import WebServer
 
 COURSE = "demo-python"
 TOAST_SELECTOR = "#toasts .toast"

@@ -16,7 +16,7 @@ from typing import Any
 import requests
 
 from tests.e2e.conftest import DEMO_MODULES
-from tests.support.services import WebServer
+from tests.support.web_server import WebServer
 
 STREAMS = 400
 USER_AGENT = "e2e-streams"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import ARTIFACTS, DEMO_MODULES, run_axe, wait_live
-from tests.support.services import WebServer
+from tests.support.web_server import WebServer
 
 LANGUAGES = {
     # browser locale, <html lang>, dir, toast eyebrow for several awards, "N new achievements"

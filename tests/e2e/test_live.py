@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from tests.e2e.conftest import DEMO_MODULES, log_in, screenshot, wait_js, wait_live
-from tests.support.services import WebServer
+from tests.support.web_server import WebServer
 
 TOAST = "#toasts .toast"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.e2e.conftest import DEMO_MODULES, log_in, run_axe, screenshot, wait_js, wait_live
-from tests.support.services import WebServer
+from tests.support.web_server import WebServer
 
 
 def earn_a_few(server: WebServer, learner: dict[str, Any], modules: int = 3) -> None:

@@ -15,7 +15,8 @@ from app.config import normalize_database_url
 from app.infra.pool import ReadPool
 from tests.faults.harness import assert_stream_complete, in_background, join_ok
 from tests.support.outages import postgres_outage, redis_outage, terminate_connections
-from tests.support.services import WebServer, wait_for
+from tests.support.services import wait_for
+from tests.support.web_server import WebServer
 
 CLOSED_REDIS = "redis://127.0.0.1:6390/0"
 OUTAGE_REFUSALS = 20  # ~1.5 s down: the writer retries every 50 ms

@@ -34,7 +34,6 @@ from tests.support.services import (
     ARTIFACTS,
     ROOT,
     Beat,
-    WebServer,
     Worker,
     child_pids,
     free_port,
@@ -43,6 +42,7 @@ from tests.support.services import (
     service_env,
     wait_for,
 )
+from tests.support.web_server import WebServer
 
 pytestmark = pytest.mark.integration
 pg_url = module_database
