@@ -1,8 +1,9 @@
 """gunicorn reads this from the working directory (``gunicorn … wsgi:app``).
 
 * Metrics: the web role's series live in files its workers share
-  (``app.infra.metrics.processes``), settled in the master before any worker loads the
-  app; a worker that exits stops counting its open live connections.
+  (``app.infra.metrics.processes``), settled when the master reads this file, before it
+  or any worker loads the app (``--preload`` included); a worker that exits stops
+  counting its open live connections.
 * Logs: with ``ACHIEVEMENTS_LOG_FORMAT=json`` gunicorn's own lines are JSON too, in the
   fields of the app's (``app.infra.logs``), so the stream stays one object per line.
 """
@@ -12,6 +13,8 @@ from typing import Any
 from app.config import Config
 from app.infra.logs import JSON_FIELDS, RENAMED
 from app.infra.metrics import processes
+
+processes.prepare("web", fresh=True)
 
 if Config.from_env().LOG_FORMAT.lower() == "json":
     logconfig_dict = {
@@ -30,10 +33,6 @@ if Config.from_env().LOG_FORMAT.lower() == "json":
             "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": False},
         },
     }
-
-
-def on_starting(server: Any) -> None:
-    processes.prepare("web", fresh=True)
 
 
 def child_exit(server: Any, worker: Any) -> None:
