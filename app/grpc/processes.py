@@ -81,8 +81,9 @@ def fork_workers(count: int, work: Callable[[], None]) -> list[int]:
     return children
 
 
-def supervise(children: list[int]) -> int:
-    """Forward SIGTERM/SIGINT to every child; wait for all; non-zero if one died unasked."""
+def supervise(children: list[int], started: Callable[[], object] = lambda: None) -> int:
+    """Forward SIGTERM/SIGINT to every child, then call ``started``; wait for all; non-zero
+    if one died unasked."""
     stopping = False
 
     def forward(signum: int, _frame: object) -> None:
@@ -93,6 +94,7 @@ def supervise(children: list[int]) -> int:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, forward)
+    started()
     status, alive = 0, set(children)
     while alive:
         pid, code = _wait_any()
@@ -124,7 +126,7 @@ def _signal(pid: int, signum: int) -> None:
 def run_processes(settings: Config, serve_one: Callable[[int], None],
                   after_fork: Callable[[], object] = lambda: None) -> None:
     """Hold the port, fork the workers (each calls ``serve_one(port)``), call ``after_fork``
-    here (the metrics endpoint), exit with their status."""
+    here once signals are forwarded (the metrics endpoint), exit with their status."""
     count = process_count(settings)
     try:
         holder = hold_port(settings.GRPC_HOST, settings.GRPC_PORT)
@@ -136,5 +138,4 @@ def run_processes(settings: Config, serve_one: Callable[[int], None],
         log.info("gRPC supervisor %s: %s processes on %s:%s", os.getpid(), count,
                  settings.GRPC_HOST, port)
         children = fork_workers(count, lambda: serve_one(port))
-        after_fork()
-        sys.exit(supervise(children))
+        sys.exit(supervise(children, after_fork))

@@ -13,6 +13,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
@@ -35,6 +36,7 @@ from app.infra import logs
 from app.services.monitoring import serve_role
 
 log = logging.getLogger(__name__)
+STOP_POLL_SECONDS = 0.2  # how soon the main thread sees SIGTERM/SIGINT
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["AchievementService"].full_name
 OPTIONS: tuple[tuple[str, Any], ...] = (
@@ -125,12 +127,14 @@ class AchievementsServer:
 def serve(app: Flask, port: int | None = None, shared_port: bool = False) -> None:
     """Run until SIGTERM/SIGINT, then stop gracefully."""
     server = AchievementsServer(app, port=port, shared_port=shared_port).start()
-    stop = threading.Event()
+    signalled: list[int] = []
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
+        # A handler that takes no lock: ``Event.set()`` here deadlocked (seen in a test run)
+        # when the signal landed while this thread held the Event's lock in ``wait()``.
+        signal.signal(signum, lambda received, _frame: signalled.append(received))
     log.info("gRPC %s listening on %s (pid %s)", SERVICE_NAME, server.address, os.getpid())
-    while not stop.wait(1.0):
-        pass
+    while not signalled:
+        time.sleep(STOP_POLL_SECONDS)
     log.info("stopping: grace %.1fs", server.grace)
     server.stop()
     log.info("gRPC server stopped")
@@ -159,5 +163,7 @@ def main() -> None:
         serve_role(app, "grpc")
         serve(app)
         return
+    metrics = (lambda: serve_role(create_app(settings), "grpc")) if settings.GRPC_METRICS_PORT \
+        else (lambda: None)
     run_processes(settings, lambda port: serve(create_app(settings), port, shared_port=True),
-                  after_fork=lambda: serve_role(create_app(settings), "grpc"))
+                  after_fork=metrics)

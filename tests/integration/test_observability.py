@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -39,6 +40,7 @@ from tests.support.services import (
     free_port,
     module_database,
     redis_settings,
+    require,
     service_env,
     wait_for,
 )
@@ -87,6 +89,8 @@ def stack(pg_url: str) -> Iterator[Stack]:
                           "GRPC_PROCESSES": "2", "GRPC_METRICS_PORT": str(grpc_metrics),
                           "METRICS_DIR": str(ARTIFACTS / f"metrics-{uuid.uuid4().hex[:6]}")},
                          grpc_log)
+    wait_for(lambda: status_of(f"http://127.0.0.1:{grpc_metrics}/metrics") == 401, timeout=60,
+             what="the gRPC supervisor's metrics port")
     with web.app.app_context():
         build_catalog("obs", units=1, modules=len(MODULES))
         metrics_token = create_token("prometheus", ["metrics:read"])[1]
@@ -123,12 +127,15 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 
 
 def status_of(url: str, token: str | None = None) -> int:
+    """The HTTP status, or 0 while nothing listens there."""
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
         with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10):
             return 200
     except urllib.error.HTTPError as exc:
         return exc.code
+    except urllib.error.URLError:
+        return 0
 
 
 def post_progress(stack: Stack, user_id: int, module: str, key: str,
@@ -206,6 +213,23 @@ def _all_lags_in(url: str, stack: Stack, before: Samples, count: int) -> Samples
     samples = scrape(url, stack.metrics_token)
     name = "achievements_detection_lag_seconds_count"
     return samples if value(samples, name) - value(before, name) >= count else None
+
+
+def test_every_role_passes_the_prometheus_lint(stack: Stack) -> None:
+    promtool = shutil.which("promtool")
+    require(promtool is not None, "promtool (Debian's prometheus package; tests/run installs it)")
+    ports = {"worker": stack.worker.settings["WORKER_METRICS_PORT"],
+             "beat": stack.beat.settings["BEAT_METRICS_PORT"], "grpc": stack.grpc_metrics}
+    urls = [f"{stack.web.url}/metrics",
+            *(f"http://127.0.0.1:{port}/metrics" for port in ports.values())]
+    for url in urls:
+        request = urllib.request.Request(url, headers={
+            "Authorization": f"Bearer {stack.metrics_token}"})
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            text = reply.read()
+        done = subprocess.run([str(promtool), "check", "metrics"], input=text,
+                              capture_output=True, timeout=30, check=False)
+        assert done.returncode == 0, (url, done.stdout + done.stderr)
 
 
 def test_the_backlog_counts_old_unprocessed_events(stack: Stack) -> None:
