@@ -73,12 +73,14 @@ def _beat_sent(sender: str | None = None, **_: Any) -> None:
 
 @task_prerun.connect
 def task_context(task_id: str | None = None, task: Any = None, **_: Any) -> None:
-    """The enqueuing request's id (a header the task carries) on the task's log lines."""
+    """The enqueuing request's id (a header the task carries) on the task's log lines; an
+    eager task (the embedded mode) keeps the id of the request it runs in."""
     if task_id is None or task is None:
         return
     request = task.request
     rid = request.get(TRACE_HEADER) or (getattr(request, "headers", None) or {}).get(TRACE_HEADER)
-    _tokens[task_id] = (context.request_id.set(rid), context.transport.set("worker"))
+    _tokens[task_id] = (context.request_id.set(rid or context.request_id.get()),
+                        context.transport.set("worker"))
 
 
 @task_postrun.connect

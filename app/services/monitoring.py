@@ -47,6 +47,9 @@ def bearer_access(app: Flask, authorization: str | None) -> int:
             return may_scrape(shared_cache(app).principal(token.strip()), public)
         except Unauthenticated:
             return 401
+        except Exception:  # the database is down: say so, never a traceback from the server
+            log.warning("metrics token not checked", exc_info=True)
+            return 503
 
 
 class OutboxBacklog:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from http import HTTPStatus
 from socketserver import ThreadingMixIn
 from typing import Any, Protocol
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -16,7 +17,7 @@ from prometheus_client.registry import Collector
 from app.infra.metrics.processes import multiprocess_dir
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
-# The answer for a scrape's Authorization header: 200 (may scrape), 401 or 403.
+# The answer for a scrape's Authorization header: 200 (may scrape), 401, 403 or 503.
 Access = Callable[[str | None], int]
 
 
@@ -61,9 +62,10 @@ def serve(host: str, port: int, access: Access) -> Endpoint:
             return [b"not found: GET /metrics\n"]
         status = access(environ.get("HTTP_AUTHORIZATION"))
         if status != 200:
-            start(f"{status} {'Unauthorized' if status == 401 else 'Forbidden'}",
+            start(f"{status} {HTTPStatus(status).phrase}",
                   [("Content-Type", "text/plain"), ("WWW-Authenticate", "Bearer")])
-            return [b"a bearer token with the metrics:read scope is required\n"]
+            return [b"a bearer token with the metrics:read scope is required\n" if status < 500
+                    else b"the token cannot be checked now (database unavailable)\n"]
         body = scrape()
         start("200 OK", [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(body)))])
         return [body]

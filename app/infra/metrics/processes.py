@@ -6,7 +6,7 @@ write their values to files under one directory per *role*
 (:func:`app.infra.metrics.exposition.scrape`). The library reads
 ``PROMETHEUS_MULTIPROC_DIR`` when it is first imported, so each entry point
 calls :func:`prepare` before it builds the app: ``gunicorn.conf.py`` (web),
-``workers/celery_app.py`` (worker, beat) and ``app.grpc.server.main`` (grpc). The
+``workers/celery_app.py`` (worker, beat) and ``app/grpc/__main__.py`` (grpc). The
 process that starts a role's processes wipes the directory first (``fresh``);
 a child that exits is marked dead (:func:`mark_dead`) so its live gauges drop.
 A single process (the demo, the tests' in-process app) keeps the library's

@@ -1,6 +1,6 @@
 """What the code calls to move a series: one function per fact, no prometheus-client
 types outside this package. With ``METRICS_ENABLED=false`` every call returns at once
-(bench/throughput.py measures the difference)."""
+(``bench/metrics_overhead.py`` measures the difference)."""
 
 from __future__ import annotations
 
