@@ -18,7 +18,7 @@ from app.config import Config
 from app.infra import context
 
 JSON_FIELDS = "{asctime}{levelname}{name}{process}{message}"
-TEXT_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s [%(request_id)s] %(message)s"
+TEXT_FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s [%(request)s] %(message)s"
 RENAMED = {"asctime": "time", "levelname": "level", "name": "logger", "process": "pid"}
 
 
@@ -31,6 +31,14 @@ class RequestContext(logging.Filter):
         if not hasattr(record, "transport"):
             record.transport = context.transport.get()
         return True
+
+
+class _TextFormatter(logging.Formatter):
+    """Plain lines; ``[-]`` outside any request."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.request = getattr(record, "request_id", None) or "-"
+        return super().format(record)
 
 
 class _OurHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -54,7 +62,7 @@ def configure(settings: Config, level: str | int | None = None, *,
     handler = _OurHandler(sys.stderr)
     handler.addFilter(RequestContext())
     handler.setFormatter(JsonFormatter(JSON_FIELDS, style="{", rename_fields=RENAMED)
-                         if json_lines else logging.Formatter(TEXT_FORMAT))
+                         if json_lines else _TextFormatter(TEXT_FORMAT))
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
