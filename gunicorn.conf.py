@@ -14,9 +14,10 @@ from app.config import Config
 from app.infra.logs import JSON_FIELDS, RENAMED
 from app.infra.metrics import processes
 
-processes.prepare("web", fresh=True)
+settings = Config.from_env()
+processes.prepare("web", fresh=True, settings=settings)
 
-if Config.from_env().LOG_FORMAT.lower() == "json":
+if settings.LOG_FORMAT.lower() == "json":
     logconfig_dict = {
         "formatters": {"json": {"()": "pythonjsonlogger.json.JsonFormatter", "fmt": JSON_FIELDS,
                                 "style": "{", "rename_fields": RENAMED}},
