@@ -1,4 +1,4 @@
-"""The audit trail of consequential acts: revoking and restoring awards, authoring badges.
+"""The audit trail of consequential acts: giving, revoking and restoring awards, authoring badges.
 
 Services call :func:`record` inside the transaction of the act itself (the caller
 commits), so the log never claims an act that rolled back nor misses one that
@@ -18,8 +18,8 @@ from app.extensions import db
 from app.models import AuditEvent
 from app.services.accounts.principal import Principal
 
-ACTIONS = ("award.revoke", "award.restore", "badge.create", "badge.edit", "badge.publish",
-           "badge.archive")
+ACTIONS = ("award.grant", "award.revoke", "award.restore", "badge.create", "badge.edit",
+           "badge.publish", "badge.archive")
 PAGE = 50
 
 

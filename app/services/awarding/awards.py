@@ -12,7 +12,7 @@ from app.domain.registry import AwardDue
 from app.extensions import db
 from app.infra.bulk import insert_awards_pg, is_postgresql
 from app.infra.inserts import insert_ignore_stmt
-from app.models import Achievement
+from app.models import Achievement, User
 from app.models.achievement import new_public_id
 from app.models.types import utcnow
 from app.services.awarding.stats import add_holders
@@ -23,6 +23,15 @@ def insert_awards(user_id: int, due: Sequence[AwardDue], *, source_event_id: int
     """Store one learner's due awards; returns the rows that are new, in id order."""
     stored = store_awards({user_id: due}, source_event_id=source_event_id, silent=silent)
     return load_awards([row.id for row in stored])
+
+
+def lock_learners(ids: Sequence[int]) -> None:
+    """Live detection's per-learner lock for many learners, in id order (so two holders of
+    overlapping sets cannot deadlock): awards made outside detection (a backfill, a badge
+    given by hand) take it too, so each learner's award ids still grow in commit order
+    and the live feeds, which resume after the last id they sent, miss none."""
+    db.session.execute(select(User.id).where(User.id.in_(list(ids))).order_by(User.id)
+                       .with_for_update(key_share=True)).all()
 
 
 _IDS = bindparam("ids", expanding=True)  # statements below are built once: detection's path

@@ -41,7 +41,7 @@ from app.infra.metrics import record as metrics
 from app.infra.sql import on_postgresql
 from app.models import User
 from app.read.learner_state import Learner, load_batch
-from app.services.awarding.awards import load_awards, store_awards
+from app.services.awarding.awards import load_awards, lock_learners, store_awards
 from app.services.awarding.publishing import publish_awards
 
 BATCH_SIZE = 500
@@ -155,7 +155,7 @@ def _batches(items: list[Learner], size: int) -> Iterator[list[Learner]]:
 def _run_batch(batch: list[Learner], plan: _Plan, report: BackfillReport) -> None:
     ids = [learner.id for learner in batch]
     if not report.dry_run:
-        _lock(ids)
+        lock_learners(ids)
     loaded = load_batch(batch)  # held keys come in the same statement as the facts
     _use_badges(loaded.states.values(), plan.badges)
     due: dict[int, list[AwardDue]] = {}
@@ -188,12 +188,6 @@ def _use_badges(states: Iterable[LearnerState],
         state.catalog = view
 
 
-def _lock(ids: list[int]) -> None:
-    """The live detection lock, for the whole batch, in id order (no deadlock with workers)."""
-    db.session.execute(select(User.id).where(User.id.in_(ids)).order_by(User.id)
-                       .with_for_update(key_share=True)).all()
-
-
 @dataclass(frozen=True)
 class _Plan:
     """What every batch of a run is evaluated against; sent once to each worker process."""
@@ -210,7 +204,7 @@ def _run_in_processes(batches: list[list[Learner]], jobs: int, plan: _Plan,
     """Evaluate the batches in ``jobs`` worker processes; merge their reports in batch order.
 
     The processes never wait on each other's learner locks: each batch locks
-    only its own learners (in id order, as ``_lock`` does) and batches are
+    only its own learners (in id order, as ``lock_learners`` does) and batches are
     disjoint. The rows they share are holder counts (``achievement_stats``),
     upserted in key order just before each batch commits: a worker may wait
     for another's commit there, briefly, and never deadlocks.

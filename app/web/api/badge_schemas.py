@@ -107,3 +107,33 @@ class PublishOut(Schema):
     would_earn = fields.Integer(metadata={"description": "dry run: learners who would earn "
                                           "it now"})
     awarded = fields.Integer(metadata={"description": "learners awarded by the backfill"})
+
+
+class AwardIn(StrictSchema):
+    """Give a published badge by hand. ``learners`` items are checked by the service, which
+    names each failing one by its place (``learners[3]``): the whole list is refused."""
+
+    learners = fields.List(fields.Raw(), required=True, metadata={
+        "description": '[{"user_id": N} | {"email": "..."}], at most 10,000',
+        "items": {"type": "object"}})
+    narrative = Text(allow_none=True, validate=validate.Length(max=MAX_DESCRIPTION),
+                     metadata={"description": "why it is given (Open Badges evidence)"})
+    evidence_url = Text(allow_none=True, metadata={"description": "an https:// URL of the "
+                                                   "work it recognizes"})
+    notify = StrictBoolean(load_default=True, metadata={
+        "description": "learners see it live and are notified (default true)"})
+    dry_run = StrictBoolean(load_default=False, metadata={
+        "description": "answer who would receive it; award nothing"})
+
+
+class GivenOut(Schema):
+    user_id = fields.Integer(required=True)
+    achievement_id = fields.Integer(required=True, allow_none=True,
+                                    metadata={"description": "null in a dry run"})
+
+
+class AwardOut(Schema):
+    awarded = fields.List(fields.Nested(GivenOut), required=True)
+    already_held = fields.List(fields.Integer(), required=True, metadata={
+        "description": "user ids who hold it already (revoked included: restore it instead)"})
+    dry_run = fields.Boolean(required=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import request, url_for
 from flask_smorest import Blueprint
 
 from app.services.badges import (
@@ -21,14 +21,30 @@ from app.services.badges import (
     publish_badge,
     update_badge,
 )
-from app.web.api.badge_schemas import BadgeEdit, BadgeIn, BadgeOut, PublishIn, PublishOut
+from app.services.badges.by_hand import award_by_hand
+from app.web.api.badge_schemas import (
+    AwardIn,
+    AwardOut,
+    BadgeEdit,
+    BadgeIn,
+    BadgeOut,
+    PublishIn,
+    PublishOut,
+)
 from app.web.api.docs import BEARER_OR_SESSION, problem_responses
 from app.web.api.security import current_principal
 
 blp = Blueprint("badges", __name__, description="Author-defined badges (scope badges:write)")
 # Instances: given a class, webargs builds a new schema (deep-copying its fields) per request.
-BADGE_IN, BADGE_EDIT, PUBLISH_IN = BadgeIn(), BadgeEdit(), PublishIn()
+BADGE_IN, BADGE_EDIT, PUBLISH_IN, AWARD_IN = BadgeIn(), BadgeEdit(), PublishIn(), AwardIn()
 WRITES = (400, 403, 413, 415, 422)
+AWARDS_BODY_LIMIT = 1024 * 1024  # 10,000 learners by email fit with room to spare
+
+
+@blp.before_request
+def _award_lists_may_be_long() -> None:
+    if request.endpoint == "badges.post_awards":
+        request.max_content_length = AWARDS_BODY_LIMIT
 
 
 @blp.route("/badges", methods=["GET"])
@@ -90,3 +106,20 @@ def post_publish(body: dict[str, Any], key: str) -> Any:
 def post_archive(key: str) -> Any:
     """Award the badge no more; the awards already made stay."""
     return badge_as_dict(archive_badge(current_principal(), key))
+
+
+@blp.route("/badges/<key>/awards", methods=["POST"])
+@blp.arguments(AWARD_IN)
+@blp.response(200, AwardOut)
+@blp.doc(security=BEARER_OR_SESSION, responses=problem_responses(*WRITES, 404, 409))
+def post_awards(body: dict[str, Any], key: str) -> Any:
+    """Give a published badge by hand (who may: as for publishing).
+
+    Every learner is resolved first: one that names no one (or, for an instructor,
+    no learner of the badge's courses) is 422 with ``errors`` keyed ``learners[i]``,
+    and nobody is awarded. A draft or archived badge is 409. Learners who hold it
+    already (revoked included) are listed in ``already_held``; the others get it once
+    (the same dedupe key as the automatic path), marked as given by hand, by whom,
+    with the narrative and evidence URL.
+    """
+    return award_by_hand(current_principal(), key, body)
