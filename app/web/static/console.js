@@ -1,6 +1,130 @@
-/* The console's enhancements: the criteria builder (made from the server's widget list,
-   one per criterion kind), the live art preview and the "N learners would earn this now"
-   count. Without this script the badge form still works: criteria are typed as JSON. */
+/* The console's enhancements. Without this script every console page still works: forms
+   post and redirect, criteria are typed as JSON.
+
+   1. Confirmation before a form posts (any console page), a progressive enhancement:
+      without JavaScript the form simply submits. Mark a <form> (never a button):
+
+        data-confirm="What will happen."        required: the dialog's sentence
+        data-confirm-title="Publish “X”?"       the dialog's heading (default: the button's text)
+        data-confirm-button="Publish"           the confirming button (default: the button's text)
+        data-confirm-danger                     present: the confirming button is red
+        data-confirm-count-text='{"one": "{count} learner will earn this now.",
+                                  "other": "{count} learners will earn this now."}'
+                                                a counted sentence, one text per CLDR plural
+                                                category ({count} is replaced); in templates:
+                                                plural_forms(singular, plural)|tojson
+        data-confirm-count-selector="input[name=award]:checked"
+                                                the count: elements matching it in the document
+        data-confirm-count-url="/api/v1/badges/k/publish"
+                                                or: POSTed (JSON, with the page's CSRF token)
+        data-confirm-count-body='{"dry_run": true}'   its JSON body (default {})
+        data-confirm-count-key="would_earn"     the number in its JSON answer (default "count")
+        data-confirm-empty="Choose a learner first."
+                                                with a count of 0: this sentence, and the
+                                                confirming button is disabled
+
+      The dialog is the layout's <dialog id="confirm-dialog"> (its Cancel/Confirm words are
+      translated there). Focus moves to Cancel; Esc or Cancel closes it and does nothing;
+      focus returns to the button that submitted. Confirming submits the form with that
+      button (its name/value go along). window.consoleConfirm(form, submitter) opens it
+      from other scripts.
+
+   2. The badge form: the criteria builder (made from the server's widget list, one per
+      criterion kind), the live art preview and the "N learners would earn this now" count. */
+(function () {
+  "use strict";
+
+  var dialog = document.getElementById("confirm-dialog");
+  if (!dialog || typeof dialog.showModal !== "function") { return; }
+  var title = document.getElementById("confirm-title");
+  var text = document.getElementById("confirm-text");
+  var count = document.getElementById("confirm-count");
+  var ok = document.getElementById("confirm-ok");
+  var cancel = document.getElementById("confirm-cancel");
+  var lang = document.documentElement.lang || "en";
+  var plurals = new Intl.PluralRules(lang);
+  var numbers = new Intl.NumberFormat(lang, { numberingSystem: "latn" });
+  var pending = null, approved = null, seq = 0;
+
+  function words(el) { return el ? (el.value && el.tagName === "INPUT" ? el.value : el.textContent).trim() : ""; }
+
+  function counted(form, n) {
+    var forms = {};
+    try { forms = JSON.parse(form.getAttribute("data-confirm-count-text") || "{}"); } catch (e) { forms = {}; }
+    var chosen = forms[plurals.select(n)] || forms.other;
+    return chosen ? chosen.replace("{count}", numbers.format(n)) : numbers.format(n);
+  }
+
+  function showCount(form, n) {
+    var empty = form.getAttribute("data-confirm-empty");
+    if (n === 0 && empty) { count.textContent = empty; ok.disabled = true; return; }
+    ok.disabled = false;
+    count.textContent = counted(form, n);
+  }
+
+  function fetchCount(form, mine) {
+    var key = form.getAttribute("data-confirm-count-key") || "count";
+    var token = document.querySelector('meta[name="csrf-token"]');
+    count.textContent = dialog.getAttribute("data-counting") || "";
+    fetch(form.getAttribute("data-confirm-count-url"), {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json",
+                 "X-CSRFToken": token ? token.content : "" },
+      body: form.getAttribute("data-confirm-count-body") || "{}"
+    }).then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (mine !== seq) { return; }
+        if (data && typeof data[key] === "number") { showCount(form, data[key]); }
+        else { count.textContent = dialog.getAttribute("data-count-failed") || ""; }
+      })
+      .catch(function () { if (mine === seq) { count.textContent = dialog.getAttribute("data-count-failed") || ""; } });
+  }
+
+  function open(form, submitter) {
+    var button = submitter || form.querySelector('[type="submit"]');
+    pending = { form: form, submitter: submitter || null, focus: button || document.activeElement };
+    title.textContent = form.getAttribute("data-confirm-title") || words(button);
+    text.textContent = form.getAttribute("data-confirm") || "";
+    ok.textContent = form.getAttribute("data-confirm-button") || words(button) || ok.getAttribute("data-default");
+    ok.classList.toggle("button--danger", form.hasAttribute("data-confirm-danger"));
+    ok.disabled = false;
+    count.textContent = "";
+    var mine = ++seq;
+    var selector = form.getAttribute("data-confirm-count-selector");
+    if (selector) { showCount(form, document.querySelectorAll(selector).length); }
+    else if (form.hasAttribute("data-confirm-count-url")) { fetchCount(form, mine); }
+    dialog.returnValue = "";
+    dialog.showModal();
+    cancel.focus();
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-confirm")) { return; }
+    if (approved === form) { approved = null; return; }
+    event.preventDefault();
+    open(form, event.submitter);
+  });
+
+  cancel.addEventListener("click", function () { dialog.close("cancel"); });
+  ok.addEventListener("click", function () { dialog.close("ok"); });
+  dialog.addEventListener("close", function () {
+    var was = pending;
+    pending = null; seq++;
+    if (!was) { return; }
+    if (dialog.returnValue === "ok") {
+      approved = was.form;  // requestSubmit fires "submit" at once: let that one pass
+      if (typeof was.form.requestSubmit === "function") { was.form.requestSubmit(was.submitter); }
+      else { was.form.submit(); }
+      approved = null;
+      return;
+    }
+    if (was.focus && typeof was.focus.focus === "function") { was.focus.focus(); }
+  });
+
+  window.consoleConfirm = open;
+}());
+
 (function () {
   "use strict";
 
