@@ -84,7 +84,7 @@ def test_publishing_asks_first_with_the_count_cancel_does_nothing_confirm_publis
 
     page.get_by_role("button", name="Publish version 1").click()
     dialog.get_by_role("button", name="Publish", exact=True).click()
-    page.get_by_text("Published version 1").wait_for()
+    page.locator(".flash", has_text="Published version 1").wait_for()
     assert badge_status(server, key) == "published"
 
 
@@ -115,5 +115,5 @@ def test_without_javascript_publishing_still_posts(server: WebServer,
     page.get_by_role("button", name="Log in").click()
     page.goto(f"/console/badges/{key}")
     page.get_by_role("button", name="Publish version 1").click()
-    page.get_by_text("Published version 1").wait_for()
+    page.locator(".flash", has_text="Published version 1").wait_for()
     assert badge_status(server, key) == "published"
