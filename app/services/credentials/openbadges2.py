@@ -2,7 +2,8 @@
 
 One BadgeClass per badge definition (``app.domain.badges``: a built-in type or
 tier now, ``badge:<key>`` for author-defined badges), one Assertion per shared
-award. The recipient is the learner's email, salted and hashed, never plain. A
+award. The recipient is the learner's email, salted and hashed, never plain; a badge
+given by hand with a note carries it as ``evidence``. A
 revoked award's Assertion is replaced by ``{"id", "revoked": true,
 "revocationReason"}``, answered with 410 Gone, as the specification says.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.domain.badges import BadgeDefinition
+from app.services.credentials.evidence import ob2_evidence
 from app.services.credentials.issuer import (
     OB2_CONTEXT,
     Issuer,
@@ -53,6 +55,8 @@ def assertion(who: Issuer, award: SharedAward) -> dict[str, Any]:
     }
     if award.expires_at is not None:
         document["expires"] = iso(award.expires_at)
+    if award.evidence is not None:
+        document["evidence"] = ob2_evidence(award.evidence)
     return document
 
 

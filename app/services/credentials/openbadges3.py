@@ -5,7 +5,8 @@ mirror it (``iss`` issuer id, ``jti`` credential id, ``sub`` subject id,
 ``nbf`` validFrom, ``exp`` validUntil when the badge expires), signed RS256
 with ``typ`` JWT and a ``kid`` URL that answers the public key. The payload
 is the same bytes for the same award version, so it is signed once
-(``signatures.signed_jwt``). ``credentialStatus`` points into the status list.
+(``signatures.signed_jwt``). ``credentialStatus`` points into the status list. A
+badge given by hand with a note carries it as ``evidence``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import uuid
 from typing import Any
 
 from app.domain.badges import BadgeDefinition
+from app.services.credentials.evidence import ob3_evidence
 from app.services.credentials.issuer import Issuer, identity_hash, iso, salt_for
 from app.services.credentials.records import SharedAward
 from app.services.credentials.signatures import signed_jwt
@@ -62,6 +64,8 @@ def credential(who: Issuer, award: SharedAward, badge: BadgeDefinition) -> dict[
     }
     if award.expires_at is not None:
         document["validUntil"] = iso(award.expires_at)
+    if award.evidence is not None:
+        document["evidence"] = ob3_evidence(award.evidence)
     return document
 
 

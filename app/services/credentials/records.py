@@ -22,6 +22,7 @@ from app.infra.sql import fetch_one, on_postgresql
 from app.models import Achievement, User
 from app.models.types import utcnow
 from app.services.accounts.principal import ADMIN, Principal
+from app.services.credentials.evidence import Evidence, evidence_of
 
 _PUBLIC_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\Z")
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class SharedAward:
     email: str
     revoked_reason: str | None
     revoked: bool
+    evidence: Evidence | None = None  # a badge given by hand: its narrative and URL
 
     @property
     def status(self) -> str:
@@ -83,7 +85,8 @@ def _from_columns(found: tuple[Any, ...], rules: dict | None) -> SharedAward:
         id=award_id, public_id=public_id, type=kind, slug=award_slug(kind, meta), title=title,
         description=description, earned_at=earned,
         expires_at=expires_at(kind, earned, rules, meta),
-        email=email, revoked_reason=reason, revoked=revoked_at is not None)
+        email=email, revoked_reason=reason, revoked=revoked_at is not None,
+        evidence=evidence_of(kind, meta))
 
 
 def find_own_shared(award_id: int, user_id: int, rules: dict | None = None,
@@ -101,7 +104,8 @@ def _shared(award: Achievement, email: str, rules: dict | None) -> SharedAward:
         description=award.description, earned_at=award.earned_at,
         expires_at=expires_at(award.achievement_type, award.earned_at, rules, award.meta),
         email=email,
-        revoked_reason=award.revoked_reason, revoked=award.revoked_at is not None)
+        revoked_reason=award.revoked_reason, revoked=award.revoked_at is not None,
+        evidence=evidence_of(award.achievement_type, award.meta))
 
 
 def shared_badge_text(slug: str) -> tuple[str, str] | None:
