@@ -41,6 +41,21 @@ def evaluate_progress_event(self, event_id: int,  # type: ignore[no-untyped-def]
     return new
 
 
+@celery.task(name="achievements.run_badge_job", bind=True, max_retries=5)
+def run_badge_job(self, job_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Run or resume a console badge job (a long award list, a publish with its backfill);
+    each batch commits with the job's progress, so a redelivery resumes, never repeats."""
+    from app.services.badges.jobs import fail_job, run_job
+
+    try:
+        run_job(job_id)
+    except Exception as exc:  # database blip: retry; give up visibly when retries are spent
+        if self.request.retries >= self.max_retries:
+            fail_job(job_id, "the job failed; see the worker log")
+            raise
+        raise self.retry(exc=exc, countdown=min(2**self.request.retries, 30)) from exc
+
+
 @celery.task(name="achievements.sweep_outbox")
 def sweep_outbox() -> int:
     """Re-enqueue progress events left unprocessed, re-publish unpublished awards, and

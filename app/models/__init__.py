@@ -6,6 +6,7 @@ from app.models.badge import Badge, BadgeVersion
 from app.models.badge_image import BadgeImage
 from app.models.catalog import Assessment, CatalogRevision, Course, Module, Unit
 from app.models.enrollment import Enrollment
+from app.models.job import BadgeJob
 from app.models.login_failure import LoginFailure
 from app.models.progress import AssessmentAttempt, ModuleCompletion, ProgressEvent
 from app.models.user import ServiceToken, User
@@ -19,6 +20,7 @@ __all__ = [
     "AuditEvent",
     "Badge",
     "BadgeImage",
+    "BadgeJob",
     "BadgeVersion",
     "CatalogRevision",
     "Course",

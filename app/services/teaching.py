@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.domain.state import CourseInfo
-from app.errors import Forbidden, NotFound
+from app.errors import Forbidden, InvalidInput, NotFound
 from app.extensions import db
 from app.infra.caches.catalog import catalog
 from app.models import Achievement, Course, Enrollment
@@ -16,7 +16,12 @@ from app.read.course_report import course_award_keys
 from app.services.accounts.courses import courses_taught
 from app.services.accounts.principal import Principal
 from app.services.audit import actor_name
-from app.services.awarding.revocation import restore_award, revoke_award
+from app.services.awarding.revocation import (
+    restore_award,
+    restore_awards,
+    revoke_award,
+    revoke_awards,
+)
 
 STAFF = ("admin", "instructor")
 
@@ -64,6 +69,19 @@ def restore_in_course(principal: Principal, course_key: str, award_id: int,
                       reason: str | None) -> Achievement:
     _award_in_course(principal, course_key, award_id)
     return restore_award(award_id, actor_name(principal), reason)
+
+
+def change_in_course(principal: Principal, course_key: str, award_ids: list[int],
+                     reason: str, *, revoke: bool) -> list[Achievement]:
+    """Revoke (reason required) or restore several awards of the course's learners with one
+    reason, all or none (the console's bulk actions)."""
+    if not award_ids:
+        raise InvalidInput("choose at least one award", fields={"award": ["required"]})
+    for award_id in award_ids:
+        _award_in_course(principal, course_key, award_id)
+    actor = actor_name(principal)
+    return revoke_awards(award_ids, reason, actor) if revoke \
+        else restore_awards(award_ids, actor, reason)
 
 
 def _award_in_course(principal: Principal, course_key: str, award_id: int) -> None:

@@ -27,33 +27,53 @@ log = logging.getLogger(__name__)
 
 def revoke_award(award_id: int, reason: str, actor: str) -> Achievement:
     """Hide an award from the learner; revoking a revoked award changes nothing."""
+    return revoke_awards([award_id], reason, actor)[0]
+
+
+def restore_award(award_id: int, actor: str, reason: str | None = None) -> Achievement:
+    """Make a revoked award visible again (silently: it was celebrated when earned)."""
+    return restore_awards([award_id], actor, reason)[0]
+
+
+def revoke_awards(award_ids: list[int], reason: str, actor: str) -> list[Achievement]:
+    """Revoke several awards with one reason, all in one transaction (a bulk revoke from
+    the console is all or nothing); those already revoked are left as they are."""
+    reason = _required(reason)
+    awards = _locked(award_ids)
+    for award in awards:
+        if award.revoked_at is None:
+            award.revoked_at, award.revoked_reason, award.revoked_by = utcnow(), reason, actor
+            add_holders([(award.dedupe_key, award.achievement_type)], delta=-1)
+            _audit(award, "award.revoke", actor, reason)
+            log.info("award %s (%s) revoked by %s: %s", award.id, award.dedupe_key, actor,
+                     reason)
+    db.session.commit()
+    return awards
+
+
+def restore_awards(award_ids: list[int], actor: str, reason: str | None = None
+                   ) -> list[Achievement]:
+    """Restore several revoked awards in one transaction; others are left as they are."""
+    reason = (reason or "").strip()[:MAX_REASON] or None
+    awards = _locked(award_ids)
+    for award in awards:
+        if award.revoked_at is not None:
+            award.revoked_at, award.revoked_reason, award.revoked_by = None, None, None
+            add_holders([(award.dedupe_key, award.achievement_type)], delta=1)
+            _audit(award, "award.restore", actor, reason)
+            log.info("award %s (%s) restored by %s", award.id, award.dedupe_key, actor)
+    db.session.commit()
+    return awards
+
+
+def _required(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("a reason is required to revoke an award",
                            fields={"reason": ["required"]})
     if len(reason) > MAX_REASON:
         raise InvalidInput("reason is too long", fields={"reason": [f"at most {MAX_REASON}"]})
-    award = _locked(award_id)
-    if award.revoked_at is None:
-        award.revoked_at, award.revoked_reason, award.revoked_by = utcnow(), reason, actor
-        add_holders([(award.dedupe_key, award.achievement_type)], delta=-1)
-        _audit(award, "award.revoke", actor, reason)
-        log.info("award %s (%s) revoked by %s: %s", award.id, award.dedupe_key, actor, reason)
-    db.session.commit()
-    return award
-
-
-def restore_award(award_id: int, actor: str, reason: str | None = None) -> Achievement:
-    """Make a revoked award visible again (silently: it was celebrated when earned)."""
-    reason = (reason or "").strip()[:MAX_REASON] or None
-    award = _locked(award_id)
-    if award.revoked_at is not None:
-        award.revoked_at, award.revoked_reason, award.revoked_by = None, None, None
-        add_holders([(award.dedupe_key, award.achievement_type)], delta=1)
-        _audit(award, "award.restore", actor, reason)
-        log.info("award %s (%s) restored by %s", award.id, award.dedupe_key, actor)
-    db.session.commit()
-    return award
+    return reason
 
 
 def _audit(award: Achievement, action: str, actor: str, reason: str | None) -> None:
@@ -62,11 +82,15 @@ def _audit(award: Achievement, action: str, actor: str, reason: str | None) -> N
            dedupe_key=award.dedupe_key, title=award.title)
 
 
-def _locked(award_id: int) -> Achievement:
-    query = (select(Achievement).where(Achievement.id == award_id).with_for_update()
-             .execution_options(populate_existing=True))
-    award = db.session.scalar(query)
-    if award is None:
+def _locked(award_ids: list[int]) -> list[Achievement]:
+    """The awards, row-locked in id order (two bulk acts cannot deadlock); every id must
+    name one, or nothing changes."""
+    wanted = sorted(set(award_ids))
+    query = (select(Achievement).where(Achievement.id.in_(wanted)).order_by(Achievement.id)
+             .with_for_update().execution_options(populate_existing=True))
+    awards = list(db.session.scalars(query))
+    if not wanted or len(awards) != len(wanted):
         db.session.rollback()
-        raise NotFound(f"no achievement {award_id}")
-    return award
+        missing = sorted(set(wanted) - {award.id for award in awards})
+        raise NotFound(f"no achievement {missing[0] if missing else ''}".strip())
+    return awards

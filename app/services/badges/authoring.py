@@ -9,7 +9,7 @@ whose criteria name only courses they teach (others' badges are not found for th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -82,10 +82,12 @@ def update_badge(principal: Principal, key: str, body: Any) -> Badge:
 
 
 def publish_badge(principal: Principal, key: str, *, dry_run: bool = False,
-                  notify: bool = False) -> dict[str, Any]:
+                  notify: bool = False, progress: Callable[[int], Any] | None = None
+                  ) -> dict[str, Any]:
     """Publish the latest version and award it to every learner who qualifies now.
 
-    ``dry_run`` answers how many learners would earn it, awarding nothing.
+    ``dry_run`` answers how many learners would earn it, awarding nothing;
+    ``progress(n)`` is told of each batch of n learners evaluated (a console job).
     """
     badge = get_badge(principal, key)
     if badge.status == "archived":
@@ -93,13 +95,13 @@ def publish_badge(principal: Principal, key: str, *, dry_run: bool = False,
     candidate = definition_of(key, badge.latest)
     if dry_run:
         badges = {**published_badges(db.session), key: candidate}
-        report = backfill(rule="badge", dry_run=True, badges=badges)
+        report = backfill(rule="badge", dry_run=True, badges=badges, progress=progress)
         return {"key": key, "version": candidate.version, "would_earn": report.by_badge[key]}
     badge.status, badge.published_version = "published", candidate.version
     record(actor_name(principal), "badge.publish", "badge", key, version=candidate.version,
            notify=notify)
     db.session.commit()  # bumps the catalog revision: live detection evaluates it from now
-    report = backfill(rule="badge", notify=notify)
+    report = backfill(rule="badge", notify=notify, progress=progress)
     return {"key": key, "version": candidate.version, "awarded": report.by_badge[key]}
 
 

@@ -13,6 +13,7 @@ refuses the whole request before anything is written.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -106,9 +107,12 @@ def award_by_hand(principal: Principal, key: str, body: dict[str, Any]) -> dict[
 
 
 def give(principal: Principal, badge: AuthoredBadge, user_ids: list[int], note: Note,
-         *, dry_run: bool = False) -> Outcome:
+         *, dry_run: bool = False, checkpoint: Callable[[Outcome], None] | None = None
+         ) -> Outcome:
     """Award ``badge`` to those of ``user_ids`` who do not hold it (revoked counts as held:
-    restore it instead), in one transaction; the caller checked who may."""
+    restore it instead), in one transaction; the caller checked who may. ``checkpoint``
+    writes its own rows into that transaction (a job's progress), so both commit or
+    neither does."""
     if not dry_run:
         lock_learners(user_ids)
     held = holders_among(badge.dedupe_key, user_ids)
@@ -124,11 +128,13 @@ def give(principal: Principal, badge: AuthoredBadge, user_ids: list[int], note: 
     for row in stored:
         record(actor_name(principal), "award.grant", "award", row.id, note.narrative,
                user_id=row.user_id, dedupe_key=row.dedupe_key, title=badge.title)
+    outcome.awarded = [(row.user_id, row.id) for row in sorted(stored, key=_in_order(fresh))]
+    if checkpoint is not None:
+        checkpoint(outcome)
     db.session.commit()
     metrics.awards_stored(row.type for row in stored)
     if note.notify:
         publish_awards(load_awards([row.id for row in stored]))
-    outcome.awarded = [(row.user_id, row.id) for row in sorted(stored, key=_in_order(fresh))]
     return outcome
 
 

@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from app.extensions import db
-from app.models import Course, Enrollment, User
+from app.models import User
+from app.read.badge_holders import roster
 
 MAX_RECIPIENTS = 10_000
 CHUNK = 900  # ids or emails per IN (): under SQLite's bound-parameter limit
@@ -74,7 +75,7 @@ def search_learners(text: str, courses: set[str] | None, limit: int = 20) -> lis
              .where(or_(User.email.like(pattern), func.lower(User.display_name).like(pattern)))
              .order_by(User.email).limit(limit))
     if courses is not None:
-        query = query.where(User.id.in_(_roster(courses)))
+        query = query.where(User.id.in_(roster(courses)))
     return [Recipient(*row) for row in db.session.execute(query)]
 
 
@@ -119,15 +120,9 @@ def _users(ids: set[int], emails: set[str], courses: set[str] | None
         for chunk in _chunks(values):
             query = select(User.id, User.email, User.display_name).where(column.in_(chunk))
             if courses is not None:
-                query = query.where(User.id.in_(_roster(courses)))
+                query = query.where(User.id.in_(roster(courses)))
             found += [Recipient(*row) for row in db.session.execute(query)]
     return {r.user_id: r for r in found}, {r.email: r for r in found}
-
-
-def _roster(courses: set[str]) -> Any:
-    """Learners of these courses (an instructor's reach)."""
-    return (select(Enrollment.user_id).join(Course, Course.id == Enrollment.course_id)
-            .where(Course.key.in_(sorted(courses)), Enrollment.role == "learner"))
 
 
 def _chunks(values: Iterable[Any]) -> Iterable[list[Any]]:
