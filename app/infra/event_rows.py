@@ -12,6 +12,12 @@ sees a replay (the outbox sweep enqueues the event).
 Other databases (the embedded SQLite) take the same three steps as separate
 statements in one transaction. Both answer the same ``(learner id, event id)``;
 the recording tests run on both (``tests/services/recording``).
+
+Rosters: a new event with a fact also puts its learner on the fact's course roster
+(``enrollments``, role learner) unless they are on it already in any role: one more CTE
+on PostgreSQL, one more statement in SQLite's transaction, never a round trip of its
+own. The course is found in the statement (:func:`course_of`), not from a process
+cache, because a re-import may move a module to another unit.
 """
 
 from __future__ import annotations
@@ -20,12 +26,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from psycopg.types.json import Jsonb
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, text
 
 from app.extensions import db
 from app.infra.inserts import insert_ignore, insert_ignore_returning
 from app.infra.sql import fetch_all, fetch_one, on_postgresql
 from app.models import AssessmentAttempt, ModuleCompletion, ProgressEvent, User
+from app.models.types import UTCDateTime
 
 EVENT_COLUMNS = [c.key for c in ProgressEvent.__table__.columns if c.key != "id"]
 FACT_KINDS = ("module", "assessment", None)
@@ -37,7 +44,7 @@ event AS (
   SELECT id, %(kind)s, %(payload)s, %(idempotency_key)s, %(request_hash)s, %(source)s,
          %(occurred_at)s, %(recorded_at)s, NULL, 0, %(request_id)s FROM learner
   ON CONFLICT (user_id, source, idempotency_key) DO NOTHING
-  RETURNING id){fact}
+  RETURNING id, user_id){fact}
 SELECT (SELECT id FROM learner), (SELECT id FROM event)"""
 FACT_SQL = {
     "module": """,
@@ -51,7 +58,58 @@ fact AS (
   SELECT %(user_id)s, %(assessment_id)s, %(score)s, %(occurred_at)s, id FROM event)""",
     None: "",
 }
-STATEMENTS = {fact: EVENT_SQL.format(fact=sql) for fact, sql in FACT_SQL.items()}
+
+
+def course_of(module_id: str | None, assessment_id: str | None) -> str:
+    """SQL for the course of a fact, from SQL references (a column or a parameter) to its
+    module id and/or assessment id; NULL when neither names one. An assessment belongs to
+    a course, a unit or a module, so its course is the first of the three that is set."""
+    module = f"""(SELECT mu.course_id FROM modules m JOIN units mu ON mu.id = m.unit_id
+   WHERE m.id = {module_id})"""
+    assessment = f"""(SELECT COALESCE(a.course_id, au.course_id, amu.course_id)
+    FROM assessments a LEFT JOIN units au ON au.id = a.unit_id
+    LEFT JOIN modules am ON am.id = a.module_id LEFT JOIN units amu ON amu.id = am.unit_id
+   WHERE a.id = {assessment_id})"""
+    found = [sql for ref, sql in ((module_id, module), (assessment_id, assessment)) if ref]
+    if len(found) < 2:
+        return found[0] if found else "NULL"
+    return f"COALESCE({', '.join(found)})"
+
+
+def roster_sql(facts: str) -> str:
+    """An INSERT putting each ``(user_id, course_id, at)`` row of the SELECT ``facts`` on
+    that course's roster as a learner, once. ``NOT EXISTS`` first: ``ON CONFLICT`` alone
+    would draw an id from the sequence for every event of an enrolled learner (the
+    common case) and run it out; it stays for two first events racing."""
+    return f"""INSERT INTO enrollments (user_id, course_id, role, created_at)
+SELECT f.user_id, f.course_id, 'learner', MIN(f.at) FROM ({facts}) AS f
+ WHERE f.course_id IS NOT NULL AND NOT EXISTS (
+       SELECT 1 FROM enrollments r WHERE r.user_id = f.user_id AND r.course_id = f.course_id)
+ GROUP BY f.user_id, f.course_id ORDER BY f.user_id, f.course_id
+ON CONFLICT (user_id, course_id) DO NOTHING"""
+
+
+def _roster_cte(facts: str) -> str:
+    return f""",
+roster AS (
+{roster_sql(facts)})"""
+
+
+def _single(fact: str | None) -> str:
+    """The one statement for an event with this kind of fact: event, fact, roster."""
+    if fact is None:  # an activity: no course, no roster
+        return EVENT_SQL.format(fact="")
+    ids = ("%(module_id)s", None) if fact == "module" else (None, "%(assessment_id)s")
+    facts = (f"SELECT e.user_id, {course_of(*ids)} AS course_id,"
+             " %(recorded_at)s::timestamptz AS at FROM event e")
+    return EVENT_SQL.format(fact=FACT_SQL[fact] + _roster_cte(facts))
+
+
+STATEMENTS = {fact: _single(fact) for fact in FACT_KINDS}
+# SQLite: the same INSERT, run in the event's transaction once its row went in.
+ROSTER = text(roster_sql(f"SELECT :user_id AS user_id, "
+                         f"{course_of(':module_id', ':assessment_id')} AS course_id, :at AS at")
+              ).bindparams(bindparam("at", type_=UTCDateTime()))
 USER_EXISTS = select(User.id).where(User.id == bindparam("user_id"))
 # Many events of one caller in one statement: the same steps over unnest()ed columns. The
 # caller passes each (learner, source, key) once, so every row's fact joins one event.
@@ -82,7 +140,9 @@ completion AS (
 attempt AS (
   INSERT INTO assessment_attempts (user_id, assessment_id, score, occurred_at, event_id)
   SELECT i.user_id, i.assessment_id, i.score, i.occurred_at, e.id FROM input i
-    JOIN event e ON {_MATCH} WHERE i.assessment_id IS NOT NULL ORDER BY i.n)
+    JOIN event e ON {_MATCH} WHERE i.assessment_id IS NOT NULL ORDER BY i.n){_roster_cte(
+    f"SELECT i.user_id, {course_of('i.module_id', 'i.assessment_id')} AS course_id,"
+    f" i.recorded_at AS at FROM input i JOIN event e ON {_MATCH}")}
 SELECT u.id, e.id FROM input i LEFT JOIN users u ON u.id = i.user_id
   LEFT JOIN event e ON {_MATCH} ORDER BY i.n"""
 MANY_COLUMNS = [*EVENT_COLUMNS, "module_id", "assessment_id", "score"]
@@ -140,6 +200,10 @@ def _one_transaction(event: dict[str, Any], fact: dict[str, Any]
         db.session.rollback()
         return user_id, None
     _add_fact(user_id, event_id, event["occurred_at"], fact)
+    if fact_kind(fact) is not None:
+        db.session.execute(ROSTER, {"user_id": user_id, "at": event["recorded_at"],
+                                    "module_id": fact.get("module_id"),
+                                    "assessment_id": fact.get("assessment_id")})
     db.session.commit()
     return user_id, event_id
 
