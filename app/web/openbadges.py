@@ -7,7 +7,9 @@ unknown ids are 404 alike (problem+json); a revoked award answers 410 with
 Caching: every answer carries an ETag and ``Cache-Control: public, no-cache``,
 so a browser or proxy may keep it but revalidates on every use (a 304 costs no
 body): an unshare or a revocation is seen by the very next request. Only the
-badge art (fixed per slug) is cacheable for a day.
+badge art is cacheable for a day: built-in art is fixed per slug, an authored badge's
+own art per token (``/ob/v2/art/<token>.png``, named by what draws it); the per-slug
+PNG of an authored badge follows its newest shared version and is revalidated.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from typing import Any
 
 from flask import Blueprint, Response, json, request
 
+from app.domain.badges import AUTHORED_PREFIX
 from app.services.credentials import public
 from app.services.credentials.public import Revoked
 
 bp = Blueprint("openbadges", __name__)
 LD_JSON = "application/ld+json"
 REVALIDATE = "public, no-cache"
+ART_CACHE = "public, max-age=86400"
 
 
 def _answer(body: bytes | str, mimetype: str, cache_control: str = REVALIDATE,
@@ -56,7 +60,17 @@ def badge_class(slug: str) -> Response:
 
 @bp.get("/ob/v2/badges/<slug>/image")
 def badge_image(slug: str) -> Response:
-    return _answer(public.badge_image(slug), "image/png", "public, max-age=86400")
+    """The badge's PNG. An author-defined badge's follows its newest shared version, so it
+    is revalidated (ETag) rather than kept for a day."""
+    authored = slug.startswith(AUTHORED_PREFIX)
+    return _answer(public.badge_image(slug), "image/png",
+                   REVALIDATE if authored else ART_CACHE)
+
+
+@bp.get("/ob/v2/art/<token>.png")
+def own_art(token: str) -> Response:
+    """An author-defined badge's own art; the token is what draws it, so it never changes."""
+    return _answer(public.own_art(token), "image/png", ART_CACHE)
 
 
 @bp.get("/ob/v2/assertions/<public_id>")

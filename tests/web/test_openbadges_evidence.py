@@ -12,12 +12,18 @@ from openbadgeslib.ob3.verifier import OB3Verifier
 
 from app.domain.registry import AwardDue
 from app.extensions import db
+from app.infra.signing import forget_active_key
 from app.models import Achievement, User
 from app.services.awarding.awards import insert_awards
 from tests.web.test_openbadges_v3 import served_public_pem, verify_with_jwcrypto
 
 NOTE = "Led the **lab** session.\nHelped three classmates."
 PORTFOLIO = "https://portfolio.example.org/ann/lab-3"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_key() -> None:
+    forget_active_key()  # a PostgreSQL database is emptied between tests: so are its keys
 
 
 def hand_award(user: User, *, narrative: str | None = NOTE, url: str | None = PORTFOLIO,

@@ -25,9 +25,12 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.domain.registry import AwardDue
 from app.extensions import db
+from app.models import Achievement
 from app.services.accounts import create_user
+from app.services.accounts.principal import Principal
 from app.services.awarding.awards import insert_awards
 from app.services.awarding.revocation import revoke_award
+from app.services.badges.images import upload_image
 from tests.conftest import embedded_config
 from tests.support.services import ROOT, free_port
 from tests.web.conftest import award
@@ -117,3 +120,46 @@ def test_a_revoked_award_answers_410_revoked(shared_award) -> None:
         urllib.request.urlopen(f"{url}/ob/v2/assertions/{stored.public_id}")
     assert gone.value.code == 410
     assert json.loads(gone.value.read())["revoked"] is True
+
+
+def _given_by_hand(email: str, image: dict) -> Achievement:
+    """A shared author-defined badge with its own art, given by hand with a note (the
+    metadata ``by_hand.give`` writes)."""
+    learner = create_user(email, "password123", "learner", "UTC")
+    db.session.commit()
+    meta = {"badge": "lab-lead", "version": 2, "hidden": False, "expires_after_days": None,
+            "image": image, "by_hand": {"by": "teacher@example.com",
+                                        "narrative": "Led the **lab**.\nTwice.",
+                                        "evidence_url": "https://example.org/lab-3"}}
+    [stored] = insert_awards(learner.id, [AwardDue(
+        "badge", "badge:lab-lead", "Lab lead", "Ran a lab session.", meta)],
+        source_event_id=None)
+    stored.public = True
+    db.session.commit()
+    return stored
+
+
+def test_evidence_and_own_art_validate_with_zero_errors(served, tmp_path) -> None:
+    _app, url = served
+    stored = _given_by_hand("lab@example.com",
+                            {"design": "star", "color": "#7c3aed", "glyph": "flag"})
+    report = validate(f"{url}/ob/v2/assertions/{stored.public_id}", "lab@example.com")
+    assert report["errorCount"] == 0, report["messages"]
+    assert report["valid"] is True
+    with urllib.request.urlopen(f"{url}/ob/v2/assertions/{stored.public_id}/image") as reply:
+        png = tmp_path / "baked.png"
+        png.write_bytes(reply.read())
+    report = validate(str(png), "lab@example.com")
+    assert report["errorCount"] == 0, report["messages"]
+
+
+def test_an_uploaded_image_validates_with_zero_errors(served) -> None:
+    _app, url = served
+    admin = create_user("boss@example.com", "password123", "admin", "UTC")
+    db.session.commit()
+    upload = upload_image(Principal.user(admin.id, "admin", admin.email),
+                          b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">'
+                          b'<circle cx="32" cy="32" r="30" fill="#ca8a04"/></svg>')
+    stored = _given_by_hand("up@example.com", {"upload": upload.id})
+    report = validate(f"{url}/ob/v2/assertions/{stored.public_id}", "up@example.com")
+    assert report["errorCount"] == 0, report["messages"]

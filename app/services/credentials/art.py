@@ -48,9 +48,9 @@ def badge_png(name: str) -> bytes:
     return png
 
 
-def baked_png(name: str, assertion_json: str) -> bytes:
+def baked_png(png: bytes, assertion_json: str) -> bytes:
     """The badge PNG with the assertion baked in (what a backpack imports)."""
-    baked = bake(io.BytesIO(badge_png(name)), assertion_json)
+    baked = bake(io.BytesIO(png), assertion_json)
     baked.seek(0)
     data: bytes = baked.read()
     baked.close()

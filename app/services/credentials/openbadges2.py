@@ -29,11 +29,11 @@ def issuer_profile(who: Issuer) -> dict[str, Any]:
             "name": who.name, "url": who.url, "email": who.email}
 
 
-def badge_class(who: Issuer, badge: BadgeDefinition) -> dict[str, Any]:
+def badge_class(who: Issuer, badge: BadgeDefinition, image: str) -> dict[str, Any]:
+    """The BadgeClass; ``image`` is the URL of its PNG (an authored badge's own art)."""
     return {"@context": OB2_CONTEXT, "type": "BadgeClass",
             "id": who.url_for(f"/ob/v2/badges/{badge.slug}"), "name": badge.name,
-            "description": badge.description,
-            "image": who.url_for(f"/ob/v2/badges/{badge.slug}/image"),
+            "description": badge.description, "image": image,
             "criteria": {"narrative": badge.criteria}, "issuer": who.url_for("/ob/v2/issuer")}
 
 

@@ -5,8 +5,9 @@ mirror it (``iss`` issuer id, ``jti`` credential id, ``sub`` subject id,
 ``nbf`` validFrom, ``exp`` validUntil when the badge expires), signed RS256
 with ``typ`` JWT and a ``kid`` URL that answers the public key. The payload
 is the same bytes for the same award version, so it is signed once
-(``signatures.signed_jwt``). ``credentialStatus`` points into the status list. A
-badge given by hand with a note carries it as ``evidence``.
+(``signatures.signed_jwt``). ``credentialStatus`` points into the status list. The
+embedded Achievement shows the art of the version awarded; a badge given by hand with
+a note carries it as ``evidence``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from app.domain.badges import BadgeDefinition
 from app.services.credentials.evidence import ob3_evidence
 from app.services.credentials.issuer import Issuer, identity_hash, iso, salt_for
+from app.services.credentials.own_art import art_url
 from app.services.credentials.records import SharedAward
 from app.services.credentials.signatures import signed_jwt
 from app.services.credentials.status_list import VC2_CONTEXT, status_entry
@@ -33,12 +35,12 @@ def profile(who: Issuer) -> dict[str, Any]:
             "url": who.url, "email": who.email}
 
 
-def achievement(who: Issuer, badge: BadgeDefinition) -> dict[str, Any]:
-    """The badge as an OB 3.0 Achievement (one per badge definition, as the BadgeClass)."""
+def achievement(who: Issuer, badge: BadgeDefinition, image: str) -> dict[str, Any]:
+    """The badge as an OB 3.0 Achievement (one per badge definition, as the BadgeClass);
+    ``image`` is the URL of its PNG (in a credential: the art of the awarded version)."""
     return {"id": who.url_for(f"/ob/v3/achievements/{badge.slug}"), "type": ["Achievement"],
             "achievementType": "Badge", "name": badge.name, "description": badge.description,
-            "criteria": {"narrative": badge.criteria},
-            "image": {"id": who.url_for(f"/ob/v2/badges/{badge.slug}/image"), "type": "Image"},
+            "criteria": {"narrative": badge.criteria}, "image": {"id": image, "type": "Image"},
             "creator": profile(who)}
 
 
@@ -58,7 +60,7 @@ def credential(who: Issuer, award: SharedAward, badge: BadgeDefinition) -> dict[
             "identifier": [{"type": "IdentityObject", "identityType": "emailAddress",
                             "hashed": True, "salt": salt,
                             "identityHash": identity_hash(award.email, salt)}],
-            "achievement": achievement(who, badge)},
+            "achievement": achievement(who, badge, art_url(who, award.slug, award.image))},
         "credentialStatus": status_entry(who, award.id),
         "credentialSchema": [{"id": OB3_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}],
     }

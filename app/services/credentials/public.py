@@ -13,12 +13,13 @@ from typing import Any
 
 from flask import current_app
 
-from app.domain.badges import AUTHORED_PREFIX, BadgeDefinition, art_stem, authored, definition
+from app.domain.badges import AUTHORED_PREFIX, BadgeDefinition, authored, definition
 from app.errors import DomainError, NotFound
 from app.infra import signing
 from app.services.credentials import openbadges2, openbadges3, status_list
-from app.services.credentials.art import badge_png, baked_png
+from app.services.credentials.art import baked_png
 from app.services.credentials.issuer import Issuer, issuer
+from app.services.credentials.own_art import art_png, art_url, own_png
 from app.services.credentials.records import (
     SharedAward,
     find_own_shared,
@@ -67,13 +68,20 @@ def own_share_links(award_id: int, user_id: int) -> ShareLinks | None:
 def badge(slug: str) -> BadgeDefinition:
     """A built-in badge by its slug, or an author-defined one (``badge:<key>``) that some
     learner shares."""
+    return badge_and_art(slug)[0]
+
+
+def badge_and_art(slug: str) -> tuple[BadgeDefinition, dict[str, Any] | None]:
+    """The badge and its own art (an author-defined badge's, as its newest shared award
+    drew it; None: the built-in art)."""
     found = definition(slug)
-    if found is None and slug.startswith(AUTHORED_PREFIX):
-        text = shared_badge_text(slug)
-        found = authored(slug, *text) if text else None
-    if found is None:
+    if found is not None:
+        return found, None
+    shared = shared_badge_text(slug) if slug.startswith(AUTHORED_PREFIX) else None
+    if shared is None:
         raise NotFound(f"no badge {slug}")
-    return found
+    title, description, image = shared
+    return authored(slug, title, description), image
 
 
 def issuer_v2() -> dict[str, Any]:
@@ -81,11 +89,19 @@ def issuer_v2() -> dict[str, Any]:
 
 
 def badge_class(slug: str) -> dict[str, Any]:
-    return openbadges2.badge_class(issuer(), badge(slug))
+    found, image = badge_and_art(slug)
+    who = issuer()
+    return openbadges2.badge_class(who, found, art_url(who, slug, image))
 
 
 def badge_image(slug: str) -> bytes:
-    return badge_png(badge(slug).art)
+    found, image = badge_and_art(slug)
+    return art_png(found.slug, image)
+
+
+def own_art(token: str) -> bytes:
+    """An author-defined badge's own art by its token (``own_art.art_token``)."""
+    return own_png(token)
 
 
 def _live(public_id: str, url_of: Callable[[Issuer, str], str]) -> SharedAward:
@@ -107,7 +123,8 @@ def baked_badge(public_id: str) -> bytes:
     """The badge PNG with the award's assertion baked in."""
     award = _live(public_id, openbadges2.assertion_url)
     document = openbadges2.assertion(issuer(), award)
-    return baked_png(art_stem(award.slug), json.dumps(document, separators=(",", ":")))
+    return baked_png(art_png(award.slug, award.image),
+                     json.dumps(document, separators=(",", ":")))
 
 
 def credential_jwt(public_id: str) -> str:
@@ -121,8 +138,10 @@ def issuer_v3() -> dict[str, Any]:
 
 
 def achievement_v3(slug: str) -> dict[str, Any]:
+    found, image = badge_and_art(slug)
+    who = issuer()
     return {"@context": [status_list.VC2_CONTEXT, openbadges3.OB3_CONTEXT],
-            **openbadges3.achievement(issuer(), badge(slug))}
+            **openbadges3.achievement(who, found, art_url(who, slug, image))}
 
 
 def status_list_jwt(number: int) -> str:

@@ -43,6 +43,7 @@ class SharedAward:
     email: str
     revoked_reason: str | None
     revoked: bool
+    image: dict[str, Any] | None = None  # an author-defined badge's own art, as awarded
     evidence: Evidence | None = None  # a badge given by hand: its narrative and URL
 
     @property
@@ -86,7 +87,7 @@ def _from_columns(found: tuple[Any, ...], rules: dict | None) -> SharedAward:
         description=description, earned_at=earned,
         expires_at=expires_at(kind, earned, rules, meta),
         email=email, revoked_reason=reason, revoked=revoked_at is not None,
-        evidence=evidence_of(kind, meta))
+        image=own_image(kind, meta), evidence=evidence_of(kind, meta))
 
 
 def find_own_shared(award_id: int, user_id: int, rules: dict | None = None,
@@ -105,18 +106,26 @@ def _shared(award: Achievement, email: str, rules: dict | None) -> SharedAward:
         expires_at=expires_at(award.achievement_type, award.earned_at, rules, award.meta),
         email=email,
         revoked_reason=award.revoked_reason, revoked=award.revoked_at is not None,
+        image=own_image(award.achievement_type, award.meta),
         evidence=evidence_of(award.achievement_type, award.meta))
 
 
-def shared_badge_text(slug: str) -> tuple[str, str] | None:
-    """(title, description) of an author-defined badge as its newest shared, unrevoked award
-    says; None when no such award exists (a badge nobody shared is not published here)."""
+def own_image(award_type: str, metadata: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An author-defined badge's art as the award's version recorded it (None: default)."""
+    image = (metadata or {}).get("image") if award_type == "badge" else None
+    return image if isinstance(image, dict) and image else None
+
+
+def shared_badge_text(slug: str) -> tuple[str, str, dict[str, Any] | None] | None:
+    """(title, description, own art) of an author-defined badge as its newest shared,
+    unrevoked award says; None when no such award exists (a badge nobody shared is not
+    published here). One award answers all three, so they always belong to one version."""
     row = db.session.execute(
-        select(Achievement.title, Achievement.description)
+        select(Achievement.title, Achievement.description, Achievement.meta)
         .where(Achievement.dedupe_key == slug, Achievement.public.is_(True),
                Achievement.revoked_at.is_(None))
         .order_by(Achievement.id.desc()).limit(1)).first()
-    return None if row is None else (row[0], row[1])
+    return None if row is None else (row[0], row[1], own_image("badge", row[2]))
 
 
 def set_sharing(award_id: int, principal: Principal, public: bool) -> Achievement:

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from app.services.credentials.issuer import Issuer
 from app.services.credentials.openbadges2 import assertion_url
 from app.services.credentials.openbadges3 import credential_url
+from app.services.credentials.own_art import art_url
 from app.services.credentials.records import SharedAward
 
 LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
@@ -20,7 +21,7 @@ class ShareLinks:
     credential: str
     baked: str  # the baked PNG, as a download
     credential_download: str
-    image: str  # the badge art as PNG (previews)
+    image: str  # the badge art as PNG (previews): an authored badge's own, as awarded
     badge_class: str
     linkedin: str
 
@@ -32,7 +33,7 @@ def share_links(who: Issuer, award: SharedAward) -> ShareLinks:
     return ShareLinks(page=page, assertion=assertion, credential=credential,
                       baked=f"{assertion}/image?download=1",
                       credential_download=f"{credential}?download=1",
-                      image=who.url_for(f"/ob/v2/badges/{award.slug}/image"),
+                      image=art_url(who, award.slug, award.image),
                       badge_class=who.url_for(f"/ob/v2/badges/{award.slug}"),
                       linkedin=linkedin_url(who, award, page))
 
