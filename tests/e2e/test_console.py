@@ -95,15 +95,17 @@ def test_build_preview_publish_toast_then_revoke(server: WebServer,
     wait_live(learner_page)
     console.get_by_label("Celebrate live").check()
     console.get_by_role("button", name="Publish version 1").click()
+    console.locator("#confirm-dialog").get_by_role("button", name="Publish").click()
     toast = learner_page.locator(TOAST_SELECTOR, has_text="Variables mastered")
     toast.wait_for(state="visible", timeout=10_000)
 
     console.goto(f"/console/courses/{COURSE}/learners/{learner['id']}")
-    item = console.locator(".award-admin__item", has_text="Variables mastered")
-    item.get_by_label("Reason").fill("Awarded by mistake")
-    item.get_by_role("button", name="Revoke").click()
-    console.locator(".award-admin__item", has_text="Variables mastered").get_by_text(
-        "revoked", exact=True).wait_for()
+    console.get_by_label("Variables mastered").check()
+    console.get_by_label("Reason (required to revoke)").fill("Awarded by mistake")
+    console.get_by_role("button", name="Revoke chosen").click()
+    console.locator("#confirm-ok").click()
+    console.locator("tr", has_text="Variables mastered").get_by_text(
+        "Revoked", exact=True).wait_for()
     learner_page.goto("/")
     assert "Variables mastered" not in learner_page.locator("#achievement-list").inner_text()
     assert not [e for e in errors if "Content Security Policy" in e]

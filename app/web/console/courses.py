@@ -1,15 +1,14 @@
 """Console pages for a course an instructor teaches: learners by achievements (paged), each
-achievement's holders and rarity, the completion funnel, CSV export, and revoke/restore
-with a reason (logged in the audit trail by the service)."""
+achievement's holders and rarity, the completion funnel, and revoke/restore
+with a reason (logged in the audit trail by the service). CSV downloads: exports.py."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
+from types import SimpleNamespace
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.errors import InvalidInput
@@ -27,6 +26,7 @@ from app.read.course_report import (
     learner_page,
 )
 from app.services.teaching import (
+    change_in_course,
     course_for,
     learner_of,
     restore_in_course,
@@ -34,8 +34,6 @@ from app.services.teaching import (
     visible_courses,
 )
 from app.web.console import bp, principal
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @bp.route("/courses")
@@ -64,7 +62,9 @@ def holders_page(course_key: str, dedupe_key: str) -> str:
     if column is None:
         return render_template("errors/404.html"), 404  # type: ignore[return-value]
     found, next_after = holder_page(course_key, dedupe_key, request.args.get("after", 0, int))
-    return render_template("console/holders.html", course=info, column=column, found=found,
+    rows = [SimpleNamespace(award=award, who=email, email=email, name=None)
+            for award, email in found]
+    return render_template("console/holders.html", course=info, column=column, rows=rows,
                            next_after=next_after, enrolled=enrolled_count(course_key),
                            held=holders(course_key, [dedupe_key]).get(dedupe_key, 0))
 
@@ -74,8 +74,28 @@ def learner(course_key: str, user_id: int) -> str:
     learner_of(principal(), course_key, user_id)
     info = course_for(principal(), course_key)
     awards = learner_awards(user_id, course_award_keys(catalog().view, course_key))
-    return render_template("console/learner.html", course=info, awards=awards,
+    return render_template("console/learner.html", course=info,
+                           rows=[SimpleNamespace(award=award) for award in awards],
                            person=db.session.get(User, user_id))
+
+
+@bp.route("/courses/<course_key>/awards/<any(revoke, restore):action>", methods=["POST"])
+def change_many(course_key: str, action: str) -> BaseResponse:
+    """Revoke or restore the awards chosen on a holders or learner page, with one reason."""
+    ids = [int(value) for value in request.form.getlist("award") if value.isdigit()]
+    back = request.form.get("back", "")
+    if not back.startswith(f"/console/courses/{course_key}/") or "//" in back:
+        back = url_for("console.course", course_key=course_key)
+    try:
+        changed = change_in_course(principal(), course_key, ids, request.form.get("reason", ""),
+                                   revoke=action == "revoke")
+    except InvalidInput as exc:
+        flash(_("Not changed: %(why)s.", why=exc.detail))
+        return redirect(back)
+    flash(ngettext("%(num)s award revoked.", "%(num)s awards revoked.", len(changed))
+          if action == "revoke" else
+          ngettext("%(num)s award restored.", "%(num)s awards restored.", len(changed)))
+    return redirect(back)
 
 
 @bp.route("/courses/<course_key>/awards/<int:award_id>/revoke", methods=["POST"])
@@ -99,34 +119,3 @@ def _change(course_key: str, award_id: int, *, revoke: bool) -> BaseResponse:
     flash(_("“%(title)s” revoked.", title=award.title) if revoke
           else _("“%(title)s” restored.", title=award.title))
     return redirect(url_for("console.learner", course_key=course_key, user_id=award.user_id))
-
-
-@bp.route("/courses/<course_key>/export.csv")
-def export(course_key: str) -> Response:
-    """Every learner of the course, one row each: modules done and each achievement."""
-    course_for(principal(), course_key)
-    columns = course_columns(catalog().view, course_key)
-    response = Response(_csv(course_key, columns), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{course_key}.csv"'
-    return response
-
-
-def _csv(course_key: str, columns: list) -> Iterator[str]:  # type: ignore[type-arg]
-    yield _line(["user_id", "email", "modules_completed", *[c.key for c in columns]])
-    after: int | None = 0
-    while after is not None:
-        rows, after = learner_page(course_key, columns, after, limit=500)
-        for row in rows:
-            cells = [_cell(row.cells.get(c.key)) for c in columns]
-            yield _line([str(row.user_id), row.email, str(row.modules_done), *cells])
-
-
-def _cell(cell) -> str:  # type: ignore[no-untyped-def]
-    return "" if cell is None else ("revoked" if cell.revoked else "earned")
-
-
-def _line(values: list[str]) -> str:
-    """One CSV line; a value a spreadsheet would run as a formula is quoted as text."""
-    out = io.StringIO()
-    csv.writer(out).writerow(["'" + v if v.startswith(FORMULA_START) else v for v in values])
-    return out.getvalue()

@@ -201,3 +201,28 @@ def test_publishing_for_many_learners_runs_as_a_job(
     job = db.session.scalar(select(BadgeJob))
     assert (job.kind, job.status) == ("publish", "done")  # eager tasks ran it
     assert job.result["holders"] == 1 and job.done == job.total
+
+
+def test_a_course_page_revokes_several_awards_and_returns_there(
+        published: dict[str, Any], client_for: Callable) -> None:
+    ann = published["ann_id"]
+    ids = [str(published["award"]), str(holders()[ann].id)]
+    back = f"/console/courses/c1/learners/{ann}"
+    client = client_for("ida")
+    answer = client.post("/console/courses/c1/awards/revoke",
+                                    data={"award": ids, "reason": "Duplicate", "back": back})
+    assert answer.status_code == 302 and answer.headers["Location"] == back
+    revoked = db.session.scalars(select(Achievement).where(Achievement.id.in_(ids))).all()
+    assert [a.revoked_reason for a in revoked] == ["Duplicate", "Duplicate"]
+    page = client.get(back).get_data(as_text=True)
+    assert "2 awards revoked." in page and page.count("Revoked</span>") == 2
+
+
+def test_a_course_bulk_act_goes_only_where_it_may(published: dict[str, Any],
+                                                  client_for: Callable) -> None:
+    ids = [str(published["award"])]
+    answer = client_for("ida").post("/console/courses/c1/awards/revoke", data={
+        "award": ids, "reason": "x", "back": "https://evil.example/"})
+    assert answer.headers["Location"] == "/console/courses/c1"
+    assert client_for("oscar").post("/console/courses/c1/awards/restore",
+                                    data={"award": ids}).status_code == 404
