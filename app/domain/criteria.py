@@ -28,6 +28,7 @@ from app.domain.criteria_registry import (
 )
 from app.domain.rules import longest_run
 from app.domain.state import LearnerState
+from app.domain.wording import N_
 
 __all__ = ["AWARD_SUBJECTS", "CRITERIA", "Context", "Problems", "builder_spec",
            "child_criteria", "holds", "is_whole",
@@ -50,10 +51,10 @@ def _children(node: dict[str, Any], key: str, path: str, ctx: Context, problems:
 
 def children(key: str) -> WidgetField:
     """The list of child criteria, under ``key`` of the node."""
-    return WidgetField(key, "Criteria", "criteria")
+    return WidgetField(key, N_("Criteria"), "criteria")
 
 
-@criterion("all", Widget("All of", (children("all"),)))
+@criterion("all", Widget(N_("All of"), (children("all"),)))
 class AllOf:
     @staticmethod
     def validate(node: dict[str, Any], path: str, ctx: Context, problems: Problems,
@@ -65,7 +66,7 @@ class AllOf:
         return all(holds(child, state, held) for child in node["all"])
 
 
-@criterion("any", Widget("Any of", (children("any"),)))
+@criterion("any", Widget(N_("Any of"), (children("any"),)))
 class AnyOf:
     @staticmethod
     def validate(node: dict[str, Any], path: str, ctx: Context, problems: Problems,
@@ -77,8 +78,10 @@ class AnyOf:
         return any(holds(child, state, held) for child in node["any"])
 
 
-@criterion("at_least", Widget("At least N of", (WidgetField("at_least", "N", "count"),
-                                                 children("of"))), extra_keys=("of",))
+@criterion("at_least", Widget(N_("At least N of"), (
+    WidgetField("at_least", N_("How many must hold (N)"), "count",
+                hint=N_("Enter a whole number from 1 to the number of criteria below")),
+    children("of"))), extra_keys=("of",))
 class AtLeast:
     @staticmethod
     def validate(node: dict[str, Any], path: str, ctx: Context, problems: Problems,
@@ -109,8 +112,8 @@ def _known(value: Any, keys: Iterable[str], path: str, what: str, problems: Prob
     return True
 
 
-@criterion("module_complete", Widget("Module completed",
-                                      (WidgetField("module_complete", "Module", "module"),)))
+@criterion("module_complete", Widget(N_("Module completed"),
+                                      (WidgetField("module_complete", N_("Module"), "module"),)))
 class ModuleComplete:
     @staticmethod
     def validate(node: dict[str, Any], path: str, ctx: Context, problems: Problems,
@@ -123,8 +126,8 @@ class ModuleComplete:
         return node["module_complete"] in state.completed_modules
 
 
-@criterion("unit_complete", Widget("Unit completed",
-                                    (WidgetField("unit_complete", "Unit", "unit"),)))
+@criterion("unit_complete", Widget(N_("Unit completed"),
+                                    (WidgetField("unit_complete", N_("Unit"), "unit"),)))
 class UnitComplete:
     @staticmethod
     def validate(node: dict[str, Any], path: str, ctx: Context, problems: Problems,
@@ -138,8 +141,8 @@ class UnitComplete:
         return key in state.catalog.units and state.unit_complete(key)
 
 
-@criterion("course_complete", Widget("Course completed",
-                                      (WidgetField("course_complete", "Course", "course"),)))
+@criterion("course_complete", Widget(N_("Course completed"),
+                                      (WidgetField("course_complete", N_("Course"), "course"),)))
 class CourseComplete:
     @staticmethod
     def validate(node: dict[str, Any], path: str, ctx: Context, problems: Problems,
@@ -153,9 +156,9 @@ class CourseComplete:
         return key in state.catalog.courses and state.course_complete(key)
 
 
-@criterion("score_at_least", Widget("Best score at least", (
-    WidgetField("assessment", "Assessment", "assessment"),
-    WidgetField("ratio", "Share of the maximum (0-1]", "ratio"))))
+@criterion("score_at_least", Widget(N_("Best score at least"), (
+    WidgetField("assessment", N_("Assessment"), "assessment"),
+    WidgetField("ratio", N_("Share of the maximum score (0.01 to 1)"), "ratio"))))
 class ScoreAtLeast:
     @staticmethod
     def validate(node: dict[str, Any], path: str, ctx: Context, problems: Problems,
@@ -178,9 +181,9 @@ class ScoreAtLeast:
         return ratio is not None and ratio >= spec["ratio"]
 
 
-@criterion("modules_completed", Widget("Modules completed", (
-    WidgetField("modules_completed", "At least", "count"),
-    WidgetField("course", "In course", "course", optional=True))), extra_keys=("course",))
+@criterion("modules_completed", Widget(N_("Modules completed"), (
+    WidgetField("modules_completed", N_("How many modules, at least"), "count"),
+    WidgetField("course", N_("In course"), "course", optional=True))), extra_keys=("course",))
 class ModulesCompleted:
     @staticmethod
     def validate(node: dict[str, Any], path: str, ctx: Context, problems: Problems,
@@ -195,8 +198,9 @@ class ModulesCompleted:
         return modules_completed(state, node.get("course")) >= node["modules_completed"]
 
 
-@criterion("streak_days", Widget("Longest streak of days",
-                                  (WidgetField("streak_days", "At least", "count"),)))
+@criterion("streak_days", Widget(N_("Longest streak of days"), (
+    WidgetField("streak_days", N_("How many days in a row, at least"), "count",
+                hint=N_("Enter a number of days from 1 to 10000")),)))
 class StreakDays:
     @staticmethod
     def validate(node: dict[str, Any], path: str, ctx: Context, problems: Problems,
@@ -209,7 +213,7 @@ class StreakDays:
         return longest_run(state.active_days) >= node["streak_days"]
 
 
-@criterion("holds", Widget("Holds the award", (WidgetField("holds", "Award", "badge"),)))
+@criterion("holds", Widget(N_("Holds the award"), (WidgetField("holds", N_("Award"), "badge"),)))
 class Holds:
     @staticmethod
     def validate(node: dict[str, Any], path: str, ctx: Context, problems: Problems,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.domain.state import CatalogView, LearnerState
+from app.domain.wording import N_
 
 MAX_DEPTH = 8
 MAX_NODES = 200
@@ -40,12 +41,25 @@ class Problems:
 @dataclass(frozen=True)
 class WidgetField:
     """One input of the console's criteria builder: ``choice`` names the list it picks from
-    (``module``, ``unit``, ``course``, ``assessment``, ``badge``) or the kind of value."""
+    (``module``, ``unit``, ``course``, ``assessment``, ``badge``) or the kind of value.
+    ``hint`` is what the builder says next to the field while it is incomplete
+    (default: the one for its ``choice``, :data:`HINTS`)."""
 
     name: str
     label: str
     choice: str
     optional: bool = False
+    hint: str = ""
+
+
+# What an incomplete field asks for, in plain words (message ids: translated by the console).
+HINTS = {
+    "module": N_("Choose a module"), "unit": N_("Choose a unit"), "course": N_("Choose a course"),
+    "assessment": N_("Choose an assessment"), "badge": N_("Choose an award"),
+    "count": N_("Enter a whole number, 1 or more"),
+    "ratio": N_("Enter a share from 0.01 to 1 (0.8 is 80%)"),
+    "criteria": N_("Add at least one criterion"),
+}
 
 
 @dataclass(frozen=True)
@@ -92,7 +106,8 @@ def builder_spec() -> list[dict[str, Any]]:
     return [{"kind": kind.key, "label": kind.widget.label,
              "nested": all(f.name != kind.key for f in kind.widget.fields),
              "fields": [{"name": f.name, "label": f.label, "choice": f.choice,
-                         "optional": f.optional} for f in kind.widget.fields]}
+                         "optional": f.optional, "hint": f.hint or HINTS.get(f.choice, "")}
+                        for f in kind.widget.fields]}
             for kind in CRITERIA.values()]
 
 

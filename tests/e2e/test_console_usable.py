@@ -117,3 +117,86 @@ def test_without_javascript_publishing_still_posts(server: WebServer,
     page.get_by_role("button", name="Publish version 1").click()
     page.locator(".flash", has_text="Published version 1").wait_for()
     assert badge_status(server, key) == "published"
+
+
+# --- b. phones, and every page's screenshots -------------------------------------------------
+
+PHONE = {"width": 375, "height": 740}
+FITS = """() => ({width: document.documentElement.scrollWidth,
+  nav: (() => { const a = [...document.querySelectorAll('.site-nav a')]
+      .find(link => link.textContent.trim() === 'Console');
+    if (!a) { return null; }
+    const box = a.getBoundingClientRect();
+    return box.width > 0 && box.left >= 0 && box.right <= window.innerWidth; })(),
+  h1: document.querySelectorAll('h1').length})"""
+
+
+def console_world(server: WebServer) -> dict[str, Any]:
+    """An admin, a learner who earned a badge that was then revoked (the audit has
+    entries), a draft badge and a published one."""
+    learner = enrolled_learner(server)
+    server.complete_module(learner["id"], MODULE)
+    admin = staff(server, "admin")
+    key = draft_badge(server)
+    published = draft_badge(server)
+    from app.extensions import db
+    from app.models import Achievement
+    from app.services.accounts import Principal
+    from app.services.badges import publish_badge
+    from app.services.teaching import revoke_in_course
+
+    acting = Principal.user(admin["id"], "admin", admin["email"])
+    with server.app.app_context():
+        publish_badge(acting, published)
+        award = db.session.query(Achievement).filter_by(
+            user_id=learner["id"], dedupe_key=f"badge:{published}").one()
+        revoke_in_course(acting, COURSE, award.id, "Earned by mistake")
+        db.session.remove()
+    return {"learner": learner, "admin": admin, "draft": key, "published": published}
+
+
+def console_pages(world: dict[str, Any]) -> dict[str, str]:
+    learner = world["learner"]["id"]
+    return {
+        "home": "/console/", "badges": "/console/badges", "new-badge": "/console/badges/new",
+        "edit-badge": f"/console/badges/{world['draft']}",
+        "published-badge": f"/console/badges/{world['published']}",
+        "courses": "/console/courses", "course": f"/console/courses/{COURSE}",
+        "holders": f"/console/courses/{COURSE}/achievements/course_complete:{COURSE}",
+        "learner": f"/console/courses/{COURSE}/learners/{learner}",
+        "audit": "/console/audit", "audit-filtered": "/console/audit?action=award.revoke",
+    }
+
+
+def test_every_console_page_fits_a_phone_and_is_screenshotted(
+        server: WebServer, new_context: Callable[..., Any]) -> None:
+    world = console_world(server)
+    pages = console_pages(world)
+    found = {}
+    for width, viewport in (("1280", None), ("375", PHONE)):
+        page = staff_page(server, world["admin"], new_context)
+        if viewport:
+            page.set_viewport_size(viewport)
+        for name, path in pages.items():
+            page.goto(path)
+            found[(name, width)] = page.evaluate(FITS)
+            screenshot(page, f"console-{name}-{width}")
+    wanted = {(name, width): {"width": found[(name, width)]["width"] if width == "1280"
+                              else min(found[(name, width)]["width"], 375),
+                              "nav": True, "h1": 1}
+              for name, width in found}
+    assert found == wanted
+
+
+def test_learners_pages_fit_a_phone_with_the_whole_navigation(
+        server: WebServer, new_context: Callable[..., Any]) -> None:
+    person = staff(server, "instructor")  # an instructor sees the longest header
+    page = staff_page(server, person, new_context)
+    page.set_viewport_size(PHONE)
+    found = {}
+    for path in ("/", "/achievements", "/learn", "/settings"):
+        page.goto(path)
+        found[path] = page.evaluate(FITS)
+        screenshot(page, "learner-" + (path.strip("/") or "dashboard") + "-375")
+    assert {p: (f["width"] <= 375, f["nav"]) for p, f in found.items()} == {
+        p: (True, True) for p in found}

@@ -20,7 +20,10 @@ from app.services.accounts import Principal
 from app.services.teaching import require_staff
 
 bp = Blueprint("console", __name__, url_prefix="/console")
-UPLOAD_LIMIT = 300 * 1024  # the image limit (256 KiB) and the rest of the form
+# A badge form's body limit, well above the image limit (256 KiB): an image too large is
+# then read and refused with its size while the form is shown again as typed; only a body
+# beyond this is refused unread (a 413 page with the form as stored: console/badges.py).
+UPLOAD_LIMIT = 4 * 1024 * 1024
 UPLOAD_ENDPOINTS = {"console.new_badge", "console.edit_badge"}
 
 
@@ -70,4 +73,4 @@ def init_console(app: Flask) -> None:
     app.jinja_env.globals["badge_url"] = badge_url  # the badge macro: an award's own art
 
 
-from app.web.console import audit, badges, courses  # noqa: E402,F401  (register the views)
+from app.web.console import audit, awarding, badges, courses, exports  # noqa: E402,F401  (register the views)

@@ -8,8 +8,9 @@ Uploads are served with their own type, ``nosniff`` and a policy that runs nothi
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, request
+from flask_babel import lazy_gettext as L_
 
-from app.domain.badge_art import GLYPHS, SHAPES, draw, image_problems
+from app.domain.badge_art import SHAPES, draw, image_problems
 from app.errors import NotFound
 from app.services.badges.images import get_image
 
@@ -53,4 +54,17 @@ def _image(data: bytes, content_type: str) -> Response:
     return response
 
 
-DESIGNS, GLYPH_NAMES = tuple(SHAPES), tuple(GLYPHS)
+# The designs' and glyphs' names in words (the form shows these; it posts the keys).
+ART_WORDS = {
+    "circle": L_("Circle"), "shield": L_("Shield"), "hexagon": L_("Hexagon"),
+    "ribbon": L_("Ribbon"), "star": L_("Star"), "check": L_("Check mark"), "book": L_("Book"),
+    "trophy": L_("Trophy"), "bolt": L_("Lightning bolt"), "heart": L_("Heart"),
+    "flag": L_("Flag"), "code": L_("Code brackets"),
+}
+
+
+@bp.app_template_global()
+def art_word(name: str) -> str:
+    """A design or glyph key in the page's language (an unknown one as it is)."""
+    word = ART_WORDS.get(name)
+    return str(word) if word is not None else name.replace("_", " ").capitalize()

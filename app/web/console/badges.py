@@ -9,11 +9,12 @@ from typing import Any
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from app.domain.badge_art import DEFAULT, GLYPHS, SHAPES, image_path
-from app.domain.criteria import builder_spec
-from app.errors import InvalidInput
+from app.errors import DomainError, InvalidInput
 from app.infra.caches.catalog import catalog
 from app.models import Badge
 from app.services.badges import (
@@ -26,9 +27,18 @@ from app.services.badges import (
     publish_badge,
     update_badge,
 )
-from app.services.teaching import visible_courses
-from app.web.console import bp, principal
-from app.web.console.forms import builder_choices, definition_from_form, echo
+from app.services.badges.images import MAX_BYTES
+from app.services.teaching import require_staff, visible_courses
+from app.web.console import UPLOAD_ENDPOINTS, bp, principal
+from app.web.console.forms import (
+    builder_choices,
+    builder_widgets,
+    definition_from_form,
+    echo,
+    image_refused,
+    in_kb,
+    problems_in_words,
+)
 
 EMPTY = {"key": "", "title": "", "description": "", "hidden": False, "image": DEFAULT,
          "expires_after_days": None, "criteria": {"all": []}}
@@ -68,7 +78,7 @@ def edit_badge(key: str) -> str | Response | tuple[str, int]:
         update_badge(principal(), key,
                      definition_from_form(principal(), key, badge.latest.image or {}))
     except InvalidInput as exc:
-        return _form({**echo(), "key": key}, badge, exc), 422
+        return _form({**echo(badge.latest.image), "key": key}, badge, exc), 422
     flash(_("Saved as version %(v)s. Publish it to award it.", v=badge.latest.version))
     return redirect(url_for("console.edit_badge", key=key))
 
@@ -90,12 +100,34 @@ def archive(key: str) -> Response:
 
 
 @bp.route("/badges/preview", methods=["POST"])
-def preview() -> tuple[Response, int]:
-    """The builder's live count: how many learners would earn this definition now."""
+def preview() -> Response:
+    """The builder's live count: how many learners would earn this definition now. A
+    definition still being written is an answer, not a failed request (200, ``valid``
+    false, its problems by path): the builder asks while the author types."""
     try:
-        return jsonify(preview_badge(principal(), request.get_json(silent=True))), 200
+        return jsonify({"valid": True, **preview_badge(principal(),
+                                                       request.get_json(silent=True))})
     except InvalidInput as exc:
-        return jsonify({"detail": exc.detail, "errors": exc.fields}), 422
+        return jsonify({"valid": False, "detail": exc.detail, "errors": exc.fields})
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error: RequestEntityTooLarge) -> Response | tuple[str, int]:
+    """A badge form whose body is over the upload limit cannot be read, so it cannot be
+    shown as typed: show the form as stored, saying how large the upload was. Nothing was
+    checked yet (the CSRF check was reading the form): so the staff check runs here."""
+    if request.endpoint not in UPLOAD_ENDPOINTS or not current_user.is_authenticated:
+        return error.get_response()
+    try:
+        require_staff(principal())
+        badge = get_badge(principal(), request.view_args["key"]) \
+            if request.view_args and "key" in request.view_args else None
+    except DomainError:
+        return error.get_response()
+    refused = image_refused(_("The upload is %(size)s; an image may be at most %(limit)s KB.",
+                              size=in_kb(request.content_length or 0),
+                              limit=MAX_BYTES // 1024))
+    return _form(badge_as_dict(badge) if badge else EMPTY, badge, refused), 413
 
 
 def _form(body: dict[str, Any], badge: Badge | None,
@@ -106,5 +138,6 @@ def _form(body: dict[str, Any], badge: Badge | None,
         "console/badge_form.html", body=body, badge=badge, error=error,
         criteria_json=body["criteria"] if isinstance(body.get("criteria"), str)
         else json.dumps(body.get("criteria"), indent=2),
-        widgets=builder_spec(), choices=choices, designs=list(SHAPES), glyphs=list(GLYPHS),
-        image=body.get("image") or {}, image_path=image_path)
+        widgets=builder_widgets(), choices=choices, designs=list(SHAPES), glyphs=list(GLYPHS),
+        image=body.get("image") or {}, image_path=image_path,
+        problems=problems_in_words(error.fields or {}) if error else [], max_image=MAX_BYTES)
