@@ -2,13 +2,17 @@
 
 Every figure counts the course's enrolled learners only (``enrollments`` role
 ``learner``), so instructors of different courses see different numbers for the
-same award. Queries are per page of learners, never per learner.
+same award. Recording progress in a course enrolls its learner there
+(``app.infra.event_rows``), so the roster holds everyone who started. Queries are
+per page of learners, never per learner.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, func, select
 
@@ -33,6 +37,8 @@ class Column:
 class Cell:
     award_id: int
     revoked: bool
+    earned_at: datetime | None = None
+    revoked_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,7 @@ class Row:
     email: str
     modules_done: int
     cells: dict[str, Cell]
+    name: str | None = None
 
 
 def course_columns(view: CatalogView, course_key: str) -> list[Column]:
@@ -70,31 +77,52 @@ def enrolled_count(course_key: str) -> int:
 def learner_page(course_key: str, columns: list[Column], after: int = 0,
                  limit: int = PAGE) -> tuple[list[Row], int | None]:
     """One page of learners by id, and the id to continue after (None on the last)."""
-    query = (select(User.id, User.email).where(User.id.in_(_learners(course_key)),
-                                               User.id > after)
+    query = (select(User.id, User.email, User.display_name)
+             .where(User.id.in_(_learners(course_key)), User.id > after)
              .order_by(User.id).limit(limit + 1))
     people = db.session.execute(query).all()
     page = people[:limit]
-    rows = rows_for(course_key, [(p.id, p.email) for p in page], columns)
+    rows = rows_for(course_key, [(p.id, p.email, p.display_name) for p in page], columns)
     return rows, (page[-1].id if len(people) > limit else None)
 
 
-def rows_for(course_key: str, people: list[tuple[int, str]], columns: list[Column]
-             ) -> list[Row]:
-    ids = [user_id for user_id, _ in people]
+def learner_pages(course_key: str, columns: list[Column], limit: int = 500
+                  ) -> Iterator[list[Row]]:
+    """Every learner, a page at a time (an export). The session lets its connection go
+    before each page is handed on, so a slow reader of the pages holds no connection or
+    transaction; each page is a snapshot of its own."""
+    after: int | None = 0
+    while after is not None:
+        rows, after = learner_page(course_key, columns, after, limit)
+        db.session.close()
+        yield rows
+
+
+def rows_for(course_key: str, people: list[tuple[int, str, str | None]],
+             columns: list[Column]) -> list[Row]:
+    ids = [user_id for user_id, _, _ in people]
     cells: dict[int, dict[str, Cell]] = {user_id: {} for user_id in ids}
     for award in _awards(ids, [c.key for c in columns]):
-        cells[award.user_id][award.dedupe_key] = Cell(award.id, award.revoked_at is not None)
+        cells[award.user_id][award.dedupe_key] = Cell(
+            award.id, award.revoked_at is not None, award.earned_at, award.revoked_at)
     done = _modules_done(course_key, ids)
-    return [Row(user_id, email, done.get(user_id, 0), cells[user_id])
-            for user_id, email in people]
+    return [Row(user_id, email, done.get(user_id, 0), cells[user_id], name)
+            for user_id, email, name in people]
 
 
-def _awards(user_ids: list[int], keys: list[str]) -> Iterable[Achievement]:
+def module_count(view: CatalogView, course_key: str) -> int:
+    """How many modules the course has (the most a learner can complete)."""
+    return sum(len(view.units[u].module_keys) for u in view.courses[course_key].unit_keys)
+
+
+def _awards(user_ids: list[int], keys: list[str]) -> Iterable[Any]:
+    """The cells' columns only: an export reads thousands, and whole rows carry metadata."""
     if not user_ids or not keys:
         return []
-    return db.session.scalars(select(Achievement).where(Achievement.user_id.in_(user_ids),
-                                                        Achievement.dedupe_key.in_(keys)))
+    award = Achievement
+    return db.session.execute(
+        select(award.id, award.user_id, award.dedupe_key, award.earned_at, award.revoked_at)
+        .where(award.user_id.in_(user_ids), award.dedupe_key.in_(keys)))
 
 
 def _modules_done(course_key: str, user_ids: list[int] | None) -> dict[int, int]:
