@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, select
 
 from app.extensions import db
 from app.models import User
+from app.models.user import LEARNER_ROLE
 from app.read.badge_holders import roster
 
 MAX_RECIPIENTS = 10_000
@@ -66,13 +67,15 @@ def resolve_lines(lines: Sequence[str], courses: set[str] | None) -> Resolved:
 
 
 def search_learners(text: str, courses: set[str] | None, limit: int = 20) -> list[Recipient]:
-    """Learners whose email or name contains ``text`` (the console's search box)."""
+    """Learners (role learner) whose email or name contains ``text`` (the console's search
+    box; a typed or uploaded list may still name anyone the awarder may reach)."""
     text = text.strip()
     if not text:
         return []
     pattern = f"%{text.lower()}%"
     query = (select(User.id, User.email, User.display_name)
-             .where(or_(User.email.like(pattern), func.lower(User.display_name).like(pattern)))
+             .where(User.role == LEARNER_ROLE,
+                    or_(User.email.like(pattern), func.lower(User.display_name).like(pattern)))
              .order_by(User.email).limit(limit))
     if courses is not None:
         query = query.where(User.id.in_(roster(courses)))
