@@ -4,7 +4,10 @@ their progress.
 
 A job's row is its checkpoint: ``done`` moves in the same transaction as the work it
 counts, so a worker that dies mid-job is redelivered the id and resumes after the
-last committed batch, and what it already gave is never given twice.
+last committed batch, and what it already gave is never given twice. ``updated_at``
+moves with every batch: a job standing still past the outbox sweep's age is handed to a
+worker again (the sweep), and a batch commits only if ``done`` is still what its runner
+read, so two runners of one job never both count a batch.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ JOB_STATES = ("queued", "running", "done", "failed")
 
 class BadgeJob(db.Model):
     __tablename__ = "badge_jobs"
-    __table_args__ = (Index("ix_badge_jobs_badge_key", "badge_key", "id"),)
+    __table_args__ = (Index("ix_badge_jobs_badge_key", "badge_key", "id"),
+                      Index("ix_badge_jobs_status_updated", "status", "updated_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))
@@ -37,4 +41,5 @@ class BadgeJob(db.Model):
     error: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

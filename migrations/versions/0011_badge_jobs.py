@@ -32,12 +32,15 @@ def upgrade():
         sa.Column('error', sa.Text(), nullable=True),
         sa.Column('created_by', sa.String(length=200), nullable=False),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint('id'),
     )
     op.create_index('ix_badge_jobs_badge_key', 'badge_jobs', ['badge_key', 'id'])
+    op.create_index('ix_badge_jobs_status_updated', 'badge_jobs', ['status', 'updated_at'])
 
 
 def downgrade():
+    op.drop_index('ix_badge_jobs_status_updated', table_name='badge_jobs')
     op.drop_index('ix_badge_jobs_badge_key', table_name='badge_jobs')
     op.drop_table('badge_jobs')

@@ -8,15 +8,22 @@ the job's ``done`` count (:func:`by_hand.give`'s checkpoint), so a redelivered t
 resumes after the last committed batch, and its dedupe key stops anything given
 twice; publishing and counting are rerunnable as a whole (the backfill is). The
 result a job reports is what holds when it ends, so a rerun reports it truly.
+
+A lost task (a broker restart, a worker killed before the visibility timeout) is
+covered like a lost detection: the outbox sweep hands a job whose ``updated_at``
+stood still past its age to a worker again (:func:`requeue_stale`). If the first
+runner was only slow, both run: a batch commits only while ``done`` is still what its
+runner read (:func:`_advance`), so the loser's batch rolls back and it stops.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.errors import DomainError, NotFound
 from app.extensions import celery, db
@@ -65,15 +72,32 @@ def run_job(job_id: int) -> None:
     job = db.session.get(BadgeJob, job_id)
     if job is None or job.status in ("done", "failed"):
         return
-    job.status = "running"
+    job.status, job.updated_at = "running", utcnow()
     db.session.commit()
     try:
         job.result = RUNNERS[job.kind](job, _principal(job))
+    except Overtaken:
+        db.session.rollback()
+        log.info("badge job %s is run by another worker; this one stops", job_id)
+        return
     except DomainError as exc:
         db.session.rollback()
         _finish(job, "failed", error=exc.detail)
         return
     _finish(job, "done")
+
+
+def requeue_stale(age_seconds: float) -> int:
+    """Hand jobs that stopped moving (their task lost) to a worker again; the sweep's job."""
+    cutoff = utcnow() - timedelta(seconds=age_seconds)
+    stale = list(db.session.scalars(select(BadgeJob.id).where(
+        BadgeJob.status.in_(("queued", "running")), BadgeJob.updated_at < cutoff)))
+    for job_id in stale:
+        db.session.execute(update(BadgeJob).where(BadgeJob.id == job_id)
+                           .values(updated_at=utcnow()))
+        db.session.commit()
+        _enqueue(job_id)
+    return len(stale)
 
 
 def fail_job(job_id: int, error: str) -> None:
@@ -108,6 +132,10 @@ def _principal(job: BadgeJob) -> Principal:
                      scopes=frozenset(who.get("scopes", ())))
 
 
+class Overtaken(Exception):
+    """Another runner of the same job committed this batch first."""
+
+
 def _award(job: BadgeJob, principal: Principal) -> dict[str, Any]:
     badge = awardable(principal, job.badge_key)
     note = Note(**job.params["note"])
@@ -116,13 +144,23 @@ def _award(job: BadgeJob, principal: Principal) -> dict[str, Any]:
     while job.done < len(user_ids):
         batch = user_ids[job.done:job.done + BATCH]
 
-        def checkpoint(outcome: Outcome, size: int = len(batch)) -> None:
+        def checkpoint(outcome: Outcome, read: int = job.done, size: int = len(batch)) -> None:
             counts["awarded"] += len(outcome.awarded)
             counts["already_held"] += len(outcome.already_held)
-            job.done, job.result = job.done + size, dict(counts)
+            _advance(job.id, read, read + size, counts)
 
         give(principal, badge, batch, note, checkpoint=checkpoint)
+        db.session.refresh(job)
     return counts
+
+
+def _advance(job_id: int, read: int, done: int, result: dict[str, Any]) -> None:
+    """Move ``done`` in the batch's own transaction, only from the value this runner read."""
+    moved = db.session.execute(
+        update(BadgeJob).where(BadgeJob.id == job_id, BadgeJob.done == read)
+        .values(done=done, result=dict(result), updated_at=utcnow()))
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        raise Overtaken(job_id)
 
 
 def _publish(job: BadgeJob, principal: Principal) -> dict[str, Any]:
@@ -137,7 +175,7 @@ def _publish(job: BadgeJob, principal: Principal) -> dict[str, Any]:
 
 def _progress(job: BadgeJob) -> Any:
     def moved(n: int) -> None:
-        job.done = min(job.total, job.done + n)
+        job.done, job.updated_at = min(job.total, job.done + n), utcnow()
         db.session.commit()  # the backfill committed its batch; this shows it
     return moved
 
@@ -149,6 +187,7 @@ def _holders(dedupe_key: str) -> int:
 
 def _finish(job: BadgeJob, status: str, error: str | None = None) -> None:
     job.status, job.error, job.finished_at = status, error, utcnow()
+    job.updated_at = job.finished_at
     if status == "done":
         job.done = job.total
     db.session.commit()

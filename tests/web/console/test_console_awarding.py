@@ -226,3 +226,44 @@ def test_a_course_bulk_act_goes_only_where_it_may(published: dict[str, Any],
     assert answer.headers["Location"] == "/console/courses/c1"
     assert client_for("oscar").post("/console/courses/c1/awards/restore",
                                     data={"award": ids}).status_code == 404
+
+
+def test_a_runner_overtaken_by_another_stops_and_its_batch_rolls_back(
+        published: dict[str, Any], make_user: Callable[..., User],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two runners of one job (a slow one and the sweep's): a batch commits only while
+    ``done`` is what its runner read, so the overtaken runner gives nothing and stops."""
+    from sqlalchemy import update
+
+    people = [make_user("learner") for _ in range(2)]
+    monkeypatch.setattr(badge_jobs, "BATCH", 1)
+    monkeypatch.setattr(badge_jobs, "_enqueue", lambda job_id: None)
+    job = badge_jobs.start_award(ADMIN, BADGE, [p.id for p in people], Note())
+    real_give = badge_jobs.give
+
+    def the_other_runner_commits_first(*args: Any, **kwargs: Any) -> Any:
+        db.session.execute(update(BadgeJob).where(BadgeJob.id == job.id).values(done=1))
+        db.session.commit()
+        return real_give(*args, **kwargs)
+
+    monkeypatch.setattr(badge_jobs, "give", the_other_runner_commits_first)
+    badge_jobs.run_job(job.id)
+    assert people[0].id not in holders()  # its batch rolled back
+    assert db.session.get(BadgeJob, job.id).status == "running"  # the other runner's to end
+
+
+def test_the_sweep_hands_a_job_that_stood_still_to_a_worker_again(
+        published: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    from app.models.types import utcnow
+
+    sent: list[int] = []
+    monkeypatch.setattr(badge_jobs, "_enqueue", sent.append)
+    job = badge_jobs.start_award(ADMIN, BADGE, [published["bea"].id], Note())
+    assert badge_jobs.requeue_stale(60) == 0  # it just moved
+    job.updated_at = utcnow() - timedelta(minutes=5)
+    db.session.commit()
+    assert badge_jobs.requeue_stale(60) == 1 and sent == [job.id, job.id]
+    badge_jobs.run_job(job.id)
+    assert badge_jobs.requeue_stale(0) == 0  # done jobs stay done
