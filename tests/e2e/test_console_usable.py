@@ -5,6 +5,7 @@ image, and axe finds nothing serious in any of those states."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -168,8 +169,8 @@ def console_pages(world: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def test_every_console_page_fits_a_phone_and_is_screenshotted(
-        server: WebServer, new_context: Callable[..., Any]) -> None:
+def test_every_console_page_fits_a_phone_passes_axe_and_is_screenshotted(
+        server: WebServer, new_context: Callable[..., Any], axe_source: str) -> None:
     world = console_world(server)
     pages = console_pages(world)
     found = {}
@@ -179,11 +180,11 @@ def test_every_console_page_fits_a_phone_and_is_screenshotted(
             page.set_viewport_size(viewport)
         for name, path in pages.items():
             page.goto(path)
-            found[(name, width)] = page.evaluate(FITS)
+            found[(name, width)] = {**page.evaluate(FITS), "axe": run_axe(page, axe_source)}
             screenshot(page, f"console-{name}-{width}")
     wanted = {(name, width): {"width": found[(name, width)]["width"] if width == "1280"
                               else min(found[(name, width)]["width"], 375),
-                              "nav": True, "h1": 1}
+                              "nav": True, "h1": 1, "axe": []}
               for name, width in found}
     assert found == wanted
 
@@ -200,3 +201,140 @@ def test_learners_pages_fit_a_phone_with_the_whole_navigation(
         screenshot(page, "learner-" + (path.strip("/") or "dashboard") + "-375")
     assert {p: (f["width"] <= 375, f["nav"]) for p, f in found.items()} == {
         p: (True, True) for p in found}
+
+
+# --- e. the builder: hints in words, no errors while typing; a. axe with nested criteria ------
+
+
+def bid(path: str, suffix: str = "") -> str:
+    """The id console.js gives a builder control at a criteria path."""
+    return "#b-" + re.sub(r"[^A-Za-z0-9_]+", "-", path) + suffix
+
+
+def browser_errors(page: Any) -> list[str]:
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
+
+
+def test_nested_criteria_hint_in_words_and_pass_axe_then_count(
+        server: WebServer, new_context: Callable[..., Any], axe_source: str) -> None:
+    page = staff_page(server, staff(server, "admin"), new_context)
+    errors = browser_errors(page)
+    page.goto("/console/badges/new")
+    page.get_by_label("Key").fill(f"nested-{uuid.uuid4().hex[:6]}")
+    page.get_by_label("Title").fill("Nested")
+    add = page.locator(bid("criteria.all", "-add"))
+    add.click()
+    page.locator(bid("criteria.all[0]", "-kind")).select_option("any")
+    page.locator(bid("criteria.all[0].any", "-add")).click()
+    page.locator(bid("criteria.all[0].any", "-add")).click()
+    page.locator(bid("criteria.all[0].any[1]", "-kind")).select_option("unit_complete")
+    add.click()
+    page.locator(bid("criteria.all[1]", "-kind")).select_option("at_least")
+    assert hint(page, "criteria.all[1].of") == "Add at least one criterion"
+    page.locator(bid("criteria.all[1].of", "-add")).click()
+    page.locator(bid("criteria.all[1].of[0]", "-kind")).select_option("score_at_least")
+
+    assert hint(page, "criteria.all[0].any[0].module_complete") == "Choose a module"
+    assert hint(page, "criteria.all[0].any[1].unit_complete") == "Choose a unit"
+    assert hint(page, "criteria.all[1].of[0].score_at_least.assessment") == \
+        "Choose an assessment"
+    assert "Complete the criteria" in page.locator("#would-earn").inner_text()
+    remove = page.locator("#builder").get_by_role("button", name="Remove").first
+    assert remove.evaluate("b => getComputedStyle(b).color") != \
+        remove.evaluate("b => getComputedStyle(b).backgroundColor")
+    assert not run_axe(page, axe_source)
+    screenshot(page, "console-builder-nested-1280")
+
+    page.locator(bid("criteria.all[0].any[0].module_complete")).select_option(MODULE)
+    page.locator(bid("criteria.all[0].any[1].unit_complete")).select_option(index=1)
+    page.locator(bid("criteria.all[1].of[0].score_at_least.assessment")).select_option(index=1)
+    page.locator("#would-earn", has_text="would earn this now").wait_for()
+    assert page.locator("#builder .field-hint:visible").count() == 0
+    assert errors == []
+
+
+def hint(page: Any, path: str) -> str:
+    return page.locator(bid(path, "-hint")).inner_text()
+
+
+def test_a_criterion_the_server_refuses_hints_at_its_field_without_browser_errors(
+        server: WebServer, new_context: Callable[..., Any], axe_source: str) -> None:
+    page = staff_page(server, staff(server, "instructor"), new_context)
+    errors = browser_errors(page)
+    page.goto("/console/badges/new")
+    page.get_by_text("Criteria as JSON (advanced)").click()
+    page.get_by_label("Criteria as JSON", exact=True).fill(
+        '{"any": [{"module_complete": "no-such-module"}, {"streak_days": 3}]}')
+    page.get_by_label("Criteria as JSON", exact=True).dispatch_event("change")
+    page.locator(bid("criteria.any[0].module_complete", "-hint"),
+                 has_text="Choose a module").wait_for()
+    assert page.locator(bid("criteria.any[0].module_complete")).get_attribute(
+        "aria-invalid") == "true"
+    assert "criteria.any" not in page.locator("#would-earn").inner_text()
+    assert not run_axe(page, axe_source)
+    screenshot(page, "console-builder-preview-error-1280")
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    screenshot(page, "console-builder-preview-error-375")
+    assert errors == []
+
+
+# --- f. refused images -----------------------------------------------------------------------
+
+
+def svg_of(size: int) -> bytes:
+    head = b'<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><circle cx="32" ' \
+        b'cy="32" r="30" fill="#0f766e"/><!--'
+    return head + b"x" * (size - len(head) - 9) + b"--></svg>"
+
+
+def test_a_refused_image_says_its_size_keeps_the_badge_image_and_passes_axe(
+        server: WebServer, new_context: Callable[..., Any], axe_source: str) -> None:
+    key = draft_badge(server)
+    page = staff_page(server, staff(server, "admin"), new_context)
+    page.goto(f"/console/badges/{key}")
+    art = page.locator("#art-preview").evaluate("img => img.src")
+    page.locator("#upload").set_input_files(
+        files=[{"name": "big.svg", "mimeType": "image/svg+xml", "buffer": svg_of(412 * 1024)}])
+    problem = page.locator("#upload-problem")
+    assert problem.inner_text() == ("The image is 412 KB; the limit is 256 KB. Choose another "
+                                    "file; the badge keeps its current image.")
+    assert page.locator("#upload").input_value() == ""
+    assert page.locator("#art-preview").evaluate("img => img.src") == art
+    assert not run_axe(page, axe_source)
+    screenshot(page, "console-upload-too-big-1280")
+    page.locator("#upload").set_input_files(
+        files=[{"name": "party.gif", "mimeType": "image/gif", "buffer": b"GIF89a" + b"0" * 64}])
+    assert problem.inner_text().startswith("“party.gif” is not a PNG or SVG image.")
+
+
+def test_the_server_refuses_an_image_with_its_size_and_keeps_the_form(
+        server: WebServer, new_context: Callable[..., Any], axe_source: str) -> None:
+    key = draft_badge(server)
+    page = staff_page(server, staff(server, "admin"), new_context)
+    page.goto(f"/console/badges/{key}")
+    page.locator("#upload").evaluate("input => input.removeAttribute('data-max-bytes')")
+    page.get_by_label("Title").fill("Typed title")
+    page.locator("#upload").set_input_files(
+        files=[{"name": "big.svg", "mimeType": "image/svg+xml", "buffer": svg_of(300 * 1024)}])
+    page.get_by_role("button", name="Save as a new version").click()
+    page.locator("#form-errors").wait_for()
+    page.wait_for_load_state("load")  # its stylesheet applied before axe measures
+    assert "The image is 300 KB; the limit is 256 KB." in page.locator("#form-errors").inner_text()
+    assert page.get_by_label("Title").input_value() == "Typed title"
+    assert "keeps its current image" in page.locator("#upload-problem").inner_text()
+    assert not run_axe(page, axe_source)
+    screenshot(page, "console-upload-refused-1280")
+
+    page.locator("#upload").evaluate("input => input.removeAttribute('data-max-bytes')")
+    page.locator("#upload").set_input_files(
+        files=[{"name": "huge.svg", "mimeType": "image/svg+xml", "buffer": svg_of(5 << 20)}])
+    page.get_by_role("button", name="Save as a new version").click()
+    page.locator("#form-errors", has_text="The upload is 5.0 MB").wait_for()
+    page.wait_for_load_state("load")
+    screenshot(page, "console-upload-too-large-body-1280")
+    assert page.get_by_label("Title").input_value() == f"Badge {key}"  # as stored
+    assert not run_axe(page, axe_source)

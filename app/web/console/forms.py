@@ -126,8 +126,8 @@ def in_kb(size: int) -> str:
 
 
 def image_refused(message: str) -> InvalidInput:
-    return InvalidInput(_("Not saved: the image was refused. The badge keeps its current "
-                          "image."), fields={"image": [message]})
+    return InvalidInput(_("The image was refused, so nothing was saved."),
+                        fields={"image": [message]})
 
 
 def builder_choices(view: CatalogView, courses: list[CourseInfo], badges: list[Badge]

@@ -461,6 +461,8 @@
   try { tree = JSON.parse(textarea.value); } catch (e) { tree = {all: []}; }
   if (!kindOf(tree)) { tree = {all: []}; }
   builder.hidden = false;
+  var json = document.getElementById("criteria-json");
+  if (json && !form.querySelector("#form-errors, [aria-invalid]")) { json.open = false; }
   draw();
   if (JSON.stringify(tree) !== JSON.stringify({all: []})) { schedulePreview(); } else { showHints(null); }
 }());
