@@ -79,6 +79,7 @@ def test_a_designed_badge_shows_its_own_art_everywhere(client, people) -> None:
     assert json.loads(unbake(io.BytesIO(baked.data)))["id"].endswith(stored.public_id)
     page = client.get(f"/badges/{stored.public_id}").get_data(as_text=True)
     assert f'<meta property="og:image" content="{art}">' in page
+    assert f'<img class="badge badge--xl" src="{art}"' in page  # the page shows it too
 
 
 @pytest.mark.parametrize("kind", ["svg", "png"])
