@@ -121,13 +121,27 @@ def progress_event(event: Mapping[str, Any]) -> pb.ProgressEvent:
     return message
 
 
-def after_id(request: Any) -> int | None:
-    """Unset: only new awards; 0 or more: replay everything after that id."""
-    if not request.HasField("after_id"):
+def after_id(request: Any, field: str = "after_id") -> int | None:
+    """Unset: only new awards (or changes); 0 or more: replay everything after that id."""
+    if not request.HasField(field):
         return None
-    if request.after_id < 0:
-        raise InvalidInput("after_id must not be negative", fields={"after_id": ["negative"]})
-    return int(request.after_id)
+    value = int(getattr(request, field))
+    if value < 0:
+        raise InvalidInput(f"{field} must not be negative", fields={field: ["negative"]})
+    return value
+
+
+_CHANGE_KINDS = {"revoked": pb.STANDING_CHANGE_KIND_REVOKED,
+                 "restored": pb.STANDING_CHANGE_KIND_RESTORED}
+
+
+def standing_change(change: Mapping[str, Any]) -> pb.StandingChange:
+    """A revocation or restore (``app.read.standing.change_as_dict``) as a message."""
+    return pb.StandingChange(
+        id=change["id"], kind=_CHANGE_KINDS.get(change["kind"], 0),
+        achievement_id=change["achievement_id"], user_id=change["user_id"],
+        reason=change.get("reason") or "", at=timestamp(change["at"]),
+        achievement=achievement(change["achievement"]))
 
 
 

@@ -36,6 +36,7 @@ from app.read.history import (
 )
 from app.read.live import Framing, follow
 from app.read.shapes import award_as_dict
+from app.read.standing import is_change
 from app.read.summary import CachedSummaries
 from app.read.wording import localize_award, localize_summary, localize_type
 from app.services.accounts import subject_for_read, subject_for_write
@@ -112,10 +113,10 @@ class AchievementServicer(pb_grpc.AchievementServiceServicer):
     def WatchAchievements(self, request: pb.WatchAchievementsRequest,
                           context: grpc.ServicerContext) -> Iterator[pb.WatchAchievementsResponse]:
         user_id = self._watched(request)
-        after_id = convert.after_id(request)
+        after = (convert.after_id(request), convert.after_id(request, "after_change_id"))
         locale = call_locale(request, context)
         with self.gate.admit(context, user_id) as stopped:
-            yield from _watch(self.app, user_id, after_id, self.gate.heartbeat, stopped, locale)
+            yield from _watch(self.app, user_id, after, self.gate.heartbeat, stopped, locale)
 
     def _reader_subject(self, user_id: int) -> int:
         return subject_for_read(current_principal(), convert.optional_id(user_id, "user_id"))
@@ -152,14 +153,19 @@ def _summary_message(locale: str, user_id: int,
     return convert.summary(user_id, localize_summary(values, locale))
 
 
-def _watch(app: Flask, user_id: int | None, after_id: int | None, heartbeat: float,
-           stopped: Callable[[], bool],
+def _watch(app: Flask, user_id: int | None, after: tuple[int | None, int | None],
+           heartbeat: float, stopped: Callable[[], bool],
            locale: str = "en") -> Iterator[pb.WatchAchievementsResponse]:
-    for award in follow(app, user_id, after_id, heartbeat, stopped, framing=GRPC_FEED):
-        if award is None:
+    after_id, after_change = after
+    for item in follow(app, user_id, after_id, heartbeat, stopped, framing=GRPC_FEED,
+                       after_change=after_change):
+        if item is None:
             yield pb.WatchAchievementsResponse(heartbeat=_heartbeat())
+        elif is_change(item):
+            shown = {**item, "achievement": localize_award(item["achievement"], locale)}
+            yield pb.WatchAchievementsResponse(standing_change=convert.standing_change(shown))
         else:
-            shown = localize_award(award, locale)
+            shown = localize_award(item, locale)
             yield pb.WatchAchievementsResponse(achievement=convert.achievement(shown))
 
 

@@ -1,11 +1,13 @@
-"""Follow a learner's new awards live, resumable by award id (SSE and gRPC watch).
+"""Follow a learner's new awards and standing changes live, resumable by id (SSE, gRPC).
 
 Pub/sub messages are used as wake-up calls; what is sent always comes from the
 database, in id order, after the last id sent. So a message that arrives out
 of order, twice, or not at all (Redis restarted: the hub asks for a resync)
 never makes a client miss or repeat an award. Silent (backfilled) and revoked
-awards are never replayed. An idle stream costs no database query: heartbeats
-only tell the transport to send a keep-alive.
+awards are never replayed as awards; a revocation or restore comes as a standing
+change of its own (app.read.standing), replayed after the last change id sent. An
+idle stream costs no database query: heartbeats only tell the transport to send a
+keep-alive.
 
 A learner's own feed can trust "after the last id sent": detection holds the
 learner's lock from insert to commit, so that learner's ids commit in id
@@ -33,6 +35,7 @@ from app.infra.pubsub.hub import Subscription
 from app.models import Achievement
 from app.read.history import awards_after
 from app.read.shapes import award_as_dict
+from app.read.standing import changes_after, latest_change_id
 
 REPLAY_BATCH = 200
 SETTLE_SECONDS = 5.0
@@ -76,18 +79,20 @@ def latest_award_id(user_id: int | None) -> int:
     return int(db.session.scalar(query) or 0)
 
 
-def _as_is(award: dict[str, Any] | None) -> dict[str, Any] | None:
-    return award
+def _as_is(item: dict[str, Any] | None, cursor: str | None = None) -> dict[str, Any] | None:
+    return item
 
 
 @dataclass(frozen=True, slots=True)
 class Framing:
-    """How a transport wants the items: ``first`` before anything else, then each award
-    (None: a heartbeat) through ``encode``. SSE passes its own, so that ``follow`` is the
-    only generator between the server and the wait: one generator less (its frame, and an
-    interpreter frame on the C stack) saved on every parked stream's greenlet."""
+    """How a transport wants the items: ``first`` before anything else, then each award or
+    standing change (None: a heartbeat) through ``encode(item, cursor)``, ``cursor`` being
+    the stream's position after it (:func:`cursor_text`). SSE passes its own, so that
+    ``follow`` is the only generator between the server and the wait: one generator less
+    (its frame, and an interpreter frame on the C stack) saved on every parked stream's
+    greenlet."""
 
-    encode: Callable[[dict[str, Any] | None], Any] = _as_is
+    encode: Callable[..., Any] = _as_is
     first: tuple[Any, ...] = ()
     via: str = "other"  # the transport, for the open-feeds gauge (app.infra.metrics)
 
@@ -97,11 +102,12 @@ AS_IS = Framing()
 
 def follow(app: Flask, user_id: int | None, after_id: int | None, heartbeat: float,
            stopped: Callable[[], bool] = lambda: False, *,
-           framing: Framing = AS_IS) -> Iterator[Any]:
-    """Yield award dicts newer than ``after_id`` (None: only new ones), and None as a heartbeat
-    (each through ``framing``).
+           framing: Framing = AS_IS, after_change: int | None = None) -> Iterator[Any]:
+    """Yield award dicts newer than ``after_id`` and standing changes (revoked, restored)
+    newer than ``after_change`` (None: only new ones), and None as a heartbeat (each
+    through ``framing``).
 
-    Subscribes before reading the starting point, so an award committed in
+    Subscribes before reading the starting points, so an award or change committed in
     between is caught by the first replay rather than lost.
     """
     yield from framing.first
@@ -110,18 +116,48 @@ def follow(app: Flask, user_id: int | None, after_id: int | None, heartbeat: flo
     metrics.live_feed(framing.via, +1)
     try:
         position = _in_app(app, start_position, user_id, after_id)
+        changes = _in_app(app, start_changes, user_id, after_change)
         woken = True
         while not stopped():
             if woken:
                 for award in replay(app, user_id, position):
-                    yield framing.encode(award)
-            woken = wait_for_news(subscription, min(heartbeat, poll or heartbeat), position)
+                    yield framing.encode(award, cursor_text(position, changes))
+                for change in replay(app, user_id, changes, _change_dicts):
+                    yield framing.encode(change, cursor_text(position, changes))
+            woken = wait_for_news(subscription, min(heartbeat, poll or heartbeat), position,
+                                  changes)
             if not woken:
                 woken = poll is not None  # embedded: other processes can't wake us; look
                 yield framing.encode(None)
     finally:
         metrics.live_feed(framing.via, -1)
         hub(app).unsubscribe(subscription)
+
+
+def cursor_text(awards: Position, changes: Position) -> str:
+    """A learner's stream position as one ``Last-Event-ID``: ``<award id>`` while the
+    change cursor is 0, else ``<award id>.<change id>``. "A" alone therefore means
+    "no change seen yet" (change cursor 0), so resuming from it misses none."""
+    return f"{awards.sent}.{changes.sent}" if changes.sent else str(awards.sent)
+
+
+def parse_cursor(text: str | None) -> tuple[int, int] | None:
+    """``cursor_text`` read back; None for junk (each part must fit a BIGINT)."""
+    parts = (text or "").strip().split(".")
+    if len(parts) > 2 or not all(p.isdigit() and len(p) < 19 for p in parts):
+        return None
+    return int(parts[0]), int(parts[1]) if len(parts) == 2 else 0
+
+
+def start_changes(user_id: int | None, after_change: int | None) -> Position:
+    """Where the standing-change feed starts; the all-learners feed re-reads a settle
+    window (its changes are not serialized across learners)."""
+    start = after_change if after_change is not None else latest_change_id(user_id)
+    if user_id is not None:
+        return Position(start)
+    position = Position(start, settle=SETTLE_SECONDS)
+    position.marks.append((time.monotonic(), start))
+    return position
 
 
 def start_position(user_id: int | None, after_id: int | None) -> Position:
@@ -152,14 +188,17 @@ def _recent_ids(upto: int) -> list[int]:
     return list(db.session.scalars(query))
 
 
-def replay(app: Flask, user_id: int | None, position: Position) -> Iterator[dict[str, Any]]:
-    """Every live award the follower has not been sent yet, in id order, read in batches."""
+def replay(app: Flask, user_id: int | None, position: Position,
+           load: Callable[[int | None, int], list[dict[str, Any]]] | None = None
+           ) -> Iterator[dict[str, Any]]:
+    """Every live award (or, with ``load``, standing change) the follower has not been
+    sent yet, in id order, read in batches."""
     now = time.monotonic()
     after_id = position.floor(now)
     if position.settle:
         position.marks.append((now, position.sent))
     while True:
-        batch = _in_app(app, _award_dicts, user_id, after_id)
+        batch = _in_app(app, load or _award_dicts, user_id, after_id)
         for award in batch:
             if position.is_news(award["id"]):
                 position.record(award["id"], now)
@@ -169,21 +208,33 @@ def replay(app: Flask, user_id: int | None, position: Position) -> Iterator[dict
         after_id = batch[-1]["id"]
 
 
-def wait_for_news(subscription: Subscription, heartbeat: float, position: Position) -> bool:
-    """True when a message says there may be an award not sent yet; False after
-    ``heartbeat`` seconds of silence (messages about awards already sent are skipped)."""
+def wait_for_news(subscription: Subscription, heartbeat: float, position: Position,
+                  changes: Position | None = None) -> bool:
+    """True when a message says there may be an award or standing change not sent yet;
+    False after ``heartbeat`` seconds of silence (messages about ones already sent are
+    skipped)."""
     deadline = time.monotonic() + heartbeat
     while (remaining := deadline - time.monotonic()) > 0:
         message = subscription.get(timeout=remaining)
         if message is None:
             return False
-        if message.get("resync") or position.is_news(int(message.get("id", 0))):
+        if message.get("resync") or _is_news(message, position, changes):
             return True
     return False
 
 
+def _is_news(message: dict[str, Any], position: Position, changes: Position | None) -> bool:
+    if "change" in message:
+        return changes is None or changes.is_news(int(message["change"]))
+    return position.is_news(int(message.get("id", 0)))
+
+
 def _award_dicts(user_id: int | None, after_id: int) -> list[dict[str, Any]]:
     return [award_as_dict(a) for a in awards_after(user_id, after_id, limit=REPLAY_BATCH)]
+
+
+def _change_dicts(user_id: int | None, after_id: int) -> list[dict[str, Any]]:
+    return changes_after(user_id, after_id, limit=REPLAY_BATCH)
 
 
 def _in_app(app: Flask, fn: Callable[..., Any], *args: Any) -> Any:

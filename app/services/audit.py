@@ -24,10 +24,12 @@ PAGE = 50
 
 
 def record(actor: str, action: str, target_type: str, target: str | int,
-           reason: str | None = None, **details: Any) -> None:
+           reason: str | None = None, **details: Any) -> AuditEvent:
     """Add one entry to the current transaction (committed with the act)."""
-    db.session.add(AuditEvent(actor=actor[:200], action=action, target_type=target_type,
-                              target=str(target), reason=reason, details=details))
+    event = AuditEvent(actor=actor[:200], action=action, target_type=target_type,
+                       target=str(target), reason=reason, details=details)
+    db.session.add(event)
+    return event
 
 
 def actor_name(principal: Principal) -> str:

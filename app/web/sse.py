@@ -14,7 +14,8 @@ from typing import Any
 
 from flask import Flask
 
-from app.read.live import Framing, follow
+from app.read.live import Framing, follow, parse_cursor
+from app.read.standing import is_change
 from app.read.wording import localize_award
 
 RETRY_MS = 2000
@@ -22,28 +23,34 @@ CONNECTED = f"retry: {RETRY_MS}\n: connected\n\n".encode()
 PING = b": ping\n\n"
 
 
-def parse_last_event_id(header: str | None, query: str | None) -> int | None:
-    """The resume point: the ``Last-Event-ID`` header wins over ``?after=``; junk is ignored."""
+def parse_last_event_id(header: str | None, query: str | None) -> tuple[int, int] | None:
+    """The resume point ``(award id, change id)``: the ``Last-Event-ID`` header wins over
+    ``?after=``; junk is ignored. ``12`` is ``(12, 0)``, ``12.3`` is ``(12, 3)``
+    (``app.read.live.cursor_text``)."""
     for value in (header, query):
-        value = (value or "").strip()
-        if value.isdigit() and len(value) < 19:  # fits a BIGINT
-            return int(value)
+        if (cursor := parse_cursor(value)) is not None:
+            return cursor
     return None
 
 
-def event_stream(app: Flask, user_id: int, after_id: int | None,
+def event_stream(app: Flask, user_id: int, after: tuple[int, int] | int | None,
                  locale: str = "en") -> Iterator[bytes]:
     """Encoded frames, for a ``direct_passthrough`` response: werkzeug then hands this
     generator to the server as is. It is :func:`follow` itself, framing for SSE, so no
     wrapping iterator, encoding generator or generator of ours is kept alive (and saved
     on the greenlet's stack) for the life of the stream."""
     heartbeat = app.config["ACHIEVEMENTS_CONFIG"].SSE_PING_SECONDS
-    return follow(app, user_id, after_id, heartbeat, framing=sse_framing(locale))
+    after_id, after_change = (after, None) if not isinstance(after, tuple) else after
+    return follow(app, user_id, after_id, heartbeat, framing=sse_framing(locale),
+                  after_change=after_change)
 
 
-def encode(award: dict[str, Any] | None) -> bytes:
-    """An award as an ``achievement`` event; None (a heartbeat) as a comment line."""
-    return PING if award is None else format_event(award).encode()
+def encode(item: dict[str, Any] | None, cursor: str | None = None) -> bytes:
+    """An award as an ``achievement`` event, a standing change as a ``revoked`` or
+    ``restored`` one (``id:`` the stream's position); None (a heartbeat) as a comment."""
+    if item is None:
+        return PING
+    return format_event(item, cursor).encode()
 
 
 SSE_FRAMING = Framing(encode=encode, first=(CONNECTED,), via="sse")
@@ -55,9 +62,18 @@ def sse_framing(locale: str) -> Framing:
     chosen when it opened); one framing per language, shared by its streams."""
     if locale == "en":
         return SSE_FRAMING
-    return Framing(encode=lambda award: encode(award and localize_award(award, locale)),
+    return Framing(encode=lambda item, cursor=None: encode(localized(item, locale), cursor),
                    first=(CONNECTED,), via="sse")
 
 
-def format_event(award: dict[str, Any]) -> str:
-    return f"event: achievement\nid: {award['id']}\ndata: {json.dumps(award)}\n\n"
+def localized(item: dict[str, Any] | None, locale: str) -> dict[str, Any] | None:
+    if item is None:
+        return None
+    if is_change(item):
+        return {**item, "achievement": localize_award(item["achievement"], locale)}
+    return localize_award(item, locale)
+
+
+def format_event(item: dict[str, Any], cursor: str | None = None) -> str:
+    event = item["kind"] if is_change(item) else "achievement"
+    return f"event: {event}\nid: {cursor or item['id']}\ndata: {json.dumps(item)}\n\n"

@@ -56,6 +56,20 @@ def publish_awards(awards: Sequence[Achievement],
     return len(sent)
 
 
+def publish_changes(changes: Sequence[tuple[int, int]]) -> None:
+    """Wake the live feeds of learners whose awards were revoked or restored:
+    ``(user_id, change id)`` pairs, after commit. Readers take the change from the
+    database, so a lost wake-up delays the notice (to the page's next wake: another
+    award or change, the hub's resync after a Redis reconnect, or its own reconnect)
+    and never loses it; a failure is logged, never raised into the committed act."""
+    if not changes:
+        return
+    try:
+        publish_many([(user_id, {"change": change_id}) for user_id, change_id in changes])
+    except Exception:
+        log.exception("telling live pages of %d standing changes failed", len(changes))
+
+
 def _mark_published(ids: list[int]) -> None:
     if on_postgresql():
         execute(_MARK_PUBLISHED_SQL, (utcnow(), ids))

@@ -6,6 +6,11 @@ transaction. Learner
 views filter ``revoked_at``; detection never awards it again because the
 unique ``(user_id, dedupe_key)`` row still exists — restoring is the only way
 back. Holder counts follow in the same transaction.
+
+Each change is also told to its learner's open pages: after commit, its audit entry's
+id is published on the learner's channel, and live feeds (app.read.standing) read the
+change from the database, replayed on reconnect like awards. The learner's lock is
+taken before the audit rows get their ids, so one learner's changes commit in id order.
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from sqlalchemy import select
 
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
-from app.models import Achievement
+from app.models import Achievement, AuditEvent
 from app.models.types import utcnow
 from app.services.audit import record
+from app.services.awarding.awards import lock_learners
+from app.services.awarding.publishing import publish_changes
 from app.services.awarding.stats import add_holders
 
 MAX_REASON = 2000
@@ -40,14 +47,15 @@ def revoke_awards(award_ids: list[int], reason: str, actor: str) -> list[Achieve
     the console is all or nothing); those already revoked are left as they are."""
     reason = _required(reason)
     awards = _locked(award_ids)
+    changes = []
     for award in awards:
         if award.revoked_at is None:
             award.revoked_at, award.revoked_reason, award.revoked_by = utcnow(), reason, actor
             add_holders([(award.dedupe_key, award.achievement_type)], delta=-1)
-            _audit(award, "award.revoke", actor, reason)
+            changes.append(_audit(award, "award.revoke", actor, reason))
             log.info("award %s (%s) revoked by %s: %s", award.id, award.dedupe_key, actor,
                      reason)
-    db.session.commit()
+    _commit_and_tell(changes)
     return awards
 
 
@@ -56,14 +64,24 @@ def restore_awards(award_ids: list[int], actor: str, reason: str | None = None
     """Restore several revoked awards in one transaction; others are left as they are."""
     reason = (reason or "").strip()[:MAX_REASON] or None
     awards = _locked(award_ids)
+    changes = []
     for award in awards:
         if award.revoked_at is not None:
             award.revoked_at, award.revoked_reason, award.revoked_by = None, None, None
             add_holders([(award.dedupe_key, award.achievement_type)], delta=1)
-            _audit(award, "award.restore", actor, reason)
+            changes.append(_audit(award, "award.restore", actor, reason))
             log.info("award %s (%s) restored by %s", award.id, award.dedupe_key, actor)
-    db.session.commit()
+    _commit_and_tell(changes)
     return awards
+
+
+def _commit_and_tell(changes: list[tuple[int, AuditEvent]]) -> None:
+    """Commit, then wake the learners' live pages (a wake-up only: they read the change
+    from the database, so a lost publish is caught on their next wake or reconnect)."""
+    db.session.flush()
+    told = [(user_id, event.id) for user_id, event in changes]
+    db.session.commit()
+    publish_changes(told)
 
 
 def _required(reason: str) -> str:
@@ -76,16 +94,22 @@ def _required(reason: str) -> str:
     return reason
 
 
-def _audit(award: Achievement, action: str, actor: str, reason: str | None) -> None:
-    """Every change of an award's standing is logged with the change (same transaction)."""
-    record(actor, action, "award", award.id, reason, user_id=award.user_id,
-           dedupe_key=award.dedupe_key, title=award.title)
+def _audit(award: Achievement, action: str, actor: str, reason: str | None
+           ) -> tuple[int, AuditEvent]:
+    """Every change of an award's standing is logged with the change (same transaction);
+    the entry is also the change's position in its learner's live feed."""
+    return award.user_id, record(actor, action, "award", award.id, reason,
+                                 user_id=award.user_id, dedupe_key=award.dedupe_key,
+                                 title=award.title)
 
 
 def _locked(award_ids: list[int]) -> list[Achievement]:
-    """The awards, row-locked in id order (two bulk acts cannot deadlock); every id must
-    name one, or nothing changes."""
+    """The awards, row-locked in id order (two bulk acts cannot deadlock) after their
+    learners' locks (detection's order: learner, then awards); every id must name one,
+    or nothing changes."""
     wanted = sorted(set(award_ids))
+    lock_learners(list(db.session.scalars(
+        select(Achievement.user_id).where(Achievement.id.in_(wanted)).distinct())))
     query = (select(Achievement).where(Achievement.id.in_(wanted)).order_by(Achievement.id)
              .with_for_update().execution_options(populate_existing=True))
     awards = list(db.session.scalars(query))

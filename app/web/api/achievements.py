@@ -138,11 +138,19 @@ def patch_achievement(body: dict[str, Any], award_id: int) -> Any:
 
 @blp.route("/achievements/stream", methods=["GET"])
 @blp.doc(security=[{"session": []}], responses={
-    "200": {"description": "text/event-stream of `achievement` events",
+    "200": {"description": "text/event-stream of `achievement` events (id: the award id) "
+                           "and `revoked` / `restored` events (data: id, achievement_id, "
+                           "reason, at, achievement); each `id:` is the stream's position "
+                           "(`<award id>` or `<award id>.<change id>`) to resume from with "
+                           "`Last-Event-ID` or `?after=`",
             "content": {"text/event-stream": {"schema": {"type": "string"}}}},
     **problem_responses(403)})
 def stream() -> Response:
     """Server-sent events for the logged-in user; resumes after ``Last-Event-ID``.
+
+    New awards come as ``achievement`` events; a revocation or restore of one of the
+    learner's awards as a ``revoked`` or ``restored`` event, replayed on resume like
+    awards (a page that was disconnected still learns of it).
 
     The channel is the session's user, never a query parameter. The body runs
     after the request context is gone (no ``stream_with_context``): an idle

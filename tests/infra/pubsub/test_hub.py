@@ -98,9 +98,11 @@ def test_follow_wakes_on_a_publish(app, learner) -> None:  # type: ignore[no-unt
 
 
 def test_last_event_id_header_wins_and_junk_is_ignored() -> None:
-    assert parse_last_event_id("12", "3") == 12
-    assert parse_last_event_id(None, "3") == 3
+    assert parse_last_event_id("12", "3") == (12, 0)
+    assert parse_last_event_id(None, "3") == (3, 0)
+    assert parse_last_event_id(None, "3.7") == (3, 7)  # award id, then standing change id
     assert parse_last_event_id("x", None) is None
+    assert parse_last_event_id("1.2.3", "4") == (4, 0)
     assert parse_last_event_id("9" * 30, None) is None
 
 

@@ -121,6 +121,30 @@ ACHIEVEMENT_TYPE_BADGE: AchievementType.ValueType  # 8
 """A badge a course's authors defined (dedupe key `badge:<key>`)."""
 Global___AchievementType: _TypeAlias = AchievementType  # noqa: Y015
 
+class _StandingChangeKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _StandingChangeKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_StandingChangeKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    STANDING_CHANGE_KIND_UNSPECIFIED: _StandingChangeKind.ValueType  # 0
+    """Not set, or a kind newer than this client's copy of the proto."""
+    STANDING_CHANGE_KIND_REVOKED: _StandingChangeKind.ValueType  # 1
+    """The award was revoked (with a reason): hide it."""
+    STANDING_CHANGE_KIND_RESTORED: _StandingChangeKind.ValueType  # 2
+    """A revoked award was restored: show it again."""
+
+class StandingChangeKind(_StandingChangeKind, metaclass=_StandingChangeKindEnumTypeWrapper):
+    """What happened to an award already earned."""
+
+STANDING_CHANGE_KIND_UNSPECIFIED: StandingChangeKind.ValueType  # 0
+"""Not set, or a kind newer than this client's copy of the proto."""
+STANDING_CHANGE_KIND_REVOKED: StandingChangeKind.ValueType  # 1
+"""The award was revoked (with a reason): hide it."""
+STANDING_CHANGE_KIND_RESTORED: StandingChangeKind.ValueType  # 2
+"""A revoked award was restored: show it again."""
+Global___StandingChangeKind: _TypeAlias = StandingChangeKind  # noqa: Y015
+
 @_typing.final
 class Achievement(_message.Message):
     """A stored award. Each is unique per learner and dedupe_key."""
@@ -833,6 +857,7 @@ class WatchAchievementsRequest(_message.Message):
     ALL_LEARNERS_FIELD_NUMBER: _builtins.int
     AFTER_ID_FIELD_NUMBER: _builtins.int
     LOCALE_FIELD_NUMBER: _builtins.int
+    AFTER_CHANGE_ID_FIELD_NUMBER: _builtins.int
     user_id: _builtins.int
     """The learner to watch (> 0). Must be 0 when `all_learners` is true."""
     all_learners: _builtins.bool
@@ -848,6 +873,12 @@ class WatchAchievementsRequest(_message.Message):
     `accept-language` metadata, else English. Author-written badge and
     catalog titles are never translated.
     """
+    after_change_id: _builtins.int
+    """Replay standing changes (revocations, restores) with an id greater than
+    this before going live; pass the `StandingChange.id` last received (0:
+    every change of the watched awards). Unset: only changes made after the
+    stream started.
+    """
     def __init__(
         self,
         *,
@@ -855,16 +886,72 @@ class WatchAchievementsRequest(_message.Message):
         all_learners: _builtins.bool = ...,
         after_id: _builtins.int | None = ...,
         locale: _builtins.str = ...,
+        after_change_id: _builtins.int | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_after_id", b"_after_id", "after_id", b"after_id"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_after_change_id", b"_after_change_id", "_after_id", b"_after_id", "after_change_id", b"after_change_id", "after_id", b"after_id"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_after_id", b"_after_id", "after_id", b"after_id", "all_learners", b"all_learners", "locale", b"locale", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_after_change_id", b"_after_change_id", "_after_id", b"_after_id", "after_change_id", b"after_change_id", "after_id", b"after_id", "all_learners", b"all_learners", "locale", b"locale", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__after_change_id: _TypeAlias = _typing.Literal["after_change_id"]  # noqa: Y015
+    _WhichOneofArgType__after_change_id: _TypeAlias = _typing.Literal["_after_change_id", b"_after_change_id"]  # noqa: Y015
     _WhichOneofReturnType__after_id: _TypeAlias = _typing.Literal["after_id"]  # noqa: Y015
     _WhichOneofArgType__after_id: _TypeAlias = _typing.Literal["_after_id", b"_after_id"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__after_change_id) -> _WhichOneofReturnType__after_change_id | None: ...
+    @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__after_id) -> _WhichOneofReturnType__after_id | None: ...
 
 Global___WatchAchievementsRequest: _TypeAlias = WatchAchievementsRequest  # noqa: Y015
+
+@_typing.final
+class StandingChange(_message.Message):
+    """An award was revoked or restored."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    KIND_FIELD_NUMBER: _builtins.int
+    ACHIEVEMENT_ID_FIELD_NUMBER: _builtins.int
+    USER_ID_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    AT_FIELD_NUMBER: _builtins.int
+    ACHIEVEMENT_FIELD_NUMBER: _builtins.int
+    id: _builtins.int
+    """Change id; grows in commit order per learner. Use it as `after_change_id`."""
+    kind: Global___StandingChangeKind.ValueType
+    """Revoked or restored."""
+    achievement_id: _builtins.int
+    """The award it changed."""
+    user_id: _builtins.int
+    """The learner whose award it is."""
+    reason: _builtins.str
+    """Why (always set for a revocation; may be empty for a restore)."""
+    @_builtins.property
+    def at(self) -> _timestamp_pb2.Timestamp:
+        """When it changed (UTC)."""
+
+    @_builtins.property
+    def achievement(self) -> Global___Achievement:
+        """The award as it is now."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.int = ...,
+        kind: Global___StandingChangeKind.ValueType = ...,
+        achievement_id: _builtins.int = ...,
+        user_id: _builtins.int = ...,
+        reason: _builtins.str = ...,
+        at: _timestamp_pb2.Timestamp | None = ...,
+        achievement: Global___Achievement | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["achievement", b"achievement", "at", b"at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["achievement", b"achievement", "achievement_id", b"achievement_id", "at", b"at", "id", b"id", "kind", b"kind", "reason", b"reason", "user_id", b"user_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___StandingChange: _TypeAlias = StandingChange  # noqa: Y015
 
 @_typing.final
 class Heartbeat(_message.Message):
@@ -901,6 +988,7 @@ class WatchAchievementsResponse(_message.Message):
 
     ACHIEVEMENT_FIELD_NUMBER: _builtins.int
     HEARTBEAT_FIELD_NUMBER: _builtins.int
+    STANDING_CHANGE_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def achievement(self) -> Global___Achievement:
         """A newly earned (or replayed) award, in id order."""
@@ -909,17 +997,22 @@ class WatchAchievementsResponse(_message.Message):
     def heartbeat(self) -> Global___Heartbeat:
         """Nothing new; the stream is alive."""
 
+    @_builtins.property
+    def standing_change(self) -> Global___StandingChange:
+        """One of the watched learner's awards was revoked or restored, in id order."""
+
     def __init__(
         self,
         *,
         achievement: Global___Achievement | None = ...,
         heartbeat: Global___Heartbeat | None = ...,
+        standing_change: Global___StandingChange | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["achievement", b"achievement", "event", b"event", "heartbeat", b"heartbeat"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["achievement", b"achievement", "event", b"event", "heartbeat", b"heartbeat", "standing_change", b"standing_change"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["achievement", b"achievement", "event", b"event", "heartbeat", b"heartbeat"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["achievement", b"achievement", "event", b"event", "heartbeat", b"heartbeat", "standing_change", b"standing_change"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
-    _WhichOneofReturnType_event: _TypeAlias = _typing.Literal["achievement", "heartbeat"]  # noqa: Y015
+    _WhichOneofReturnType_event: _TypeAlias = _typing.Literal["achievement", "heartbeat", "standing_change"]  # noqa: Y015
     _WhichOneofArgType_event: _TypeAlias = _typing.Literal["event", b"event"]  # noqa: Y015
     def WhichOneof(self, oneof_group: _WhichOneofArgType_event) -> _WhichOneofReturnType_event | None: ...
 

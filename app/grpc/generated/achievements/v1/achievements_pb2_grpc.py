@@ -123,7 +123,10 @@ class AchievementServiceServicer:
         database, then the stream continues live. A client that reconnects with
         the id of the last award it received misses nothing and repeats nothing.
         Heartbeats are sent while nothing happens. Silent (backfilled) and
-        revoked awards are not streamed.
+        revoked awards are not streamed as awards. A revocation or restore of a
+        watched learner's award arrives as a `standing_change`, replayed after
+        `after_change_id` like awards (a client that was disconnected still
+        learns of it on reconnect).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

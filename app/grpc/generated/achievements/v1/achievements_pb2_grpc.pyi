@@ -81,7 +81,10 @@ class AchievementServiceStub:
     database, then the stream continues live. A client that reconnects with
     the id of the last award it received misses nothing and repeats nothing.
     Heartbeats are sent while nothing happens. Silent (backfilled) and
-    revoked awards are not streamed.
+    revoked awards are not streamed as awards. A revocation or restore of a
+    watched learner's award arrives as a `standing_change`, replayed after
+    `after_change_id` like awards (a client that was disconnected still
+    learns of it on reconnect).
     """
 
 @_typing.type_check_only
@@ -120,7 +123,10 @@ class AchievementServiceAsyncStub(AchievementServiceStub):
     database, then the stream continues live. A client that reconnects with
     the id of the last award it received misses nothing and repeats nothing.
     Heartbeats are sent while nothing happens. Silent (backfilled) and
-    revoked awards are not streamed.
+    revoked awards are not streamed as awards. A revocation or restore of a
+    watched learner's award arrives as a `standing_change`, replayed after
+    `after_change_id` like awards (a client that was disconnected still
+    learns of it on reconnect).
     """
 
 class AchievementServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -192,7 +198,10 @@ class AchievementServiceServicer(metaclass=_abc_1.ABCMeta):
         database, then the stream continues live. A client that reconnects with
         the id of the last award it received misses nothing and repeats nothing.
         Heartbeats are sent while nothing happens. Silent (backfilled) and
-        revoked awards are not streamed.
+        revoked awards are not streamed as awards. A revocation or restore of a
+        watched learner's award arrives as a `standing_change`, replayed after
+        `after_change_id` like awards (a client that was disconnected still
+        learns of it on reconnect).
         """
 
 def add_AchievementServiceServicer_to_server(servicer: AchievementServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
