@@ -21,6 +21,7 @@ from tests.e2e.test_console import (
 from tests.support.web_server import WebServer
 
 MODULE = "demo-python-variables"
+PHONE = {"width": 375, "height": 740}
 
 
 def draft_badge(server: WebServer, criteria: dict[str, Any] | None = None) -> str:
@@ -93,10 +94,14 @@ def test_archiving_asks_first_and_says_what_stays(server: WebServer,
                                                   new_context: Callable[..., Any]) -> None:
     key = draft_badge(server)
     page = staff_page(server, staff(server, "admin"), new_context)
+    page.set_viewport_size(PHONE)
     page.goto(f"/console/badges/{key}")
     page.get_by_role("button", name="Archive").click()
     dialog = page.locator("#confirm-dialog")
     assert "its awards stay" in dialog.inner_text()
+    assert dialog.get_by_role("button", name="Archive").evaluate(
+        "b => b.classList.contains('button--danger')")
+    screenshot(page, "console-confirm-archive-375")
     dialog.get_by_role("button", name="Cancel").click()
     assert badge_status(server, key) == "draft"
     page.get_by_role("button", name="Archive").click()
@@ -122,7 +127,6 @@ def test_without_javascript_publishing_still_posts(server: WebServer,
 
 # --- b. phones, and every page's screenshots -------------------------------------------------
 
-PHONE = {"width": 375, "height": 740}
 FITS = """() => ({width: document.documentElement.scrollWidth,
   nav: (() => { const a = [...document.querySelectorAll('.site-nav a')]
       .find(link => link.textContent.trim() === 'Console');
