@@ -13,6 +13,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from app.errors import InvalidInput
+from app.services.badges.authoring import publish_badge
 from app.services.badges.by_hand import (
     awardable,
     check_note,
@@ -21,7 +22,13 @@ from app.services.badges.by_hand import (
     reach,
 )
 from app.services.badges.holders import badge_holders, change_badge_awards
-from app.services.badges.jobs import INLINE_LIMIT, job_for, start_award
+from app.services.badges.jobs import (
+    INLINE_LIMIT,
+    job_for,
+    learner_count,
+    start_award,
+    start_publish,
+)
 from app.services.badges.recipients import (
     MAX_RECIPIENTS,
     resolve_items,
@@ -85,6 +92,19 @@ def award_confirm(key: str) -> Response:
     outcome = give(principal(), badge, ids, note)
     flash(_given(len(outcome.awarded), len(outcome.already_held)))
     return redirect(url_for("console.badge_holders_page", key=key))
+
+
+@bp.route("/badges/<key>/count", methods=["POST"])
+def count(key: str) -> Response:
+    """How many learners would earn the latest version now: inline for a few learners, a
+    background job past INLINE_LIMIT (the console's "Count" button; awards nothing)."""
+    if learner_count() > INLINE_LIMIT:
+        job = start_publish(principal(), key, notify=False, dry_run=True)
+        return redirect(url_for("console.job", job_id=job.id))
+    answer = publish_badge(principal(), key, dry_run=True)
+    flash(ngettext("%(num)s learner would earn it now.", "%(num)s learners would earn it now.",
+                   answer["would_earn"]))
+    return redirect(url_for("console.edit_badge", key=key))
 
 
 @bp.route("/jobs/<int:job_id>")

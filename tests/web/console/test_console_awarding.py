@@ -267,3 +267,19 @@ def test_the_sweep_hands_a_job_that_stood_still_to_a_worker_again(
     assert badge_jobs.requeue_stale(60) == 1 and sent == [job.id, job.id]
     badge_jobs.run_job(job.id)
     assert badge_jobs.requeue_stale(0) == 0  # done jobs stay done
+
+
+def test_counting_is_inline_for_few_learners_and_a_job_for_many(
+        world: dict[str, Any], client_for: Callable, monkeypatch: pytest.MonkeyPatch) -> None:
+    record(world["ann"], "module_completed", datetime(2024, 5, 1, tzinfo=UTC), module="c1-u1-m1")
+    client = client_for("ida")
+    client.post(f"/console/badges/{BADGE}/count")
+    assert "1 learner would earn it now." in client.get(f"/console/badges/{BADGE}").get_data(
+        as_text=True)
+    from app.web.console import awarding
+    monkeypatch.setattr(awarding, "INLINE_LIMIT", 1)
+    answer = client.post(f"/console/badges/{BADGE}/count")
+    job = db.session.scalar(select(BadgeJob))
+    assert answer.headers["Location"].endswith(f"/console/jobs/{job.id}")
+    assert (job.kind, job.status, job.result["would_earn"]) == ("count", "done", 1)
+    assert holders() == {}  # counting awards nothing
