@@ -15,8 +15,10 @@ PAGE = 50
 
 
 @dataclass(frozen=True)
-class Holder:
-    award: Achievement
+class Person:
+    """A learner as the console names them: their display name, else their email."""
+
+    user_id: int
     email: str
     name: str | None
 
@@ -25,8 +27,15 @@ class Holder:
         return self.name or self.email
 
 
-def _holders(dedupe_key: str, reach: set[str] | None) -> Select[tuple[Achievement, str, str]]:
-    query = (select(Achievement, User.email, User.display_name)
+@dataclass(frozen=True)
+class Holder:
+    award: Achievement
+    person: Person
+
+
+def _holders(dedupe_key: str, reach: set[str] | None
+             ) -> Select[tuple[Achievement, int, str, str]]:
+    query = (select(Achievement, User.id, User.email, User.display_name)
              .join(User, User.id == Achievement.user_id)
              .where(Achievement.dedupe_key == dedupe_key))
     if reach is not None:
@@ -45,7 +54,7 @@ def holder_page(dedupe_key: str, reach: set[str] | None, after: int = 0, limit: 
     """One page of holders by award id, and the id to continue after (None on the last)."""
     query = (_holders(dedupe_key, reach).where(Achievement.id > after)
              .order_by(Achievement.id).limit(limit + 1))
-    found = [Holder(*row) for row in db.session.execute(query).all()]
+    found = [Holder(award, Person(*person)) for award, *person in db.session.execute(query)]
     return found[:limit], (found[limit - 1].award.id if len(found) > limit else None)
 
 

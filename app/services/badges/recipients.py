@@ -19,18 +19,11 @@ from sqlalchemy import func, or_, select
 from app.extensions import db
 from app.models import User
 from app.models.user import LEARNER_ROLE
-from app.read.badge_holders import roster
+from app.read.badge_holders import Person, roster
 
 MAX_RECIPIENTS = 10_000
 CHUNK = 900  # ids or emails per IN (): under SQLite's bound-parameter limit
 MAX_EMAIL = 254
-
-
-@dataclass(frozen=True)
-class Recipient:
-    user_id: int
-    email: str
-    name: str | None
 
 
 @dataclass
@@ -38,7 +31,7 @@ class Resolved:
     """The learners found, in first-seen order without repeats, and the places that
     named nobody (``{place: why}``)."""
 
-    found: list[Recipient] = field(default_factory=list)
+    found: list[Person] = field(default_factory=list)
     unknown: dict[str, str] = field(default_factory=dict)
 
 
@@ -66,7 +59,7 @@ def resolve_lines(lines: Sequence[str], courses: set[str] | None) -> Resolved:
     return _resolve(named, courses)
 
 
-def search_learners(text: str, courses: set[str] | None, limit: int = 20) -> list[Recipient]:
+def search_learners(text: str, courses: set[str] | None, limit: int = 20) -> list[Person]:
     """Learners (role learner) whose email or name contains ``text`` (the console's search
     box; a typed or uploaded list may still name anyone the awarder may reach)."""
     text = text.strip()
@@ -79,7 +72,7 @@ def search_learners(text: str, courses: set[str] | None, limit: int = 20) -> lis
              .order_by(User.email).limit(limit))
     if courses is not None:
         query = query.where(User.id.in_(roster(courses)))
-    return [Recipient(*row) for row in db.session.execute(query)]
+    return [Person(*row) for row in db.session.execute(query)]
 
 
 def _reference(item: Any) -> int | str | None:
@@ -115,8 +108,8 @@ def _why(ref: int | str | None) -> str:
 
 
 def _users(ids: set[int], emails: set[str], courses: set[str] | None
-           ) -> tuple[dict[int, Recipient], dict[str, Recipient]]:
-    found: list[Recipient] = []
+           ) -> tuple[dict[int, Person], dict[str, Person]]:
+    found: list[Person] = []
     valid_ids = [i for i in ids if 0 < i < 2**31]
     valid_emails = [e for e in emails if 0 < len(e) <= MAX_EMAIL and "\x00" not in e]
     for column, values in ((User.id, valid_ids), (User.email, valid_emails)):
@@ -124,7 +117,7 @@ def _users(ids: set[int], emails: set[str], courses: set[str] | None
             query = select(User.id, User.email, User.display_name).where(column.in_(chunk))
             if courses is not None:
                 query = query.where(User.id.in_(roster(courses)))
-            found += [Recipient(*row) for row in db.session.execute(query)]
+            found += [Person(*row) for row in db.session.execute(query)]
     return {r.user_id: r for r in found}, {r.email: r for r in found}
 
 

@@ -28,6 +28,7 @@ from app.services.badges import (
     update_badge,
 )
 from app.services.badges.images import MAX_BYTES
+from app.services.badges.jobs import INLINE_LIMIT, learner_count, start_publish
 from app.services.teaching import require_staff, visible_courses
 from app.web.console import UPLOAD_ENDPOINTS, bp, principal
 from app.web.console.forms import (
@@ -85,7 +86,12 @@ def edit_badge(key: str) -> str | Response | tuple[str, int]:
 
 @bp.route("/badges/<key>/publish", methods=["POST"])
 def publish(key: str) -> Response:
-    result = publish_badge(principal(), key, notify=request.form.get("notify") == "1")
+    """Publish and backfill; past INLINE_LIMIT learners a worker does it (a job page)."""
+    notify = request.form.get("notify") == "1"
+    if learner_count() > INLINE_LIMIT:
+        job = start_publish(principal(), key, notify=notify, dry_run=False)
+        return redirect(url_for("console.job", job_id=job.id))
+    result = publish_badge(principal(), key, notify=notify)
     flash(ngettext("Published version %(v)s: %(num)s learner earned it now.",
                    "Published version %(v)s: %(num)s learners earned it now.",
                    result["awarded"], v=result["version"]))

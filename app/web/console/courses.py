@@ -4,8 +4,6 @@ with a reason (logged in the audit trail by the service). CSV downloads: exports
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -15,6 +13,7 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.infra.caches.catalog import catalog
 from app.models import User
+from app.read.badge_holders import Holder, Person
 from app.read.course_report import (
     course_award_keys,
     course_columns,
@@ -62,8 +61,7 @@ def holders_page(course_key: str, dedupe_key: str) -> str:
     if column is None:
         return render_template("errors/404.html"), 404  # type: ignore[return-value]
     found, next_after = holder_page(course_key, dedupe_key, request.args.get("after", 0, int))
-    rows = [SimpleNamespace(award=award, who=email, email=email, name=None)
-            for award, email in found]
+    rows = [Holder(award, Person(award.user_id, email, None)) for award, email in found]
     return render_template("console/holders.html", course=info, column=column, rows=rows,
                            next_after=next_after, enrolled=enrolled_count(course_key),
                            held=holders(course_key, [dedupe_key]).get(dedupe_key, 0))
@@ -74,9 +72,10 @@ def learner(course_key: str, user_id: int) -> str:
     learner_of(principal(), course_key, user_id)
     info = course_for(principal(), course_key)
     awards = learner_awards(user_id, course_award_keys(catalog().view, course_key))
-    return render_template("console/learner.html", course=info,
-                           rows=[SimpleNamespace(award=award) for award in awards],
-                           person=db.session.get(User, user_id))
+    person = db.session.get(User, user_id)
+    who = Person(user_id, person.email, person.display_name) if person else None
+    return render_template("console/learner.html", course=info, person=person,
+                           rows=[Holder(award, who) for award in awards])
 
 
 @bp.route("/courses/<course_key>/awards/<any(revoke, restore):action>", methods=["POST"])
