@@ -170,6 +170,8 @@ def console_pages(world: dict[str, Any]) -> dict[str, str]:
         "holders": f"/console/courses/{COURSE}/achievements/course_complete:{COURSE}",
         "learner": f"/console/courses/{COURSE}/learners/{learner}",
         "audit": "/console/audit", "audit-filtered": "/console/audit?action=award.revoke",
+        "award-by-hand": f"/console/badges/{world['published']}/award",
+        "badge-holders": f"/console/badges/{world['published']}/holders",
     }
 
 
@@ -240,6 +242,11 @@ def test_nested_criteria_hint_in_words_and_pass_axe_then_count(
     assert hint(page, "criteria.all[1].of") == "Add at least one criterion"
     page.locator(bid("criteria.all[1].of", "-add")).click()
     page.locator(bid("criteria.all[1].of[0]", "-kind")).select_option("score_at_least")
+    page.locator(bid("criteria.all[1].at_least")).fill("3")
+    assert hint(page, "criteria.all[1].at_least") == \
+        "Enter a whole number from 1 to the number of criteria below"
+    page.locator(bid("criteria.all[1].at_least")).fill("1")
+    assert not page.locator(bid("criteria.all[1].at_least", "-hint")).is_visible()
 
     assert hint(page, "criteria.all[0].any[0].module_complete") == "Choose a module"
     assert hint(page, "criteria.all[0].any[1].unit_complete") == "Choose a unit"
@@ -257,6 +264,10 @@ def test_nested_criteria_hint_in_words_and_pass_axe_then_count(
     page.locator(bid("criteria.all[1].of[0].score_at_least.assessment")).select_option(index=1)
     page.locator("#would-earn", has_text="would earn this now").wait_for()
     assert page.locator("#builder .field-hint:visible").count() == 0
+    page.locator(bid("criteria.all[0].any[1]", "-kind")).locator("..").locator("..") \
+        .get_by_role("button", name="Remove").click()
+    assert focused_id(page) == bid("criteria.all[0].any", "-add")[1:]
+    assert '"unit_complete"' not in page.locator("#criteria").input_value()
     assert errors == []
 
 
@@ -342,3 +353,15 @@ def test_the_server_refuses_an_image_with_its_size_and_keeps_the_form(
     screenshot(page, "console-upload-too-large-body-1280")
     assert page.get_by_label("Title").input_value() == f"Badge {key}"  # as stored
     assert not run_axe(page, axe_source)
+
+
+def test_a_refusal_is_a_console_page_that_fits_a_phone(server: WebServer,
+                                                       new_context: Callable[..., Any],
+                                                       axe_source: str) -> None:
+    page = staff_page(server, staff(server, "instructor"), new_context)
+    page.set_viewport_size(PHONE)
+    assert page.goto("/console/audit").status == 403
+    assert page.get_by_role("heading", level=1).inner_text() == "Not allowed"
+    assert page.evaluate(FITS) == {"width": 375, "nav": True, "h1": 1}
+    assert not run_axe(page, axe_source)
+    screenshot(page, "console-error-375")
