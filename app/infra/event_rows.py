@@ -200,12 +200,17 @@ def _one_transaction(event: dict[str, Any], fact: dict[str, Any]
         db.session.rollback()
         return user_id, None
     _add_fact(user_id, event_id, event["occurred_at"], fact)
-    if fact_kind(fact) is not None:
-        db.session.execute(ROSTER, {"user_id": user_id, "at": event["recorded_at"],
-                                    "module_id": fact.get("module_id"),
-                                    "assessment_id": fact.get("assessment_id")})
+    _enroll(user_id, event["recorded_at"], fact)
     db.session.commit()
     return user_id, event_id
+
+
+def _enroll(user_id: int, recorded_at: Any, fact: dict[str, Any]) -> None:
+    """The roster step of a new event (the PostgreSQL statements' ``roster`` CTE)."""
+    if fact_kind(fact) is not None:
+        db.session.execute(ROSTER, {"user_id": user_id, "at": recorded_at,
+                                    "module_id": fact.get("module_id"),
+                                    "assessment_id": fact.get("assessment_id")})
 
 
 def _add_fact(user_id: int, event_id: int, occurred_at: Any, fact: dict[str, Any]) -> None:
