@@ -1,4 +1,6 @@
-"""Reading awards: keyset-paginated history and single awards, revoked ones hidden."""
+"""Reading awards: keyset-paginated history and single awards, revoked ones hidden unless
+asked for (a learner still sees their own revoked award's page, and history can show
+revoked ones with a filter)."""
 
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ class HistoryFilter:
     since: datetime | None = None
     until: datetime | None = None
     after_id: int | None = None
+    include_revoked: bool = False
 
 
 def encode_cursor(award_id: int) -> str:
@@ -78,7 +81,9 @@ def visible(user_id: int) -> Select[tuple[Achievement]]:
     return select(Achievement).where(*_seen_by(user_id))
 
 
-def _seen_by(user_id: int) -> tuple[Any, ...]:
+def _seen_by(user_id: Any, include_revoked: bool = False) -> tuple[Any, ...]:
+    if include_revoked:
+        return (Achievement.user_id == user_id,)
     return Achievement.user_id == user_id, Achievement.revoked_at.is_(None)
 
 
@@ -101,7 +106,8 @@ def list_achievements(user_id: int, filters: HistoryFilter, cursor: str | None =
 def history_query(user_id: int, filters: HistoryFilter, cursor: str | None,
                   limit: int) -> Select[Any]:
     """The keyset query; on PostgreSQL REST runs it as ``history_statement`` (see below)."""
-    query = _filtered(select(*AWARD_COLUMNS).where(*_seen_by(user_id)), filters)
+    query = _filtered(select(*AWARD_COLUMNS).where(*_seen_by(user_id, filters.include_revoked)),
+                      filters)
     if cursor:
         query = query.where(Achievement.id < decode_cursor(cursor))
     return query.order_by(Achievement.id.desc()).limit(limit)
@@ -131,9 +137,12 @@ def get_readable_achievement(award_id: int, may_read: Callable[[int], bool]) -> 
     return award
 
 
-def get_achievement(user_id: int, award_id: int) -> Achievement:
-    """One of the learner's awards; another learner's id is simply not found."""
-    award = db.session.scalar(visible(user_id).where(Achievement.id == award_id))
+def get_achievement(user_id: int, award_id: int, include_revoked: bool = False) -> Achievement:
+    """One of the learner's awards (revoked ones too, when asked: its learner keeps its
+    page); another learner's id is simply not found."""
+    query = select(Achievement).where(*_seen_by(user_id, include_revoked),
+                                      Achievement.id == award_id)
+    award = db.session.scalar(query)
     if award is None:
         raise NotFound(f"no achievement {award_id}")
     return award
@@ -212,7 +221,7 @@ def list_history(user_id: int, filters: HistoryFilter, cursor: str | None = None
     autocommit (``app.infra.sql.fetch_all``): no Session, no BEGIN/ROLLBACK. Inside
     one (a token or user was just loaded, or the caller wrote) it reads through it.
     """
-    if db.engine.dialect.driver != "psycopg":
+    if db.engine.dialect.driver != "psycopg" or filters.include_revoked:
         return list_achievements(user_id, filters, cursor, limit)
     check_limit(limit)
     sql, params = history_statement(user_id, filters, cursor, limit + 1)
@@ -251,7 +260,7 @@ def history_versions(user_id: int, filters: HistoryFilter, cursor: str | None = 
     (revocation the query filters), so a transport may keep each award's
     message per ``(id, public)`` and ask only for these pairs.
     """
-    if not on_postgresql():
+    if not on_postgresql() or filters.include_revoked:
         page = list_achievements(user_id, filters, cursor, limit)
         return Page([(row.id, row.public) for row in page.items], page.next_cursor)
     check_limit(limit)

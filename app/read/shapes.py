@@ -34,8 +34,9 @@ def open_badges_links(award: Achievement) -> dict[str, str | None]:
 
 
 def award_as_dict(award: Achievement) -> dict[str, Any]:
-    """The public shape of an award (REST, SSE, and the gRPC servicer's source)."""
-    return {
+    """The public shape of an award (REST, SSE, and the gRPC servicer's source); a revoked
+    one (read only by its learner's history with ``include_revoked``) says when and why."""
+    shape = {
         "id": award.id,
         "user_id": award.user_id,
         "type": award.achievement_type,
@@ -49,3 +50,6 @@ def award_as_dict(award: Achievement) -> dict[str, Any]:
         "public": bool(getattr(award, "public", False)),
         "open_badges": open_badges_links(award),
     }
+    if getattr(award, "revoked_at", None) is not None:
+        shape["revoked"] = {"at": award.revoked_at.isoformat(), "reason": award.revoked_reason}
+    return shape

@@ -119,6 +119,12 @@ def live_messages() -> dict[str, Any]:
                                      titles="{titles}"),
         "more": plural_forms("and %(count)s more", "and %(count)s more", locale),
         "listSeparator": _(", "),
+        "revoked": _("Badge revoked"),
+        "revokedSentence": _("Your badge “%(title)s” was revoked: %(reason)s",
+                             title="{title}", reason="{reason}"),
+        "restored": _("Badge restored"),
+        "restoredSentence": _("Your badge “%(title)s” was restored. It counts again.",
+                              title="{title}"),
     }
 
 

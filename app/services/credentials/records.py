@@ -130,12 +130,12 @@ def shared_badge_text(slug: str) -> tuple[str, str, dict[str, Any] | None] | Non
 
 def set_sharing(award_id: int, principal: Principal, public: bool) -> Achievement:
     """Share or unshare an award: its learner, or an admin user / ``achievements:admin``
-    token. Anyone else's attempt is not found (as an unknown id) and changes nothing."""
+    token. Anyone else's attempt is not found (as an unknown id) and changes nothing.
+    A revoked award can still be unshared (its learner keeps its page), never shared."""
     award = db.session.scalar(select(Achievement).where(Achievement.id == award_id)
                               .with_for_update()) if 0 < award_id < 2**63 else None
     mine = award is not None and award.user_id == principal.user_id
-    if award is None or not (mine or principal.has_scope(ADMIN)) or \
-            (mine and award.revoked_at is not None):
+    if award is None or not (mine or principal.has_scope(ADMIN)):
         db.session.rollback()
         raise NotFound(f"no achievement {award_id}")
     if public and award.revoked_at is not None:

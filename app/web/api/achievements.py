@@ -74,7 +74,8 @@ def get_achievements(args: dict[str, Any]) -> Any:
     """
     user_id = subject_for_read(reading_principal(), args.get("user_id"))
     filters = HistoryFilter(types=args.get("type") or (), since=args.get("since"),
-                            until=args.get("until"))
+                            until=args.get("until"),
+                            include_revoked=bool(args.get("include_revoked")))
     page = list_history(user_id, filters, args.get("cursor"), args["limit"])
     return page_response(page)
 

@@ -87,6 +87,11 @@ class OpenBadgesLinks(Schema):
                                          "URL; null while private"})
 
 
+class Revocation(Schema):
+    at = fields.String(required=True, metadata={"format": "date-time"})
+    reason = fields.String(required=True, allow_none=True)
+
+
 class AchievementOut(Schema):
     id = fields.Integer(required=True)
     user_id = fields.Integer(required=True)
@@ -100,6 +105,9 @@ class AchievementOut(Schema):
     badge_url = fields.String()
     public = fields.Boolean(required=True, metadata={"description": "shared by its learner"})
     open_badges = fields.Nested(OpenBadgesLinks, required=True)
+    revoked = fields.Nested(Revocation, metadata={
+        "description": "only on a revoked award (listed with `include_revoked=true`): "
+                       "when and why it was revoked"})
 
 
 class StrictBoolean(fields.Boolean):
@@ -136,6 +144,9 @@ class AchievementQuery(SubjectQuery):
                                  metadata={"description": "earned before (exclusive)"})
     cursor = Text(validate=validate.Length(max=100), metadata={"description": "opaque"})
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_LIMIT))
+    include_revoked = fields.Boolean(metadata={
+        "description": "also list revoked awards, each with `revoked` {at, reason} "
+                       "(default false: revoked awards are hidden)"})
 
 
 _CANONICAL_ID = re.compile(r"[1-9][0-9]{0,9}\Z")

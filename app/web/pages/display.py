@@ -18,6 +18,7 @@ from flask_login import current_user
 from app.models import Achievement
 from app.read.live import latest_award_id
 from app.read.shapes import badge_name
+from app.read.standing import latest_change_id
 from app.services.credentials.art import badge_file, badge_titles
 
 NAV_SECTIONS = {"pages.dashboard": "dashboard", "pages.history": "history",
@@ -63,10 +64,12 @@ def _counted(counter: str, n: int) -> str:
 
 
 def live_context() -> dict[str, Any]:
-    """``live.js`` starts a fresh tab's stream after the newest award the page was built with."""
+    """``live.js`` starts a fresh tab's stream after the newest award and the newest
+    standing change (revocation, restore) the page was built with."""
     if not current_user.is_authenticated:
         return {}
-    return {"live_latest_id": latest_award_id(current_user.id)}
+    return {"live_latest_id": latest_award_id(current_user.id),
+            "live_latest_change": latest_change_id(current_user.id)}
 
 
 def nav_section() -> str:

@@ -37,11 +37,12 @@ class HistoryQuery:
     date_from: date | None = None
     date_to: date | None = None
     cursor: str | None = None
+    revoked: bool = False  # "Show revoked": off by default
     errors: dict[str, str] = field(default_factory=dict)
 
     def params(self, **changes: Any) -> dict[str, Any]:
         values = {"type": self.type, "from": self.date_from, "to": self.date_to,
-                  "cursor": self.cursor, **changes}
+                  "revoked": "1" if self.revoked else None, "cursor": self.cursor, **changes}
         return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items() if v}
 
     def history_filter(self, zone_name: str) -> HistoryFilter:
@@ -50,7 +51,14 @@ class HistoryQuery:
         since = datetime.combine(self.date_from, time(), zone) if self.date_from else None
         until = (datetime.combine(self.date_to + timedelta(days=1), time(), zone)
                  if self.date_to else None)
-        return HistoryFilter(types=(self.type,) if self.type else (), since=since, until=until)
+        return HistoryFilter(types=(self.type,) if self.type else (), since=since, until=until,
+                             include_revoked=self.revoked)
+
+    @property
+    def live(self) -> bool:
+        """Whether a new award belongs at the top of this page (``live.js`` adds it): the
+        newest page, with no end date."""
+        return not self.cursor and not self.date_to
 
 
 def parse_query(args: Any) -> HistoryQuery:
@@ -66,6 +74,7 @@ def parse_query(args: Any) -> HistoryQuery:
         query.errors["to"] = _("The end date must not be before the start date.")
         query.date_to = None
     query.cursor = _cursor(args.get("cursor"), query.errors)
+    query.revoked = args.get("revoked") in {"1", "on", "true"}
     return query
 
 
@@ -85,7 +94,7 @@ def history() -> str:
 @bp.route("/achievements/<int:award_id>")
 @login_required
 def achievement_detail(award_id: int) -> str:
-    award = _own_award(award_id)
+    award = _own_award(award_id, include_revoked=True)  # its learner keeps a revoked page
     return render_template("achievement.html", award=award, form=ActionForm(),
                            share=own_share_links(award.id, current_user.id))
 
@@ -93,14 +102,16 @@ def achievement_detail(award_id: int) -> str:
 @bp.route("/achievements/<int:award_id>/card")
 @login_required
 def achievement_card(award_id: int) -> str:
-    """The award as a list card: ``live.js`` inserts it, so live cards match rendered ones."""
-    return render_template("partials/award_card.html", award=_own_award(award_id), size="lg")
+    """The award as a list card: ``live.js`` inserts it, so live cards match rendered ones
+    (``?size=md`` for the history list)."""
+    size = "md" if request.args.get("size") == "md" else "lg"
+    return render_template("partials/award_card.html", award=_own_award(award_id), size=size)
 
 
-def _own_award(award_id: int) -> Any:
+def _own_award(award_id: int, include_revoked: bool = False) -> Any:
     """Another learner's award is simply not found, exactly like an unknown id."""
     try:
-        return get_achievement(current_user.id, award_id)
+        return get_achievement(current_user.id, award_id, include_revoked)
     except NotFound:
         abort(404)
 

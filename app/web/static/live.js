@@ -1,6 +1,7 @@
 // Live celebrations for every page of a logged-in learner. Dependency-free.
 //
-// One EventSource per page. The resume point (last award id celebrated) is kept
+// One EventSource per page. The resume point (last award id celebrated, and the last
+// standing change — a revocation or restore — shown) is kept
 // per tab in sessionStorage, so an award made by a form POST that redirects is
 // replayed by the server and celebrated on the next page. Awards arriving close
 // together are coalesced into one toast; each celebration is announced once
@@ -19,9 +20,10 @@
   var HEARD_MS = 1500;
   var STREAM_URL = "/api/v1/achievements/stream";
   var motion = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : null;
-  var state = { source: null, lastId: 0, seen: new Set(), pending: [], flushTimer: 0,
-                leaving: false, retry: 0 };
-  var api = window.achievementsLive = { received: [], celebrated: [], announcements: [] };
+  var state = { source: null, lastId: 0, lastChange: 0, seen: new Set(), changes: new Set(),
+                pending: [], flushTimer: 0, leaving: false, retry: 0 };
+  var api = window.achievementsLive = { received: [], celebrated: [], announcements: [],
+                                        changes: [] };
 
   // ---- words --------------------------------------------------------------
   // The page's language: texts from the server's catalogs (JSON in a data attribute, no
@@ -48,25 +50,35 @@
   function storedResume() {
     try {
       var saved = JSON.parse(sessionStorage.getItem(RESUME_KEY) || "null");
-      if (saved && Date.now() - saved.at < FRESH_MS) return Number(saved.id);
+      if (saved && Date.now() - saved.at < FRESH_MS) {
+        return { id: Number(saved.id), change: Number(saved.change || 0) };
+      }
     } catch (e) { /* storage disabled: start from the page */ }
     return null;
   }
-  function remember(id) {
+  function remember(id, change) {
     if (id > state.lastId) state.lastId = id;
+    if (change > state.lastChange) state.lastChange = change;
     try {
-      sessionStorage.setItem(RESUME_KEY, JSON.stringify({ id: state.lastId, at: Date.now() }));
+      sessionStorage.setItem(RESUME_KEY, JSON.stringify({ id: state.lastId,
+        change: state.lastChange, at: Date.now() }));
     } catch (e) { /* ignore */ }
+  }
+  // The server's position format: "<award id>" or "<award id>.<change id>".
+  function cursor() {
+    return state.lastChange ? state.lastId + "." + state.lastChange : String(state.lastId);
   }
 
   // ---- stream -------------------------------------------------------------
   function connect() {
     if (state.leaving) return;
-    var source = new EventSource(STREAM_URL + "?after=" + state.lastId);
+    var source = new EventSource(STREAM_URL + "?after=" + cursor());
     state.source = source;
     setLive("connecting");
     source.onopen = function () { state.retry = 0; setLive("open"); };
     source.addEventListener("achievement", onAward);
+    source.addEventListener("revoked", onStanding);
+    source.addEventListener("restored", onStanding);
     source.onerror = function () {
       setLive("connecting");  // the browser retries by itself, sending Last-Event-ID
       if (source.readyState === EventSource.CLOSED) reconnectLater();
@@ -89,7 +101,7 @@
     api.received.push(award.id);
     if (state.leaving || state.seen.has(award.id)) return;
     state.seen.add(award.id);
-    remember(award.id);
+    remember(award.id, 0);
     state.pending.push(award);
     if (!state.flushTimer) state.flushTimer = setTimeout(flush, COALESCE_MS);
   }
@@ -102,6 +114,74 @@
     refreshMilestones();
   }
   function refreshMilestones() { refreshPanel("milestones"); }
+
+  // ---- revocations and restores -------------------------------------------
+  // Shown whether or not the page is leaving (they are not celebrations, nothing is
+  // replayed for the next page to show): the badge leaves or rejoins the lists, the
+  // counters follow, and a calm notice says what happened and why.
+  function onStanding(event) {
+    var change = JSON.parse(event.data);
+    api.changes.push({ id: change.id, kind: change.kind, award: change.achievement_id });
+    if (state.changes.has(change.id)) return;
+    state.changes.add(change.id);
+    remember(0, change.id);
+    if (change.kind === "revoked") removeFromLists(change.achievement_id, change.achievement);
+    else addToList(change.achievement);
+    refreshMilestones();
+    notice(change);
+  }
+  function removeFromLists(awardId, award) {
+    var removed = false;
+    document.querySelectorAll('[data-award-id="' + awardId + '"]').forEach(function (card) {
+      if (card.closest("#achievement-list, #history-list")) { card.remove(); removed = true; }
+    });
+    if (!removed) return;
+    bump('[data-type-count="' + award.type + '"]', -1);
+    bump("[data-total]", -1);
+  }
+  function notice(change) {
+    var region = document.getElementById("toasts");
+    if (!region) return;
+    var revoked = change.kind === "revoked";
+    var title = change.achievement.title;
+    var toast = el("div", "toast toast--calm toast--notice toast--" + change.kind);
+    toast.dataset.changeId = change.id;
+    toast.setAttribute("role", "group");
+    var text = el("div");
+    var heading = el("p", "toast__title", title);
+    heading.id = "toast-change-" + change.id;
+    text.append(el("p", "toast__eyebrow", revoked ? words.revoked : words.restored));
+    text.append(heading);
+    var sentence = revoked
+      ? fill(words.revokedSentence, { title: title, reason: change.reason || "" })
+      : fill(words.restoredSentence, { title: title });
+    var detail = el("div", "toast__text");
+    detail.append(el("span", "", sentence + " "));
+    var link = el("a");
+    link.href = "/achievements/" + change.achievement_id;
+    link.textContent = words.viewBadge;
+    detail.append(link);
+    text.append(detail);
+    toast.setAttribute("aria-labelledby", heading.id);
+    var art = el("div", "toast__art");
+    art.append(badgeImg(change.achievement));
+    toast.append(art, text);
+    var close = el("button", "toast__close");
+    close.type = "button";
+    close.setAttribute("aria-label", words.dismiss);
+    close.append(el("span", "", "\u00d7"));
+    close.firstChild.setAttribute("aria-hidden", "true");
+    close.addEventListener("click", function () { dismiss(toast); });
+    var timer = el("span", "toast__timer");
+    var ms = (Number(body.dataset.toastMs) || TOAST_MS) * 2;  // a reason takes longer to read
+    timer.style.setProperty("--toast-ms", ms + "ms");
+    toast.append(close, timer);
+    toast._awards = [];
+    region.append(toast);
+    keepClear();
+    startTimer(toast, ms);
+    announce(sentence, toast);
+  }
   // Swap a panel for its fragment (data-refresh-url); on failure it catches up on reload.
   function refreshPanel(id, then) {
     var panel = document.getElementById(id);
@@ -202,6 +282,7 @@
     toast.append(close, timer);
     toast._awards = awards;
     region.append(toast);
+    keepClear();
     startTimer(toast, options.remaining);
     awards.forEach(function (a) { api.celebrated.push(a.id); });
     if (options.announce) announce(summaryText(awards), toast);
@@ -214,6 +295,37 @@
     region.textContent = "";
     setTimeout(function () { region.textContent = message; }, 60);
   }
+
+  // Toasts never cover the page's controls: when the stack (bottom corner) would hide a
+  // visible button of the page, it moves to the top corner (unless that hides one too).
+  // Checked again on scroll and resize while a toast is open.
+  function keepClear() {
+    var region = document.getElementById("toasts");
+    if (!region) return;
+    region.classList.remove("toasts--top");
+    if (!coversControl(region)) return;
+    region.classList.add("toasts--top");
+    if (coversControl(region)) region.classList.remove("toasts--top");
+  }
+  function coversControl(region) {
+    var boxes = Array.prototype.map.call(region.querySelectorAll(".toast"), function (t) {
+      return t.getBoundingClientRect();
+    });
+    var controls = document.querySelectorAll("main button, main .button, main input[type=submit]");
+    return Array.prototype.some.call(controls, function (control) {
+      var r = control.getBoundingClientRect();
+      if (!r.width || !r.height) return false;
+      return boxes.some(function (b) {
+        return r.left < b.right && b.left < r.right && r.top < b.bottom && b.top < r.bottom;
+      });
+    });
+  }
+  window.addEventListener("scroll", function () {
+    if (document.querySelector(".toast:not(.is-leaving)")) keepClear();
+  }, { passive: true });
+  window.addEventListener("resize", function () {
+    if (document.querySelector(".toast:not(.is-leaving)")) keepClear();
+  });
 
   // Auto-dismiss, paused while the pointer is over the toast or focus is inside it.
   function startTimer(toast, ms) {
@@ -286,10 +398,22 @@
   }
 
   // ---- the dashboard list -------------------------------------------------
-  function addToList(award) {
+  // The dashboard's list, or a history page showing the newest awards (data-live), of
+  // this award's type when the page is filtered by type.
+  function liveList(award) {
     var list = document.getElementById("achievement-list");
-    if (!list || list.querySelector('[data-award-id="' + award.id + '"]')) return;
-    fetch("/achievements/" + award.id + "/card", { credentials: "same-origin" })
+    if (list) return { list: list, size: "" };
+    list = document.getElementById("history-list");
+    if (!list || !list.dataset.live) return null;
+    if (list.dataset.liveType && list.dataset.liveType !== award.type) return null;
+    return { list: list, size: "?size=md" };
+  }
+  function addToList(award) {
+    var target = liveList(award);
+    if (!target) return;
+    var list = target.list;
+    if (list.querySelector('[data-award-id="' + award.id + '"]')) return;
+    fetch("/achievements/" + award.id + "/card" + target.size, { credentials: "same-origin" })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.text(); })
       .then(function (html) {
         if (list.querySelector('[data-award-id="' + award.id + '"]')) return;
@@ -301,18 +425,20 @@
           return Number(li.dataset.awardId) < award.id;
         });
         list.insertBefore(card, before || null);
-        var empty = document.getElementById("achievement-empty");
-        if (empty) empty.remove();
+        ["achievement-empty", "history-empty"].forEach(function (id) {
+          var empty = document.getElementById(id);
+          if (empty) empty.remove();
+        });
         bump('[data-type-count="' + award.type + '"]');
         bump("[data-total]");
       })
       .catch(function () { /* the card appears on the next page load */ });
   }
   // Counters keep their value in data-count and show it as the page's locale writes it.
-  function bump(selector) {
+  function bump(selector, by) {
     var node = document.querySelector(selector);
     if (!node) return;
-    var value = Number(node.dataset.count || node.textContent || 0) + 1;
+    var value = Math.max(0, Number(node.dataset.count || node.textContent || 0) + (by || 1));
     node.dataset.count = String(value);
     node.textContent = numbers.format(value);
   }
@@ -366,7 +492,8 @@
   });
 
   var resumeFrom = storedResume();
-  remember(resumeFrom !== null ? resumeFrom : Number(body.dataset.latestId || 0));
+  if (resumeFrom !== null) remember(resumeFrom.id, resumeFrom.change);
+  else remember(Number(body.dataset.latestId || 0), Number(body.dataset.latestChange || 0));
   restoreCarried();
   enhanceCompleteForms();
   connect();

@@ -81,5 +81,7 @@ def test_revocation_sets_the_status_bit_and_blocks_sharing(app, make_user) -> No
     with pytest.raises(Conflict):
         set_sharing(stored[1].id, Principal.service(2, "ops", frozenset({"achievements:admin"})),
                     True)
-    with pytest.raises(NotFound):  # the learner no longer sees a revoked award at all
-        set_sharing(stored[1].id, Principal.user(ann.id, "learner"), False)
+    with pytest.raises(Conflict):  # its learner keeps its page, but cannot share it
+        set_sharing(stored[1].id, Principal.user(ann.id, "learner"), True)
+    # ...and can still stop sharing it (issue 27: unsharing must stay possible)
+    assert set_sharing(stored[1].id, Principal.user(ann.id, "learner"), False).public is False
