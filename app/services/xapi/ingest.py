@@ -2,10 +2,11 @@
 
 The statement id is the idempotency key: the same id with the same statement
 stores nothing new, with another statement it is a 409. An array is checked
-whole before anything is written and stored in one transaction. Each stored
-statement becomes at most one progress event, recorded after that commit
-through ``app.services.recording`` (detection, the outbox and the gate as for
-any event); one left ``due`` by a crash in between is recorded by the sweep.
+whole (schema, cross-field rules, attachments and signatures) before anything is
+written, and stored in one transaction with its attachments, its query keys and the
+voiding it does. Each stored statement becomes at most one progress event, recorded
+after that commit through ``app.services.recording`` (detection, the outbox and the
+gate as for any event); one left ``due`` by a crash in between is recorded by the sweep.
 """
 
 from __future__ import annotations
@@ -19,22 +20,29 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from app.domain.xapi import StatementError, fingerprint, occurred_at
+from app.domain.xapi_keys import statement_keys
+from app.domain.xapi_rules import check_rules, normalized
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.models.types import utcnow
-from app.models.xapi import DUE, XapiStatement
+from app.models.xapi import DUE, XapiStatement, XapiStatementKey
 from app.services.recording.facts import time_errors
-from app.services.xapi.lookup import activities, learners
+from app.services.xapi.attachments import check_parts, store_parts
+from app.services.xapi.lookup import activities, learners, public_url
+from app.services.xapi.multipart import Part
 from app.services.xapi.plan import Pending, Plan, keys_of, plan, record_events
 from app.services.xapi.schema import check_statements, invalid
+from app.services.xapi.voiding import mark_voided, voids, withdraw_events
 
 
 @dataclass(frozen=True)
 class Incoming:
-    """A checked statement, ready to store; ``at`` labels it in errors (``$[3]``)."""
+    """A checked statement, ready to store (``body`` normalized, ``sent`` as received);
+    ``at`` labels it in errors (``$[3]``)."""
 
     id: str
     body: dict[str, Any]
+    sent: dict[str, Any]
     hash: str
     actor_key: str | None
     iri: str | None
@@ -43,39 +51,60 @@ class Incoming:
 
 
 def store_statements(statements: list[Any], source: str, *, in_array: bool,
-                     statement_id: str | None = None) -> list[str]:
+                     statement_id: str | None = None, parts: list[Part] | None = None
+                     ) -> list[str]:
     """Store ``statements`` from the caller ``source`` (all or none); their ids, in order.
 
-    ``statement_id`` is the id a PUT names (the body may repeat it, never contradict it).
+    ``statement_id`` is the id a PUT names (the body may repeat it, never contradict it);
+    ``parts`` are the attachment parts of a multipart/mixed request (None: a JSON body).
     """
     check_statements(statements, in_array)
-    incoming = [_incoming(body, f"$[{i}]" if in_array else "$", statement_id)
+    authority = caller_authority(source)
+    incoming = [_incoming(body, f"$[{i}]" if in_array else "$", statement_id, authority)
                 for i, body in enumerate(statements)]
     _unique_ids(incoming)
+    attached = check_parts([(item.at, item.sent) for item in incoming], parts)
     plans = _plans(incoming)
     stored_at = utcnow()
-    fresh = _store(incoming, plans, source, stored_at)
-    record_events([_pending(item, plans[item.id], source, stored_at)
-                   for item in incoming if item.id in fresh and plans[item.id].state == DUE])
+    fresh, voided = _store(incoming, plans, source, stored_at, attached)
+    record_events([_pending(item, plans[item.id], source, stored_at) for item in incoming
+                   if item.id in fresh and item.id not in voided
+                   and plans[item.id].state == DUE])
+    withdraw_events(voided)
     return [item.id for item in incoming]
 
 
-def _incoming(body: dict[str, Any], at: str, statement_id: str | None) -> Incoming:
+def caller_authority(source: str) -> dict[str, Any]:
+    """The Agent a caller's statements are asserted by when they name no authority."""
+    return {"objectType": "Agent", "account": {"homePage": public_url(), "name": source}}
+
+
+def _incoming(body: dict[str, Any], at: str, statement_id: str | None,
+              authority: dict[str, Any]) -> Incoming:
     given = body.get("id")
     if statement_id is not None and given is not None and given.lower() != statement_id:
         raise invalid(f"{at}.id", "differs from the statementId parameter")
     ident = (given or statement_id or str(uuid.uuid4())).lower()
-    actor, iri = keys_of(body)
-    when = _occurred_at(body, at)
-    return Incoming(ident, body, fingerprint(body), actor, iri, when, at)
+    try:
+        check_rules(body)
+    except StatementError as exc:
+        raise invalid(at + exc.field[1:], exc.message) from exc
+    sent = {**body, "id": ident}
+    stored = normalized(sent, authority)
+    actor, iri = keys_of(stored)
+    when = _occurred_at(stored, at)
+    return Incoming(ident, stored, sent, fingerprint(stored), actor, iri, when, at)
 
 
 def _occurred_at(body: dict[str, Any], at: str) -> datetime | None:
+    """When the event happened; a timestamp in the future (xAPI allows one) counts as now."""
     try:
         when = occurred_at(body)
     except StatementError as exc:
         raise invalid(at + exc.field[1:], exc.message) from exc
-    if when is not None and (errors := time_errors(when)):
+    if when is None or when > utcnow():
+        return None
+    if errors := time_errors(when):
         raise invalid(f"{at}.timestamp", next(iter(errors.values()))[0])
     return when
 
@@ -101,21 +130,28 @@ def _plans(incoming: list[Incoming]) -> dict[str, Plan]:
 
 
 def _store(incoming: list[Incoming], plans: dict[str, Plan], source: str,
-           stored_at: datetime) -> set[str]:
-    """Insert the statements not stored yet, in one transaction; their ids.
+           stored_at: datetime, attached: list[Part]) -> tuple[set[str], set[str]]:
+    """Insert the statements not stored yet, with their keys and attachments, and void what
+    they void, in one transaction; ``(their ids, the ids voided now)``.
 
     A concurrent request storing one of the ids first makes the insert fail:
     the whole batch is then checked again against what that request stored.
     """
     for _attempt in range(2):
         fresh = _new_ids(incoming)
-        rows = [_row(item, plans[item.id], source, stored_at)
-                for item in incoming if item.id in fresh]
+        new = [item for item in incoming if item.id in fresh]
         try:
-            if rows:
-                db.session.execute(insert(XapiStatement), rows)
+            if new:
+                db.session.execute(insert(XapiStatement),
+                                   [_row(item, plans[item.id], source, stored_at) for item in new])
+                db.session.execute(insert(XapiStatementKey), [
+                    {"statement_id": item.id, "key": key}
+                    for item in new for key in statement_keys(item.body)])
+            store_parts(attached)
+            voided = mark_voided({target: item.id for item in new
+                                  if (target := voids(item.body)) is not None})
             db.session.commit()
-            return fresh
+            return fresh, voided
         except IntegrityError:
             db.session.rollback()
     raise Conflict("statements with these ids are being stored concurrently; retry")
@@ -145,13 +181,19 @@ def _pending(item: Incoming, step: Plan, source: str, stored_at: datetime) -> Pe
     return Pending(item.id, source, item.occurred_at or stored_at, step.user_id, step.event)
 
 
-def get_statement(statement_id: str) -> dict[str, Any] | None:
-    """The statement as received, plus the ``id`` and ``stored`` an LRS sets; None if unknown."""
+def get_statement(statement_id: str, *, voided: bool = False) -> dict[str, Any] | None:
+    """The statement as stored, plus the ``id``, ``stored`` (and ``timestamp`` when it had
+    none) an LRS sets; None if unknown. A voided statement is found only with ``voided``,
+    and only a voided one then (``voidedStatementId``)."""
     row = db.session.get(XapiStatement, statement_id.lower())
-    if row is None:
+    if row is None or (row.voided_by is not None) != voided:
         return None
-    stored = row.stored_at.isoformat().replace("+00:00", "Z")
-    return {**row.body, "id": row.id, "stored": stored}
+    return as_returned(row)
+
+
+def as_returned(row: XapiStatement) -> dict[str, Any]:
+    stored = row.stored_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return {"timestamp": stored, **row.body, "id": row.id, "stored": stored}
 
 
 def check_statement_id(value: str | None) -> str:

@@ -23,7 +23,9 @@ from app.errors import InvalidInput
 
 SCHEMA_PATH = Path(__file__).with_name("statement.schema.json")
 NAMES_A_PROPERTY = {"required": "is required",
+                    "dependentRequired": "is required by the interaction properties given",
                     "additionalProperties": "is not a property xAPI defines here"}
+ACTIVITY_ONLY = "is allowed only when the object is an Activity"
 
 
 @cache
@@ -68,6 +70,8 @@ def _path(error: ValidationError, index: int | None) -> str:
 def _message(error: ValidationError) -> str:
     if error.validator in NAMES_A_PROPERTY:
         return NAMES_A_PROPERTY[str(error.validator)]
+    if error.validator == "not" and error.validator_value == {}:  # context revision, platform
+        return ACTIVITY_ONLY
     if error.validator == "oneOf" and "mbox_sha1sum" in json.dumps(error.schema):
         return "must identify the agent by exactly one of mbox, mbox_sha1sum, openid, account"
     if error.validator == "pattern":
