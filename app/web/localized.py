@@ -59,6 +59,12 @@ def long_date(value: datetime) -> str:
     return format_date(value.date(), "long", locale=current_locale())
 
 
+def local_long_date(value: datetime) -> str:
+    """The learner's calendar day of a moment, written out ("7 December 2026")."""
+    return format_date(value.astimezone(get_timezone()).date(), "long",
+                       locale=current_locale())
+
+
 def relative_day(day: date, today: date, locale: str) -> str | None:
     """CLDR's word for today or yesterday ("heute", "ayer", "أمس"), else None."""
     offset = (day - today).days
@@ -134,4 +140,5 @@ def install(app: Flask) -> None:
                                  plural_forms=lambda singular, plural: plural_forms(
                                      singular, plural, current_locale()))
     app.jinja_env.filters.update(localtime=localtime, short_date=short_date,
-                                 long_date=long_date, percentage=percentage)
+                                 long_date=long_date, percentage=percentage,
+                                 local_long_date=local_long_date)

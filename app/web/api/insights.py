@@ -65,8 +65,9 @@ def get_types() -> Any:
 def post_revoke(body: dict[str, Any], award_id: int) -> Any:
     """Revoke an award with a reason (admin users and ``achievements:admin`` tokens).
 
-    The learner no longer sees it and it is never awarded again; revoking a
-    revoked award answers with it unchanged.
+    It leaves the learner's lists (their own page of it stays, with the date and
+    reason), their open pages get a ``revoked`` event, and it is never awarded
+    again; revoking a revoked award answers with it unchanged.
     """
     principal = current_principal()
     require_scope(principal, ADMIN)
