@@ -35,7 +35,7 @@ def _ids(value: Any, place: str = "") -> Any:
         return {"id": value["id"]}
     if place in ("object", "parent", "grouping", "category", "other") and \
             value.get("objectType", "Activity") == "Activity" and "id" in value:
-        return {"objectType": "Activity", "id": value["id"]}
+        return {"id": value["id"]}
     return {name: _ids(item, name) for name, item in value.items()}
 
 

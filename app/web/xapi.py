@@ -162,7 +162,7 @@ def get_statements() -> Any:
 
 
 def _formatted(statement: dict[str, Any], form: str) -> dict[str, Any]:
-    return formatted(statement, form, request.accept_languages.values())
+    return formatted(statement, form, list(request.accept_languages.values()))
 
 
 def _answer(document: dict[str, Any], statements: list[dict[str, Any]],

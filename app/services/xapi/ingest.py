@@ -20,7 +20,6 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from app.domain.xapi import StatementError, fingerprint, occurred_at
-from app.domain.xapi_keys import statement_keys
 from app.domain.xapi_rules import check_rules, normalized
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
@@ -28,6 +27,7 @@ from app.models.types import utcnow
 from app.models.xapi import DUE, XapiStatement, XapiStatementKey
 from app.services.recording.facts import time_errors
 from app.services.xapi.attachments import check_parts, store_parts
+from app.services.xapi.keys import key_rows
 from app.services.xapi.lookup import activities, learners, public_url
 from app.services.xapi.multipart import Part
 from app.services.xapi.plan import Pending, Plan, keys_of, plan, record_events
@@ -144,9 +144,8 @@ def _store(incoming: list[Incoming], plans: dict[str, Plan], source: str,
             if new:
                 db.session.execute(insert(XapiStatement),
                                    [_row(item, plans[item.id], source, stored_at) for item in new])
-                db.session.execute(insert(XapiStatementKey), [
-                    {"statement_id": item.id, "key": key}
-                    for item in new for key in statement_keys(item.body)])
+                db.session.execute(insert(XapiStatementKey),
+                                   key_rows({item.id: item.body for item in new}))
             store_parts(attached)
             voided = mark_voided({target: item.id for item in new
                                   if (target := voids(item.body)) is not None})
