@@ -23,15 +23,14 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.errors import DomainError, NotFound
 from app.extensions import celery, db
-from app.models import AchievementStat, BadgeJob
+from app.models import AchievementStat, BadgeJob, User
 from app.models.types import utcnow
 from app.services.accounts.principal import Principal
 from app.services.audit import actor_name
-from app.services.awarding.backfill import learners
 from app.services.badges.authoring import get_badge, publish_badge
 from app.services.badges.by_hand import Note, Outcome, awardable, give
 
@@ -42,8 +41,9 @@ BATCH = 500
 
 
 def learner_count() -> int:
-    """How many learners publishing or counting evaluates (the job-or-not question)."""
-    return len(learners())
+    """How many learners publishing or counting evaluates (the job-or-not question): the
+    backfill evaluates every user."""
+    return db.session.scalar(select(func.count()).select_from(User)) or 0
 
 
 def start_award(principal: Principal, key: str, user_ids: list[int], note: Note) -> BadgeJob:

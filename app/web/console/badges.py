@@ -146,4 +146,5 @@ def _form(body: dict[str, Any], badge: Badge | None,
         else json.dumps(body.get("criteria"), indent=2),
         widgets=builder_widgets(), choices=choices, designs=list(SHAPES), glyphs=list(GLYPHS),
         image=body.get("image") or {}, image_path=image_path,
-        problems=problems_in_words(error.fields or {}) if error else [], max_image=MAX_BYTES)
+        problems=problems_in_words(error.fields or {}) if error else [], max_image=MAX_BYTES,
+        many_learners=badge is not None and learner_count() > INLINE_LIMIT)
