@@ -73,10 +73,13 @@ def catalog_import(file: click.File, draft: bool) -> None:
 @click.option("--timezone", default="UTC", show_default=True, help="IANA name, e.g. Europe/Berlin")
 @click.option("--locale", default=None,
               help="language code of a shipped catalog (en, es, de, ar); default: the browser's")
-def users_create(email: str, password: str, role: str, timezone: str, locale: str | None) -> None:
+@click.option("--name", default=None,
+              help="display name, e.g. 'Ada Lovelace' (public badge pages name the learner by it)")
+def users_create(email: str, password: str, role: str, timezone: str, locale: str | None,
+                 name: str | None) -> None:
     """Create a user and print their id."""
     try:
-        user = create_user(email, password, role, timezone, locale)
+        user = create_user(email, password, role, timezone, locale, name)
     except DomainError as exc:
         raise _fail(exc) from exc
     click.echo(user.id)

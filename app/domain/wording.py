@@ -77,6 +77,48 @@ AWARD_WORDS: dict[str, tuple[Words, Words]] = {
 }
 
 
+# What a built-in award certifies, to a visitor of its public page: the third person, no
+# subject (the page says whom it was issued to), by type (milestones also by counter).
+PUBLIC_WORDS: dict[str, Words] = {
+    "module_complete": Words(N_("Completed the module %(module_title)s.")),
+    "unit_complete": Words(N_("Completed the unit %(unit_title)s.")),
+    "course_complete": Words(N_("Completed the course %(course_title)s.")),
+    "high_score": Words(N_("Scored %(score)s of %(max_score)s on %(assessment_title)s.")),
+    "perfect_score": Words(N_("Full marks on %(assessment_title)s.")),
+    "streak": Nn_("Learned on %(num)s day in a row.", "Learned on %(num)s days in a row.",
+                  "days"),
+    "milestone:modules": Nn_("Completed %(num)s module.", "Completed %(num)s modules.",
+                             "threshold"),
+    "milestone:courses": Nn_("Completed %(num)s course.", "Completed %(num)s courses.",
+                             "threshold"),
+}
+# The criteria of a tiered built-in badge (the others' are their rule's description).
+CRITERIA_WORDS: dict[str, Words] = {
+    "streak": Nn_("Learn on %(num)s consecutive day, counted in the learner's own time zone.",
+                  "Learn on %(num)s consecutive days, counted in the learner's own time zone.",
+                  "days"),
+    "milestone:modules": Nn_("Complete %(num)s module in total.",
+                             "Complete %(num)s modules in total.", "threshold"),
+    "milestone:courses": Nn_("Complete %(num)s course in total.",
+                             "Complete %(num)s courses in total.", "threshold"),
+}
+
+
+def _keyed(award_type: str, meta: Mapping[str, Any]) -> str:
+    return f"milestone:{meta.get('counter', 'modules')}" if award_type == "milestone" \
+        else award_type
+
+
+def public_words(award_type: str, meta: Mapping[str, Any]) -> Words | None:
+    """A built-in award's third-person description; None for authored badges."""
+    return PUBLIC_WORDS.get(_keyed(award_type, meta))
+
+
+def criteria_words(award_type: str, meta: Mapping[str, Any]) -> Words | None:
+    """A tiered built-in badge's criteria; None for the others."""
+    return CRITERIA_WORDS.get(_keyed(award_type, meta))
+
+
 def award_words(award_type: str, meta: Mapping[str, Any]) -> tuple[Words, Words] | None:
     """The words of a built-in award; None for authored badges (their text is content)."""
     if award_type == "milestone":

@@ -8,7 +8,7 @@ from flask import current_app
 
 from app.domain.badge_art import image_path
 from app.domain.badges import art_stem, award_slug
-from app.models import Achievement
+from app.models import Achievement, User
 
 
 def badge_name(award: Achievement) -> str:
@@ -53,3 +53,9 @@ def award_as_dict(award: Achievement) -> dict[str, Any]:
     if getattr(award, "revoked_at", None) is not None:
         shape["revoked"] = {"at": award.revoked_at.isoformat(), "reason": award.revoked_reason}
     return shape
+
+
+def user_as_dict(user: User) -> dict[str, Any]:
+    """A user as REST shows them to whoever may read them (never on a public page)."""
+    return {"id": user.id, "email": user.email, "display_name": user.display_name,
+            "role": user.role, "timezone": user.timezone, "locale": user.locale}

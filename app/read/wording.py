@@ -21,8 +21,10 @@ from app.domain.wording import (
     HIDDEN_BADGE,
     Words,
     award_words,
+    criteria_words,
     level_title_words,
     progress_words,
+    public_words,
 )
 from app.infra.translations import TRANSLATIONS_DIR, compile_catalogs, shipped_locales
 
@@ -80,6 +82,28 @@ def award_text(award_type: str, meta: Mapping[str, Any], title: str, description
         return render(words[0], meta, locale), render(words[1], meta, locale)
     except (KeyError, TypeError, ValueError):
         return title, description
+
+
+def public_badge_text(award_type: str, meta: Mapping[str, Any], text: Mapping[str, str],
+                      locale: str) -> dict[str, str]:
+    """What a shared award's public page says, in the visitor's language and the third
+    person: ``text`` holds the stored ``title``, ``description`` and the badge's ``name``
+    and ``criteria``; an authored badge's (content) and anything its metadata cannot fill
+    (an older award) stay as given."""
+    shown = dict(text)
+    if award_words(award_type, meta) is None:
+        return shown
+    spec = RULES.get(award_type)
+    try:
+        shown["title"] = award_text(award_type, meta, text["title"], "", locale)[0]
+        shown["description"] = render(public_words(award_type, meta), meta, locale)  # type: ignore[arg-type]
+        tiered = criteria_words(award_type, meta)
+        shown["name"] = shown["title"] if tiered else gettext_in(locale, spec.title)  # type: ignore[union-attr]
+        shown["criteria"] = render(tiered, meta, locale) if tiered else \
+            gettext_in(locale, spec.description)  # type: ignore[union-attr]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return dict(text)
+    return shown
 
 
 def localize_award(award: dict[str, Any], locale: str) -> dict[str, Any]:

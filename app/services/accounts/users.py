@@ -37,8 +37,28 @@ def validate_locale(code: str | None) -> str | None:
     return code
 
 
-def set_preferences(user: User, locale: str | None, timezone: str) -> User:
-    """Save the learner's language and time zone (the settings page)."""
+MAX_NAME = 120
+
+
+def validate_display_name(name: str | None) -> str | None:
+    """The name a learner is shown by (public badge pages, course teams): trimmed, inner
+    whitespace collapsed, no control characters; empty means none (the email is never
+    shown in its place on a public page)."""
+    cleaned = " ".join((name or "").split())
+    if not cleaned:
+        return None
+    if len(cleaned) > MAX_NAME or any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in cleaned):
+        raise InvalidInput(f"a name has at most {MAX_NAME} printable characters",
+                           fields={"display_name": ["invalid"]})
+    return cleaned
+
+
+def set_preferences(user: User, locale: str | None, timezone: str,
+                    display_name: str | None = None) -> User:
+    """Save the learner's language, time zone and (unless None: kept) name; an empty name
+    clears it (the settings page)."""
+    if display_name is not None:
+        user.display_name = validate_display_name(display_name)
     user.locale = validate_locale(locale)
     user.timezone = validate_timezone(timezone)
     db.session.commit()
@@ -46,7 +66,7 @@ def set_preferences(user: User, locale: str | None, timezone: str) -> User:
 
 
 def create_user(email: str, password: str, role: str = "learner", timezone: str = "UTC",
-                locale: str | None = None) -> User:
+                locale: str | None = None, display_name: str | None = None) -> User:
     email = email.strip().lower()
     if "@" not in email or len(email) > 254:
         raise InvalidInput("a valid email is required", fields={"email": ["invalid"]})
@@ -57,7 +77,8 @@ def create_user(email: str, password: str, role: str = "learner", timezone: str 
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(f"a user with email {email} exists")
     user = User(email=email, password_hash=_hasher.hash(password), role=role,
-                timezone=validate_timezone(timezone), locale=validate_locale(locale))
+                timezone=validate_timezone(timezone), locale=validate_locale(locale),
+                display_name=validate_display_name(display_name))
     db.session.add(user)
     db.session.commit()
     match_learner(user.id, user.email, user.mbox_sha1sum)  # xAPI statements waiting for them

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -45,6 +45,8 @@ class SharedAward:
     revoked: bool
     image: dict[str, Any] | None = None  # an author-defined badge's own art, as awarded
     evidence: Evidence | None = None  # a badge given by hand: its narrative and URL
+    meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)  # its words
+    recipient_name: str | None = None  # the learner's display name; never the email
 
     @property
     def status(self) -> str:
@@ -56,7 +58,8 @@ class SharedAward:
         return "valid"
 
 
-_SHARED = (select(Achievement, User.email).join(User, User.id == Achievement.user_id)
+_SHARED = (select(Achievement, User.email, User.display_name)
+           .join(User, User.id == Achievement.user_id)
            .where(Achievement.public.is_(True)))
 
 
@@ -64,7 +67,7 @@ _SHARED = (select(Achievement, User.email).join(User, User.id == Achievement.use
 # autocommit (no Session, no BEGIN/ROLLBACK), as the history API reads; the ORM elsewhere.
 _SHARED_SQL = (
     "SELECT a.id, a.public_id, a.achievement_type, a.metadata, a.title, a.description,"
-    " a.earned_at, a.revoked_at, a.revoked_reason, u.email"
+    " a.earned_at, a.revoked_at, a.revoked_reason, u.email, u.display_name"
     " FROM achievements a JOIN users u ON u.id = a.user_id"
     " WHERE a.public_id = %s AND a.public")
 
@@ -77,17 +80,19 @@ def find_shared(public_id: str, rules: dict | None = None) -> SharedAward | None
         found = fetch_one(_SHARED_SQL, (public_id,))
         return None if found is None else _from_columns(found, rules)
     row = db.session.execute(_SHARED.where(Achievement.public_id == public_id)).first()
-    return None if row is None else _shared(row[0], row[1], rules)
+    return None if row is None else _shared(row[0], row[1], rules, row[2])
 
 
 def _from_columns(found: tuple[Any, ...], rules: dict | None) -> SharedAward:
-    award_id, public_id, kind, meta, title, description, earned, revoked_at, reason, email = found
+    (award_id, public_id, kind, meta, title, description, earned, revoked_at, reason, email,
+     name) = found
     return SharedAward(
         id=award_id, public_id=public_id, type=kind, slug=award_slug(kind, meta), title=title,
         description=description, earned_at=earned,
         expires_at=expires_at(kind, earned, rules, meta),
         email=email, revoked_reason=reason, revoked=revoked_at is not None,
-        image=own_image(kind, meta), evidence=evidence_of(kind, meta))
+        image=own_image(kind, meta), evidence=evidence_of(kind, meta), meta=meta or {},
+        recipient_name=name)
 
 
 def find_own_shared(award_id: int, user_id: int, rules: dict | None = None,
@@ -95,10 +100,11 @@ def find_own_shared(award_id: int, user_id: int, rules: dict | None = None,
     """The learner's own award if it is shared; else None."""
     row = db.session.execute(_SHARED.where(Achievement.id == award_id,
                                            Achievement.user_id == user_id)).first()
-    return None if row is None else _shared(row[0], row[1], rules)
+    return None if row is None else _shared(row[0], row[1], rules, row[2])
 
 
-def _shared(award: Achievement, email: str, rules: dict | None) -> SharedAward:
+def _shared(award: Achievement, email: str, rules: dict | None,
+            name: str | None = None) -> SharedAward:
     return SharedAward(
         id=award.id, public_id=award.public_id, type=award.achievement_type,
         slug=award_slug(award.achievement_type, award.meta), title=award.title,
@@ -107,7 +113,8 @@ def _shared(award: Achievement, email: str, rules: dict | None) -> SharedAward:
         email=email,
         revoked_reason=award.revoked_reason, revoked=award.revoked_at is not None,
         image=own_image(award.achievement_type, award.meta),
-        evidence=evidence_of(award.achievement_type, award.meta))
+        evidence=evidence_of(award.achievement_type, award.meta), meta=award.meta or {},
+        recipient_name=name)
 
 
 def own_image(award_type: str, metadata: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -14,9 +14,11 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from app.errors import Conflict, NotFound
+from app.read.wording import public_badge_text
 from app.services.accounts import Principal
 from app.services.credentials import set_sharing
-from app.services.credentials.public import badge_page
+from app.services.credentials.public import BadgePage, badge_page
+from app.web.localized import current_locale
 from app.web.pages import ActionForm, bp
 
 
@@ -26,9 +28,17 @@ def public_badge(public_id: str) -> Response:
         page = badge_page(public_id)
     except NotFound:
         abort(404)
-    response = Response(render_template("public_badge.html", page=page))
+    response = Response(render_template("public_badge.html", page=page, text=_words(page)))
     response.headers["Cache-Control"] = "public, no-cache"  # an unshare shows at once
     return response
+
+
+def _words(page: BadgePage) -> dict[str, str]:
+    """The page's built-in words in the visitor's language, in the third person (an
+    author's badge text stays as written)."""
+    stored = {"title": page.award.title, "description": page.award.description,
+              "name": page.badge.name, "criteria": page.badge.criteria}
+    return public_badge_text(page.award.type, page.award.meta, stored, current_locale())
 
 
 @bp.route("/achievements/<int:award_id>/sharing", methods=["POST"])

@@ -1,4 +1,5 @@
-"""The learner's settings: the language pages speak and the time zone dates follow."""
+"""The learner's settings: their name, the language pages speak and the time zone dates
+follow."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ def language_choices() -> list[tuple[str, str]]:
 
 
 class SettingsForm(FlaskForm):
+    display_name = StringField(L_("Your name"), validators=[Length(max=120)])
     locale = SelectField(L_("Language"), choices=[], validate_choice=True)
     timezone = StringField(L_("Time zone"), validators=[DataRequired(), Length(max=64)])
 
@@ -34,15 +36,26 @@ class SettingsForm(FlaskForm):
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def settings() -> str | Response:
-    form = SettingsForm(locale=current_user.locale or "", timezone=current_user.timezone)
+    form = SettingsForm(locale=current_user.locale or "", timezone=current_user.timezone,
+                        display_name=current_user.display_name or "")
     form.locale.choices = language_choices()
     if form.validate_on_submit():
         try:
-            set_preferences(current_user, form.locale.data or None, form.timezone.data or "")
-        except InvalidInput:
-            form.timezone.errors = [_("Enter a time zone such as Europe/Berlin.")]
+            set_preferences(current_user, form.locale.data or None, form.timezone.data or "",
+                            form.display_name.data)
+        except InvalidInput as exc:
+            _show_errors(form, exc)
         else:
             refresh()  # confirm in the language just chosen
             flash(_("Your settings are saved."))
             return redirect(url_for("pages.settings"))
     return render_template("settings.html", form=form), 200 if not form.errors else 400
+
+
+def _show_errors(form: SettingsForm, error: InvalidInput) -> None:
+    fields = getattr(error, "fields", None) or {}
+    if "display_name" in fields:
+        form.display_name.errors = [_("Enter a name of at most 120 letters, without "
+                                      "control characters.")]
+    else:
+        form.timezone.errors = [_("Enter a time zone such as Europe/Berlin.")]
