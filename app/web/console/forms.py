@@ -121,7 +121,8 @@ def in_kb(size: int) -> str:
     """A size as people read it: KB below a megabyte, MB above (1 KB = 1024 bytes, as the
     limit is)."""
     if size >= 1024 * 1024:
-        return _("%(n)s MB", n=f"{size / (1024 * 1024):.1f}")
+        megabytes = f"{size / (1024 * 1024):.1f}"  # outside _(): babel reads f-strings there
+        return _("%(n)s MB", n=megabytes)
     return _("%(n)s KB", n=max(1, round(size / 1024)))
 
 
