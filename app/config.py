@@ -116,6 +116,23 @@ class Config:
     WORKER_METRICS_PORT: int = 0
     BEAT_METRICS_PORT: int = 0
     METRICS_BACKLOG_AGE_SECONDS: int = 30  # an unprocessed event older than this is backlog
+    # Email (README, "Notifications"). No SMTP host: no email, except the embedded demo,
+    # which prints each one to its console instead.
+    SMTP_HOST: str | None = None
+    SMTP_PORT: int = 25
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_SECURITY: str = "none"  # none | starttls | tls
+    SMTP_TIMEOUT_SECONDS: float = 30.0
+    MAIL_FROM: str = "Learner achievements <badges@localhost>"
+    NOTIFY_COALESCE_SECONDS: int = 120  # awards this close together make one email
+    NOTIFY_RELAY_INTERVAL_SECONDS: float = 5.0  # beat: the relay looks for due notices
+    NOTIFY_LEASE_SECONDS: int = 90  # a claimed notice a dead worker held is retried after this
+    # Web Push: a key pair (base64url raw keys, as `vapid --applicationServerKey` prints);
+    # unset: one is made once and kept in the database, like the signing key.
+    VAPID_PRIVATE_KEY: str | None = None
+    VAPID_PUBLIC_KEY: str | None = None
+    VAPID_SUBJECT: str | None = None  # mailto: or https: contact; default mailto:ISSUER_EMAIL
     LOG_FORMAT: str = "text"  # "json": one JSON object per line, with the request id
     LOG_LEVEL: str = "INFO"
     TESTING: bool = False

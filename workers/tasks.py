@@ -76,6 +76,26 @@ def sweep_outbox() -> int:
     return sum(counts.values())
 
 
+@celery.task(name="achievements.relay_notifications")
+def relay_notifications() -> int:
+    """Send the emails and pushes that are due (claimed with SKIP LOCKED, so relays run
+    side by side; app.services.delivery.relay says what "once" means here)."""
+    from app.services.delivery.relay import relay
+
+    return relay()
+
+
+@celery.task(name="achievements.queue_reminders")
+def queue_reminders() -> int:
+    """Write the expiry reminders and weekly digests that came due, then send them."""
+    from app.services.delivery.relay import relay
+    from app.services.delivery.reminders import queue_due
+
+    queued = queue_due()
+    relay()
+    return queued
+
+
 @task_received.connect
 def release_gate_on_receipt(request: Any = None, **_: Any) -> None:
     """Release the shard's detection gate as soon as this worker holds its task

@@ -55,7 +55,14 @@ def _celery_settings(settings: Config, broker_url: str) -> dict[str, Any]:
             "sweep-outbox": {
                 "task": "achievements.sweep_outbox",
                 "schedule": float(settings.OUTBOX_SWEEP_INTERVAL_SECONDS),
-            }
+            },
+            # Notices due (coalesced award emails, retries after an SMTP outage, rows a
+            # dead worker held past their lease); a kick after each cause sends sooner.
+            "relay-notifications": {
+                "task": "achievements.relay_notifications",
+                "schedule": float(settings.NOTIFY_RELAY_INTERVAL_SECONDS),
+            },
+            "queue-reminders": {"task": "achievements.queue_reminders", "schedule": 3600.0},
         },
     }
 

@@ -8,6 +8,7 @@ from app.models.catalog import Assessment, CatalogRevision, Course, Module, Unit
 from app.models.enrollment import Enrollment
 from app.models.job import BadgeJob
 from app.models.login_failure import LoginFailure
+from app.models.notification import Notification, NotificationSwitch, PushSubscription, VapidKey
 from app.models.progress import AssessmentAttempt, ModuleCompletion, ProgressEvent
 from app.models.user import ServiceToken, User
 from app.models.xapi import XapiStatement
@@ -28,9 +29,13 @@ __all__ = [
     "LoginFailure",
     "Module",
     "ModuleCompletion",
+    "Notification",
+    "NotificationSwitch",
     "ProgressEvent",
+    "PushSubscription",
     "ServiceToken",
     "Unit",
     "User",
+    "VapidKey",
     "XapiStatement",
 ]

@@ -16,6 +16,7 @@ from app.models import Achievement, User
 from app.models.achievement import new_public_id
 from app.models.types import utcnow
 from app.services.awarding.stats import add_holders
+from app.services.notifications import queue_awards
 
 
 def insert_awards(user_id: int, due: Sequence[AwardDue], *, source_event_id: int | None,
@@ -49,7 +50,8 @@ def store_awards(due_by_user: Mapping[int, Sequence[AwardDue]], *,
                  source_event_id: int | None, silent: bool = False,
                  sources: Mapping[int, int] | None = None,
                  earned_at: datetime | None = None) -> list[StoredAward]:
-    """``INSERT ... ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING``, plus holder counts.
+    """``INSERT ... ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING``, plus holder counts
+    and, unless ``silent``, the new awards' notices (same transaction).
 
     The unique key makes the insert itself the exactly-once guarantee: a
     redelivered task, a second worker or a backfill rerun inserts nothing, and
@@ -63,12 +65,16 @@ def store_awards(due_by_user: Mapping[int, Sequence[AwardDue]], *,
     if not rows:
         return []
     if is_postgresql():  # holders counted by the same statement
-        return sorted(StoredAward(*row) for row in insert_awards_pg(rows))
-    stmt = insert_ignore_stmt(Achievement.__table__, ["user_id", "dedupe_key"]).returning(
-        Achievement.id, Achievement.user_id, Achievement.dedupe_key, Achievement.achievement_type)
-    stored = [StoredAward(*row) for row in db.session.execute(stmt, rows)]
-    add_holders((row.dedupe_key, row.type) for row in stored)
-    return sorted(stored)
+        stored = sorted(StoredAward(*row) for row in insert_awards_pg(rows))
+    else:
+        stmt = insert_ignore_stmt(Achievement.__table__, ["user_id", "dedupe_key"]).returning(
+            Achievement.id, Achievement.user_id, Achievement.dedupe_key,
+            Achievement.achievement_type)
+        stored = sorted(StoredAward(*row) for row in db.session.execute(stmt, rows))
+        add_holders((row.dedupe_key, row.type) for row in stored)
+    if not silent:  # the award emails/pushes commit with the awards (app.services.notifications)
+        queue_awards(stored)
+    return stored
 
 
 def store_live_awards(due_by_user: Mapping[int, Sequence[AwardDue]],

@@ -16,6 +16,7 @@ from app.models import Achievement
 from app.models.types import utcnow
 from app.read.shapes import award_as_dict
 from app.services.awarding.tracing import award_fields
+from app.services.notifications import coalesce_seconds, kick
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ def publish_awards(awards: Sequence[Achievement],
     live = [award for award in _loaded(awards) if not award.silent]
     if not live:
         return 0
+    kick(coalesce_seconds())  # their emails and pushes committed with them
     try:
         publish_many([(award.user_id, award_as_dict(award)) for award in live])
     except Exception:
@@ -64,6 +66,7 @@ def publish_changes(changes: Sequence[tuple[int, int]]) -> None:
     and never loses it; a failure is logged, never raised into the committed act."""
     if not changes:
         return
+    kick()  # their emails and pushes committed with them
     try:
         publish_many([(user_id, {"change": change_id}) for user_id, change_id in changes])
     except Exception:

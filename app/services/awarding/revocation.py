@@ -27,6 +27,7 @@ from app.services.audit import record
 from app.services.awarding.awards import lock_learners
 from app.services.awarding.publishing import publish_changes
 from app.services.awarding.stats import add_holders
+from app.services.notifications import queue_changes
 
 MAX_REASON = 2000
 log = logging.getLogger(__name__)
@@ -80,6 +81,8 @@ def _commit_and_tell(changes: list[tuple[int, AuditEvent]]) -> None:
     from the database, so a lost publish is caught on their next wake or reconnect)."""
     db.session.flush()
     told = [(user_id, event.id) for user_id, event in changes]
+    queue_changes([(user_id, event.id, "revoked" if event.action == "award.revoke" else
+                    "restored", int(event.target), event.reason) for user_id, event in changes])
     db.session.commit()
     publish_changes(told)
 

@@ -1,0 +1,121 @@
+"""Claiming due notices and recording how their delivery went.
+
+A claim is one short transaction: due rows (and rows whose claim's lease ran out: a
+worker died holding them) are locked ``FOR UPDATE SKIP LOCKED``, so relays running at
+once take disjoint rows, and marked ``sending`` under a fresh claim token until
+``lease_until``. Award emails of one learner that are still inside their coalescing
+window join the claim, so the window's awards leave as one email.
+
+Every row gets its ``message_id`` at its first claim and keeps it on every later one:
+a message sent again after a crash is the same message (same Message-ID / push Topic).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import and_, or_, select, update
+
+from app.extensions import db
+from app.models import Notification
+from app.models.types import utcnow
+
+MAX_BACKOFF_SECONDS = 600
+
+
+@dataclass
+class Message:
+    """The rows one email or push carries (several only for coalesced awards)."""
+
+    message_id: str
+    user_id: int
+    kind: str
+    channel: str
+    rows: list[Notification]
+
+    @property
+    def ids(self) -> list[int]:
+        return [row.id for row in self.rows]
+
+
+def claim(limit: int, domain: str) -> tuple[str, list[Message]]:
+    """Claim up to ``limit`` due rows (plus their coalescing partners); commits."""
+    now, token = utcnow(), str(uuid.uuid4())
+    lease = current_app.config["ACHIEVEMENTS_CONFIG"].NOTIFY_LEASE_SECONDS
+    due = list(db.session.scalars(_locked(or_(
+        and_(Notification.status == "pending", Notification.due_at <= now),
+        and_(Notification.status == "sending", Notification.lease_until < now))).limit(limit)))
+    due += _partners(due)
+    if not due:
+        db.session.rollback()
+        return token, []
+    messages = _grouped(due, domain)
+    for row in due:
+        row.status, row.claim = "sending", token
+        row.lease_until, row.attempts = now + timedelta(seconds=lease), row.attempts + 1
+    db.session.commit()
+    return token, messages
+
+
+def _locked(condition: object) -> object:
+    return (select(Notification).where(condition).order_by(Notification.due_at,  # type: ignore
+                                                           Notification.id)
+            .with_for_update(skip_locked=True))
+
+
+def _partners(due: list[Notification]) -> list[Notification]:
+    """Pending award emails of the claimed learners not yet due: the same window."""
+    users = {row.user_id for row in due if row.kind == "award" and row.channel == "email"
+             and row.message_id is None}
+    if not users:
+        return []
+    taken = {row.id for row in due}
+    rows = db.session.scalars(_locked(and_(
+        Notification.status == "pending", Notification.kind == "award",
+        Notification.channel == "email", Notification.user_id.in_(users))))  # type: ignore
+    return [row for row in rows if row.id not in taken]
+
+
+def _grouped(rows: list[Notification], domain: str) -> list[Message]:
+    """One message per kept ``message_id``; new award rows of a learner and channel share
+    one, every other new row gets its own."""
+    groups: dict[str, list[Notification]] = defaultdict(list)
+    fresh: dict[tuple[int, str], str] = {}
+    for row in sorted(rows, key=lambda r: r.id):
+        if row.message_id is None:
+            key = (row.user_id, row.channel) if row.kind == "award" else None
+            mid = fresh.get(key) if key else None
+            if mid is None:
+                mid = f"<n{row.id}.{row.channel}.{row.user_id}@{domain}>"
+                if key:
+                    fresh[key] = mid
+            row.message_id = mid
+        groups[row.message_id].append(row)
+    return [Message(mid, rs[0].user_id, rs[0].kind, rs[0].channel, rs)
+            for mid, rs in groups.items()]
+
+
+def finish(ids: list[int], token: str, status: str, error: str | None = None) -> None:
+    """Record the outcome (sent, skipped, failed) of rows this claim still holds; commits."""
+    now = utcnow()
+    db.session.execute(update(Notification).where(
+        Notification.id.in_(ids), Notification.claim == token).values(
+        status=status, sent_at=now if status == "sent" else None, lease_until=None,
+        last_error=error), execution_options={"synchronize_session": False})
+    db.session.commit()
+
+
+def release(ids: list[int], token: str, error: str, attempts: int) -> None:
+    """Give rows back to wait and be tried again (the SMTP server is down, say): never
+    lost, due again after a backoff that doubles up to ``MAX_BACKOFF_SECONDS``."""
+    wait = min(2 ** max(attempts, 1), MAX_BACKOFF_SECONDS)
+    db.session.execute(update(Notification).where(
+        Notification.id.in_(ids), Notification.claim == token).values(
+        status="pending", lease_until=None, last_error=error[:1000],
+        due_at=utcnow() + timedelta(seconds=wait)),
+        execution_options={"synchronize_session": False})
+    db.session.commit()

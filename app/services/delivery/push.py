@@ -1,0 +1,64 @@
+"""Delivering a notice by Web Push to every browser the learner subscribed.
+
+The payload is small and already in the learner's language: a title (the email's
+subject), a line of text and the page to open. A subscription the push service answers
+404/410 for is deleted (Home Assistant's html5 notifier does the same). The push
+``Topic`` is the notice's message id, so a notice pushed again after a crash replaces
+its undelivered twin at the push service instead of arriving twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.extensions import db
+from app.infra.webpush import push
+from app.models import PushSubscription, User
+from app.services.delivery.rendering import environment
+
+log = logging.getLogger(__name__)
+
+
+class PushUnreachable(Exception):
+    """No subscription took the message and some may later: try again."""
+
+
+def payload(context: dict[str, Any]) -> dict[str, Any]:
+    title = " ".join(environment().get_template(f"{context['kind']}/subject.txt")
+                     .render(context).split())
+    items = context.get("awards") or [context.get("award") or {}]
+    body = ", ".join(item.get("title", "") for item in items if item)
+    url = items[0].get("url") if len(items) == 1 and items[0] else None
+    return {"title": title, "body": body, "url": url or f"{context['public_url']}/",
+            "tag": context["kind"]}
+
+
+def deliver_push(user: User, context: dict[str, Any], message_id: str) -> bool:
+    """Push to each of the learner's subscriptions; False when there is none left."""
+    settings = current_app.config["ACHIEVEMENTS_CONFIG"]
+    subscriptions = list(db.session.scalars(select(PushSubscription).where(
+        PushSubscription.user_id == user.id)))
+    body = payload(context)
+    db.session.commit()  # no transaction held while talking to push services
+    topic = hashlib.sha256(message_id.encode()).hexdigest()[:32]
+    delivered, pending = 0, 0
+    for subscription in subscriptions:
+        info = {"endpoint": subscription.endpoint,
+                "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
+        result = push(settings, info, body, topic=topic)
+        if result.gone:
+            db.session.delete(subscription)
+            log.info("push subscription %s gone (%s): deleted", subscription.id, result.status)
+        elif result.delivered:
+            delivered += 1
+        else:
+            pending += 1
+    db.session.commit()
+    if not delivered and pending:
+        raise PushUnreachable(f"{pending} push services did not take the message")
+    return delivered > 0

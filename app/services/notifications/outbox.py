@@ -1,0 +1,97 @@
+"""Writing notices into the outbox, inside the transaction of their cause.
+
+Callers (storing awards, revoking, restoring, the reminder scan) call these before
+their commit: the cause and its notices commit together, and the unique
+``(cause, channel, user_id)`` makes a repeated cause insert nothing. Rows are written
+only for channels that can deliver (email configured; a push subscription exists) and
+that the learner has not switched off; the relay checks the switches again at send
+time, so a change of mind in between wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.extensions import db
+from app.infra.inserts import insert_ignore_stmt
+from app.infra.mail import mail_sender
+from app.models import Notification, PushSubscription
+from app.models.types import utcnow
+from app.services.notifications.preferences import CATEGORY_OF, declined
+
+
+@dataclass(frozen=True)
+class Cause:
+    """One thing to tell one learner: ``cause`` is unique per learner and channel."""
+
+    user_id: int
+    kind: str
+    cause: str
+    subject_id: int | None = None
+    detail: str | None = None
+
+
+def queue_awards(awards: Iterable[Any]) -> int:
+    """Award notices for newly stored awards (rows with ``id`` and ``user_id``); email is
+    due after the coalescing window, so awards close together make one email."""
+    return queue([Cause(a.user_id, "award", f"award:{a.id}", a.id) for a in awards],
+                 email_delay=coalesce_seconds())
+
+
+def queue_changes(changes: Sequence[tuple[int, int, str, int, str | None]]) -> int:
+    """Revoked/restored notices: ``(user_id, change id, kind, award id, reason)``."""
+    return queue([Cause(user_id, kind, f"change:{change_id}", award_id, reason)
+                  for user_id, change_id, kind, award_id, reason in changes])
+
+
+def queue(causes: Sequence[Cause], email_delay: float = 0.0,
+          due: datetime | None = None) -> int:
+    """Insert a row per cause and deliverable channel; returns how many were new."""
+    if not causes:
+        return 0
+    now = due or utcnow()
+    channels = _channels(causes)
+    rows = [_row(c, channel, now, email_delay) for c in causes
+            for channel in channels.get(c.user_id, ())]
+    if not rows:
+        return 0
+    result = db.session.execute(insert_ignore_stmt(Notification.__table__,
+                                                   ["cause", "channel", "user_id"]), rows)
+    return max(result.rowcount or 0, 0)
+
+
+def coalesce_seconds() -> float:
+    """The award email's window; none when tasks run eagerly (no beat comes back later)."""
+    settings = current_app.config["ACHIEVEMENTS_CONFIG"]
+    return 0.0 if settings.tasks_eager else float(settings.NOTIFY_COALESCE_SECONDS)
+
+
+def email_enabled() -> bool:
+    return mail_sender(current_app.config["ACHIEVEMENTS_CONFIG"]) is not None
+
+
+def _channels(causes: Sequence[Cause]) -> dict[int, tuple[str, ...]]:
+    """Per learner, the channels worth a row: wanted, and able to deliver."""
+    users = {c.user_id for c in causes}
+    category = CATEGORY_OF[causes[0].kind]
+    off = declined(users, category)
+    pushable = set(db.session.scalars(select(PushSubscription.user_id).where(
+        PushSubscription.user_id.in_(list(users))).distinct()))
+    email = email_enabled()
+    return {user_id: tuple(channel for channel, able in
+                           (("email", email), ("push", user_id in pushable))
+                           if able and (user_id, channel) not in off) for user_id in users}
+
+
+def _row(cause: Cause, channel: str, now: datetime, email_delay: float) -> dict[str, Any]:
+    delay = email_delay if channel == "email" else 0.0
+    return {"user_id": cause.user_id, "kind": cause.kind, "channel": channel,
+            "cause": cause.cause, "subject_id": cause.subject_id, "detail": cause.detail,
+            "status": "pending", "due_at": now + timedelta(seconds=delay), "attempts": 0,
+            "created_at": now}

@@ -1,0 +1,62 @@
+"""Which notices a learner wants: a switch per (category, channel), defaults in code.
+
+A category groups kinds the way Settings and the unsubscribe link speak of them; one
+``List-Unsubscribe`` POST turns off exactly one (category, email) switch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import NotificationSwitch
+
+CHANNELS = ("email", "push")
+CATEGORIES = ("awards", "revocations", "reminders", "digest")
+CATEGORY_OF = {"award": "awards", "revoked": "revocations", "restored": "revocations",
+               "expiry": "reminders", "digest": "digest"}
+OFF_BY_DEFAULT = frozenset({("digest", "email"), ("digest", "push")})
+
+
+def default(category: str, channel: str) -> bool:
+    return (category, channel) not in OFF_BY_DEFAULT
+
+
+def switches(user_id: int) -> dict[tuple[str, str], bool]:
+    """Every (category, channel) of the learner, with the default where they chose nothing."""
+    chosen = {(row.category, row.channel): row.enabled for row in db.session.scalars(
+        select(NotificationSwitch).where(NotificationSwitch.user_id == user_id))}
+    return {(category, channel): chosen.get((category, channel), default(category, channel))
+            for category in CATEGORIES for channel in CHANNELS}
+
+
+def wants(user_id: int, kind: str, channel: str) -> bool:
+    """Whether this learner wants this kind of notice on this channel now."""
+    return switches(user_id)[CATEGORY_OF[kind], channel]
+
+
+def set_switch(user_id: int, category: str, channel: str, enabled: bool) -> None:
+    """Record one choice (the caller commits)."""
+    if category not in CATEGORIES or channel not in CHANNELS:
+        raise ValueError(f"no switch {category}/{channel}")
+    row = db.session.get(NotificationSwitch, (user_id, category, channel))
+    if row is None:
+        db.session.add(NotificationSwitch(user_id=user_id, category=category, channel=channel,
+                                          enabled=enabled))
+    else:
+        row.enabled = enabled
+
+
+def declined(user_ids: Iterable[int], category: str) -> set[tuple[int, str]]:
+    """(learner, channel) pairs that turned ``category`` off (or left off a default-off one)
+    among ``user_ids``: one query for a whole batch of awards."""
+    ids = list(set(user_ids))
+    rows = db.session.execute(select(NotificationSwitch.user_id, NotificationSwitch.channel,
+                                     NotificationSwitch.enabled)
+                              .where(NotificationSwitch.user_id.in_(ids),
+                                     NotificationSwitch.category == category)).all()
+    chosen = {(user_id, channel): enabled for user_id, channel, enabled in rows}
+    return {(user_id, channel) for user_id in ids for channel in CHANNELS
+            if not chosen.get((user_id, channel), default(category, channel))}

@@ -1,0 +1,61 @@
+"""Every kind of email reaches a real SMTP server, multipart, in the learner's language."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Notification
+from app.services.awarding.revocation import restore_award, revoke_award
+from tests.services.awarding.conftest import award, record
+
+WHEN = datetime(2024, 5, 1, 9, tzinfo=UTC)
+
+
+def parts(message):
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    return text, html
+
+
+def test_awards_of_one_act_make_one_email_with_both_parts_and_art(catalog, learner,
+                                                                   inbox) -> None:
+    record(learner, "module_completed", WHEN, module="c1-u1-m1")  # a module and a milestone
+    [message] = inbox.wait_for(1)
+    text, html = parts(message)
+    earned = award(learner, "module_complete:c1-u1-m1")
+    assert message["To"].addresses[0].addr_spec == learner.email
+    assert message["Subject"] == "You earned 2 badges" and earned.title in text
+    assert f"http://127.0.0.1:5000/achievements/{earned.id}" in text
+    assert f'href="http://127.0.0.1:5000/achievements/{earned.id}"' in html
+    assert f'src="cid:badge-{earned.id}"' in html and 'alt="Badge: ' in html
+    images = [p for p in message.walk() if p.get_content_type() == "image/png"]
+    assert images and images[0]["Content-ID"] == f"<badge-{earned.id}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["List-Unsubscribe"].startswith("<http://127.0.0.1:5000/notifications/")
+    assert message["Message-ID"].endswith("@school.example>")
+    rows = db.session.scalars(select(Notification)).all()
+    assert [(r.status, r.attempts) for r in rows] == [("sent", 1), ("sent", 1)]
+    assert rows[0].message_id == rows[1].message_id == message["Message-ID"]
+
+
+def test_revocation_and_restore_are_emailed_with_the_reason(catalog, learner, inbox) -> None:
+    record(learner, "module_completed", WHEN, module="c1-u1-m1")
+    earned = award(learner, "module_complete:c1-u1-m1")
+    revoke_award(earned.id, "copied work", "instructor:7 ida@example.com")
+    restore_award(earned.id, "admin:1 ada@example.com")
+    _first, revoked, restored = inbox.wait_for(3)
+    assert "revoked" in revoked["Subject"] and "copied work" in parts(revoked)[0]
+    assert "copied work" in parts(revoked)[1]
+    assert "back" in restored["Subject"]
+
+
+def test_the_email_speaks_the_learners_language(catalog, learner, inbox) -> None:
+    learner.locale = "de"
+    db.session.commit()
+    record(learner, "module_completed", WHEN, module="c1-u1-m1")
+    [message] = inbox.wait_for(1)
+    assert message["Content-Language"] == "de"
+    assert 'lang="de"' in parts(message)[1]
