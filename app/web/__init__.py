@@ -83,6 +83,8 @@ def _csrf_unless_bearer() -> None:
         return
     if request.path.startswith(XAPI_PREFIX):
         return  # only a service token authenticates there, never the session cookie
+    if request.path.startswith("/notifications/unsubscribe/"):
+        return  # RFC 8058: the signed token is the proof; mail clients post without a session
     if _is_api(request.path) and (_has_bearer() or not current_user.is_authenticated):
         return  # no cookie authenticates this call: it is a bearer call or a 401
     extensions.csrf.protect()

@@ -42,6 +42,7 @@ from app.web.pages import (  # noqa: E402,F401  (register the views)
     badges,
     dashboard,
     history,
+    notifications,
     player,
     settings,
 )

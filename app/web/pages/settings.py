@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length
 from app.errors import InvalidInput
 from app.infra.translations import shipped_locales
 from app.services.accounts import set_preferences
+from app.services.notifications.settings import push_key, switches
 from app.web.pages import bp
 
 
@@ -49,7 +50,8 @@ def settings() -> str | Response:
             refresh()  # confirm in the language just chosen
             flash(_("Your settings are saved."))
             return redirect(url_for("pages.settings"))
-    return render_template("settings.html", form=form), 200 if not form.errors else 400
+    return render_template("settings.html", form=form, notices=switches(current_user.id),
+                           push_key=push_key()), 200 if not form.errors else 400
 
 
 def _show_errors(form: SettingsForm, error: InvalidInput) -> None:
