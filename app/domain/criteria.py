@@ -213,7 +213,8 @@ class StreakDays:
         return longest_run(state.active_days) >= node["streak_days"]
 
 
-@criterion("holds", Widget(N_("Holds the award"), (WidgetField("holds", N_("Award"), "badge"),)))
+@criterion("holds", Widget(N_("Holds the award"),
+                           (WidgetField("holds", N_("Achievement"), "badge"),)))
 class Holds:
     @staticmethod
     def validate(node: dict[str, Any], path: str, ctx: Context, problems: Problems,

@@ -69,3 +69,19 @@ def upsert_holders_pg(counts: Sequence[tuple[str, str, int]]) -> None:
     """
     payload = json.dumps([{"k": key, "t": kind, "n": n} for key, kind, n in counts])
     db.session.execute(_UPSERT_HOLDERS, {"rows": payload})
+
+
+_INSERT_AUDIT = text("""
+INSERT INTO audit_events (at, actor, action, target_type, target, reason, details)
+SELECT :at, :actor, :action, :target_type, x.target, :reason, x.details
+FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(target text, details jsonb)
+""")
+
+
+def insert_audit_pg(common: dict[str, Any], entries: Sequence[tuple[str, dict[str, Any]]]
+                    ) -> None:
+    """Audit entries of one act (same time, actor, action, target type and reason) per
+    ``(target, details)``: a badge given to 500 learners is one statement, not 500 rows
+    adapted one by one (that took longer than storing the awards)."""
+    payload = json.dumps([{"target": target, "details": details} for target, details in entries])
+    db.session.execute(_INSERT_AUDIT, {**common, "rows": payload})

@@ -7,15 +7,18 @@ committed. Only admins read it (:func:`list_events`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
 
 from app.errors import Forbidden
 from app.extensions import db
+from app.infra.bulk import insert_audit_pg, is_postgresql
 from app.models import AuditEvent
+from app.models.types import utcnow
 from app.services.accounts.principal import Principal
 
 ACTIONS = ("award.grant", "award.revoke", "award.restore", "badge.create", "badge.edit",
@@ -30,6 +33,24 @@ def record(actor: str, action: str, target_type: str, target: str | int,
                        target=str(target), reason=reason, details=details)
     db.session.add(event)
     return event
+
+
+def record_many(actor: str, action: str, target_type: str,
+                entries: Sequence[tuple[str | int, dict[str, Any]]],
+                reason: str | None = None) -> None:
+    """One entry per target of one act (a badge given to a long list), in one statement of
+    the current transaction: adding them one by one through the ORM cost more than the
+    awards did (``app.infra.bulk`` says how PostgreSQL takes them)."""
+    if not entries:
+        return
+    common = {"at": utcnow(), "actor": actor[:200], "action": action,
+              "target_type": target_type, "reason": reason}
+    rows = [(str(target), details) for target, details in entries]
+    if is_postgresql():
+        insert_audit_pg(common, rows)
+    else:
+        db.session.execute(insert(AuditEvent), [{**common, "target": target, "details": details}
+                                                for target, details in rows])
 
 
 def actor_name(principal: Principal) -> str:

@@ -32,6 +32,7 @@ SMALL = {
     "xapi_ingest.py": ["--events", "200", "--courses", "2"],
     "metrics_overhead.py": ["--rounds", "1", "--events", "200", "--learners", "50"],
     "openbadges.py": ["--learners", "50", "--requests", "20"],
+    "hand_awards.py": ["--learners", "600", "--rounds", "1"],
 }
 
 

@@ -28,7 +28,7 @@ from app.infra.caches.catalog import catalog, published_badges
 from app.infra.metrics import record as metrics
 from app.models import Achievement
 from app.services.accounts.principal import Principal
-from app.services.audit import actor_name, record
+from app.services.audit import actor_name, record_many
 from app.services.awarding.awards import load_awards, lock_learners, store_awards
 from app.services.awarding.publishing import publish_awards
 from app.services.badges.authoring import get_badge
@@ -113,22 +113,22 @@ def give(principal: Principal, badge: AuthoredBadge, user_ids: list[int], note: 
     restore it instead), in one transaction; the caller checked who may. ``checkpoint``
     writes its own rows into that transaction (a job's progress), so both commit or
     neither does."""
-    if not dry_run:
-        lock_learners(user_ids)
-    held = holders_among(badge.dedupe_key, user_ids)
-    fresh = [user_id for user_id in user_ids if user_id not in held]
-    outcome = Outcome(already_held=[user_id for user_id in user_ids if user_id in held])
     if dry_run:
+        held = holders_among(badge.dedupe_key, user_ids)
         db.session.rollback()
-        outcome.awarded = [(user_id, None) for user_id in fresh]
-        return outcome
+        return Outcome(awarded=[(u, None) for u in user_ids if u not in held],
+                       already_held=[u for u in user_ids if u in held])
+    lock_learners(user_ids)
     due = _due(badge, principal, note)
-    stored = store_awards({user_id: [due] for user_id in fresh}, source_event_id=None,
+    # The insert skips those who hold it (revoked too): what it returns is who got it.
+    stored = store_awards({user_id: [due] for user_id in user_ids}, source_event_id=None,
                           silent=not note.notify)
-    for row in stored:
-        record(actor_name(principal), "award.grant", "award", row.id, note.narrative,
-               user_id=row.user_id, dedupe_key=row.dedupe_key, title=badge.title)
-    outcome.awarded = [(row.user_id, row.id) for row in sorted(stored, key=_in_order(fresh))]
+    record_many(actor_name(principal), "award.grant", "award", [
+        (row.id, {"user_id": row.user_id, "dedupe_key": row.dedupe_key, "title": badge.title})
+        for row in stored], note.narrative)
+    given = {row.user_id: row.id for row in stored}
+    outcome = Outcome(awarded=[(u, given[u]) for u in user_ids if u in given],
+                      already_held=[u for u in user_ids if u not in given])
     if checkpoint is not None:
         checkpoint(outcome)
     db.session.commit()
@@ -154,8 +154,3 @@ def _due(badge: AuthoredBadge, principal: Principal, note: Note) -> AwardDue:
     by_hand = {"by": principal.name or actor_name(principal), "narrative": note.narrative,
                "evidence_url": note.evidence_url}
     return replace(due, metadata={**due.metadata, "by_hand": by_hand})
-
-
-def _in_order(user_ids: list[int]) -> Any:
-    order = {user_id: index for index, user_id in enumerate(user_ids)}
-    return lambda row: order[row.user_id]
