@@ -14,7 +14,7 @@ import logging
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.infra.webpush import push
@@ -41,24 +41,26 @@ def payload(context: dict[str, Any]) -> dict[str, Any]:
 def deliver_push(user: User, context: dict[str, Any], message_id: str) -> bool:
     """Push to each of the learner's subscriptions; False when there is none left."""
     settings = current_app.config["ACHIEVEMENTS_CONFIG"]
-    subscriptions = list(db.session.scalars(select(PushSubscription).where(
-        PushSubscription.user_id == user.id)))
+    subscriptions = db.session.execute(select(
+        PushSubscription.id, PushSubscription.endpoint, PushSubscription.p256dh,
+        PushSubscription.auth).where(PushSubscription.user_id == user.id)).all()
     body = payload(context)
     db.session.commit()  # no transaction held while talking to push services
     topic = hashlib.sha256(message_id.encode()).hexdigest()[:32]
-    delivered, pending = 0, 0
-    for subscription in subscriptions:
-        info = {"endpoint": subscription.endpoint,
-                "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
+    delivered, pending, gone = 0, 0, []
+    for row_id, endpoint, p256dh, auth in subscriptions:
+        info = {"endpoint": endpoint, "keys": {"p256dh": p256dh, "auth": auth}}
         result = push(settings, info, body, topic=topic)
         if result.gone:
-            db.session.delete(subscription)
-            log.info("push subscription %s gone (%s): deleted", subscription.id, result.status)
+            gone.append(row_id)
+            log.info("push subscription %s gone (%s): deleted", row_id, result.status)
         elif result.delivered:
             delivered += 1
         else:
             pending += 1
-    db.session.commit()
+    if gone:
+        db.session.execute(delete(PushSubscription).where(PushSubscription.id.in_(gone)))
+        db.session.commit()
     if not delivered and pending:
         raise PushUnreachable(f"{pending} push services did not take the message")
     return delivered > 0
