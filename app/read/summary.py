@@ -71,17 +71,19 @@ def next_milestones(state: LearnerState, held: set[str], today: date,
     """For each leveled counter, the lowest level not yet awarded and progress toward it.
 
     A revoked level counts as awarded: detection will not award it again, so
-    it is not something the learner can still unlock.
+    it is not something the learner can still unlock. A level the catalog cannot
+    reach ("10 modules completed" with 5 modules in it) is no goal either.
     """
     current = {"modules": state.completed_module_count(),
                "courses": len(state.completed_courses()),
                "days": current_run(state.active_days, today)}
+    reachable = {"modules": len(state.catalog.modules), "courses": len(state.catalog.courses)}
     upcoming = []
     for kind in ("milestone", "streak"):
         for unit, levels in threshold_levels(kind, overrides).items():
             prefix = f"milestone:{unit}" if kind == "milestone" else "streak"
             target = next((n for n in levels if f"{prefix}:{n}" not in held), None)
-            if target is not None:
+            if target is not None and target <= reachable.get(unit, target):
                 upcoming.append(_milestone(kind, f"{prefix}:{target}", current[unit], target,
                                            unit))
     return upcoming
@@ -106,6 +108,8 @@ def badge_milestones(state: LearnerState, held: set[str]) -> list[dict[str, Any]
         if badge.dedupe_key in held or badge.hidden:
             continue
         if "modules_completed" in criteria:
+            if criteria["modules_completed"] > _modules_in(state, criteria.get("course")):
+                continue  # the catalog has too few modules: no goal to show
             current = modules_completed(state, criteria.get("course"))
             upcoming.append(_badge_milestone(badge.dedupe_key, badge.title, current,
                                              criteria["modules_completed"], "modules"))
@@ -114,6 +118,13 @@ def badge_milestones(state: LearnerState, held: set[str]) -> list[dict[str, Any]
                                              longest_run(state.active_days),
                                              criteria["streak_days"], "days"))
     return upcoming
+
+
+def _modules_in(state: LearnerState, course: str | None) -> int:
+    """How many modules the catalog has (in ``course``, when named)."""
+    if course is None:
+        return len(state.catalog.modules)
+    return sum(1 for key in state.catalog.modules if state.catalog.course_of_module(key) == course)
 
 
 def _badge_milestone(key: str, title: str, current: int, target: int,

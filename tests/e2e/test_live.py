@@ -27,7 +27,7 @@ def test_foundation_complete_a_module_and_see_toast_and_list(logged_in: Any) -> 
     card = page.locator("#achievement-list [data-type='module_complete']")
     card.wait_for(timeout=5000)
     assert "Variables" in card.inner_text()
-    page.locator("#milestones", has_text="1 of 10 modules").wait_for(timeout=5000)
+    page.locator("#milestones", has_text="streak 1 of 3 days").wait_for(timeout=5000)
     assert page.evaluate("window.__sameDocument") is True  # no reload happened
 
 

@@ -6,10 +6,12 @@ import grpc
 
 from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
 from tests.grpc.conftest import code_of, complete
+from tests.support.catalog import build_catalog
 
 
 def test_summary_counts_by_type_and_shows_the_next_levels(stub, service, catalog,
                                                           learner) -> None:
+    build_catalog("big", units=1, modules=12)  # "10 modules" is a goal only if it can be reached
     complete(stub, service, learner.id, "c1-u1-m1")
     reply = stub.GetSummary(pb.GetSummaryRequest(user_id=learner.id), metadata=service)
     counts = {c.type_key: c.count for c in reply.counts}

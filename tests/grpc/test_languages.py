@@ -7,6 +7,7 @@ from app.extensions import db
 from app.grpc.generated.achievements.v1 import achievements_pb2 as pb
 from app.models import Achievement
 from tests.grpc.conftest import complete
+from tests.support.catalog import build_catalog
 
 
 def earn(stub, service, learner) -> None:
@@ -49,6 +50,7 @@ def test_metadata_accept_language_and_field_precedence(stub, service, catalog, l
 
 
 def test_types_and_summary_localized(stub, service, catalog, learner) -> None:
+    build_catalog("big", units=1, modules=12)  # "10 modules" is a goal only if it can be reached
     earn(stub, service, learner)
     types = stub.ListAchievementTypes(pb.ListAchievementTypesRequest(locale="es"),
                                       metadata=service).types

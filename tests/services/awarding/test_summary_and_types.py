@@ -92,3 +92,28 @@ def test_types_follow_overrides() -> None:
                                                      "perfect_score": {"enabled": False}})}
     assert [t["key"] for t in types["streak"]["thresholds"]] == ["streak:2", "streak:5"]
     assert "perfect_score" not in types
+
+
+def test_a_level_the_catalog_cannot_reach_is_no_goal(catalog, learner) -> None:
+    """Issue 27.6: "10 modules completed" in a 2-module catalog is not a next goal."""
+    record(learner, "module_completed", NOW, module="c1-u1-m1")
+    keys = [m["key"] for m in learner_summary(learner.id, now=NOW)["next_milestones"]]
+    assert not any(key.startswith("milestone:modules:") for key in keys)
+    assert "milestone:courses:1" in keys  # one course: reachable
+    assert any(key.startswith("streak:") for key in keys)  # days are never short
+
+
+def test_a_badge_asking_more_modules_than_its_course_has_is_no_goal(app, learner) -> None:
+    from app.read.summary import badge_milestones
+    from app.read.summary_facts import summary_facts
+    from app.services.catalog import import_catalog
+    from tests.support.catalog import catalog_doc
+
+    document = catalog_doc("c1", 1, 3, None)
+    document["badges"] = [
+        {"key": "two", "title": "Two", "description": "d", "criteria": {"modules_completed": 2}},
+        {"key": "nine", "title": "Nine", "description": "d",
+         "criteria": {"modules_completed": 9, "course": "c1"}}]
+    import_catalog(document)
+    state = summary_facts(learner.id, []).state
+    assert [m["key"] for m in badge_milestones(state, set())] == ["badge:two"]

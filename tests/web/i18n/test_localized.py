@@ -16,6 +16,7 @@ from app.models import Achievement, User
 from app.services.accounts import create_user
 from app.services.recording import ProgressInput, record_progress
 from app.web.sse import format_event, sse_framing
+from tests.support.catalog import build_catalog
 from tests.web.conftest import PASSWORD, csrf_token, login, login_with_csrf
 
 
@@ -62,6 +63,7 @@ def test_rest_follows_accept_language_and_storage_keeps_english(
 
 
 def test_summary_and_types_over_rest(client: FlaskClient, catalog: dict, learner: User) -> None:
+    build_catalog("big", units=1, modules=12)  # "10 modules" is a goal only if it can be reached
     complete(learner, "c1-u1-m1")
     login(client, learner)
     summary = client.get("/api/v1/achievements/summary", headers={"Accept-Language": "es"})
@@ -93,6 +95,7 @@ def test_sse_events_carry_the_stream_language(app: Flask, catalog: dict, learner
 
 def test_dashboard_in_german_with_dates_numbers_and_plurals(
         client: FlaskClient, catalog: dict, learner: User) -> None:
+    build_catalog("big", units=1, modules=12)  # "10 modules" is a goal only if it can be reached
     complete(learner, "c1-u1-m1")
     award = db.session.query(Achievement).filter_by(dedupe_key="milestone:modules:1").one()
     award.earned_at = datetime(2025, 12, 6, 10, 30, tzinfo=UTC)
