@@ -31,9 +31,9 @@ def queue_due(now: datetime | None = None) -> int:
     now = now or utcnow()
     written = 0
     for causes in _pages(_expiry_causes(now)):
-        written += queue(causes, due=now)
+        written += queue(causes)
         db.session.commit()
-    written += queue(list(_digest_causes(now)), due=now)
+    written += queue(list(_digest_causes(now)))
     db.session.commit()
     return written
 

@@ -59,3 +59,16 @@ def test_the_email_speaks_the_learners_language(catalog, learner, inbox) -> None
     [message] = inbox.wait_for(1)
     assert message["Content-Language"] == "de"
     assert 'lang="de"' in parts(message)[1]
+
+
+def test_the_links_open_the_badge_page_for_its_learner(client, catalog, learner,
+                                                       inbox) -> None:
+    record(learner, "module_completed", WHEN, module="c1-u1-m1")
+    earned = award(learner, "module_complete:c1-u1-m1")
+    revoke_award(earned.id, "copied work", "instructor:7 ida@example.com")
+    client.post("/login", data={"email": learner.email, "password": "password123"})
+    for message in inbox.wait_for(2):
+        for line in parts(message)[0].splitlines():
+            if "/achievements/" in line:
+                page = client.get(line.strip().replace("http://127.0.0.1:5000", ""))
+                assert page.status_code == 200

@@ -1,0 +1,119 @@
+"""The relay's promises: a failing SMTP server delays and never loses or doubles; a claim
+a dead worker held is sent again with its Message-ID; awards in one window make one
+email; reminders and digests are written once however often the beat runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import Notification
+from app.models.types import utcnow
+from app.services.delivery.claims import claim
+from app.services.delivery.relay import relay
+from app.services.delivery.reminders import queue_due
+from app.services.notifications import outbox
+from app.services.notifications.preferences import set_switch
+from tests.services.awarding.conftest import award, record
+from tests.services.notifications.conftest import free_port
+
+WHEN = datetime(2024, 5, 1, 9, tzinfo=UTC)
+
+
+def make_due() -> None:
+    db.session.execute(update(Notification).values(due_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+
+
+def statuses() -> list[str]:
+    return list(db.session.scalars(select(Notification.status).order_by(Notification.id)))
+
+
+def test_smtp_down_then_up_sends_each_email_once(app, catalog, learner, inbox) -> None:
+    settings = app.config["ACHIEVEMENTS_CONFIG"]
+    port, settings.SMTP_PORT = settings.SMTP_PORT, free_port()  # nothing listens there
+    record(learner, "module_completed", WHEN, module="c1-u1-m1")
+    rows = db.session.scalars(select(Notification)).all()
+    assert [r.status for r in rows] == ["pending", "pending"] and rows[0].last_error
+    assert rows[0].due_at > utcnow()  # waits out a backoff, not retried in a loop
+    settings.SMTP_PORT = port
+    make_due()
+    assert relay() == 1 and relay() == 0
+    make_due()
+    assert relay() == 0
+    assert len(inbox.wait_for(1)) == 1 and statuses() == ["sent", "sent"]
+
+
+def test_a_claim_held_by_a_dead_worker_is_sent_again_with_its_message_id(
+        app, catalog, learner, inbox) -> None:
+    settings = app.config["ACHIEVEMENTS_CONFIG"]
+    port, settings.SMTP_PORT = settings.SMTP_PORT, free_port()
+    record(learner, "module_completed", WHEN, module="c1-u1-m1")
+    settings.SMTP_PORT = port
+    make_due()
+    _, [held] = claim(10, "school.example")  # ...and the worker dies before sending
+    assert relay() == 0  # its lease still runs: nobody else sends it
+    db.session.execute(update(Notification).values(lease_until=utcnow() - timedelta(1)))
+    db.session.commit()
+    assert relay() == 1
+    [message] = inbox.wait_for(1)
+    assert message["Message-ID"] == held.message_id
+    assert db.session.scalar(select(Notification.attempts)) == 3
+
+
+def test_awards_within_the_window_make_one_email(monkeypatch, catalog, learner,
+                                                 inbox) -> None:
+    monkeypatch.setattr(outbox, "coalesce_seconds", lambda: 120.0)
+    record(learner, "module_completed", WHEN, module="c1-u1-m1")
+    record(learner, "module_completed", WHEN, module="c1-u1-m2")
+    assert relay() == 0  # the window is still open
+    first = db.session.scalar(select(Notification.id).order_by(Notification.id))
+    db.session.execute(update(Notification).where(Notification.id == first)
+                       .values(due_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    assert relay() == 1
+    [message] = inbox.wait_for(1)
+    assert message["Subject"].startswith("You earned") and len(set(statuses())) == 1
+
+
+def test_an_award_revoked_before_its_email_left_is_not_emailed(monkeypatch, catalog, learner,
+                                                               inbox) -> None:
+    from app.services.awarding.revocation import revoke_awards
+    monkeypatch.setattr(outbox, "coalesce_seconds", lambda: 120.0)
+    record(learner, "module_completed", WHEN, module="c1-u1-m1")
+    revoke_awards([award(learner, "module_complete:c1-u1-m1").id,
+                   award(learner, "milestone:modules:1").id], "mistake", "admin")
+    make_due()
+    relay()
+    kinds = [m["Subject"] for m in inbox.wait_for(2)]
+    assert len(kinds) == 2 and all("revoked" in k for k in kinds)
+    assert statuses().count("skipped") == 2
+
+
+@pytest.mark.parametrize(("days_later", "days_left"), [(0, 30), (23, 7), (29, 1), (30, 0)])
+def test_expiry_reminders_are_written_once(app, catalog, learner, inbox, days_later,
+                                           days_left) -> None:
+    app.config["ACHIEVEMENTS_CONFIG"].RULES = {"module_complete": {"valid_days": 30}}
+    earned = utcnow()
+    record(learner, "module_completed", WHEN, module="c1-u1-m1")
+    inbox.wait_for(1)
+    now = earned + timedelta(days=days_later, hours=1)
+    assert queue_due(now) == 1 and queue_due(now) == 0
+    relay()
+    reminder = inbox.wait_for(2)[1]
+    assert ("today" if days_left == 0 else f"in {days_left} day") in reminder["Subject"]
+
+
+def test_the_weekly_digest_goes_to_those_who_asked(catalog, learner, inbox) -> None:
+    record(learner, "module_completed", WHEN, module="c1-u1-m1")
+    inbox.wait_for(1)
+    set_switch(learner.id, "digest", "email", True)
+    db.session.commit()
+    assert queue_due() == 1 and queue_due() == 0
+    relay()
+    digest = inbox.wait_for(2)[1]
+    assert digest["Subject"] == "Your week in badges"
+    assert "Module complete" in digest.get_body(("plain",)).get_content()
