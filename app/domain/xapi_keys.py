@@ -3,7 +3,9 @@
 ``agent`` matches the actor or an Agent/Group object; ``related_agents`` widens it to
 the authority, instructor, team, group members and a SubStatement's agents. ``activity``
 matches an Activity object; ``related_activities`` widens it to context activities and
-a SubStatement's. Keys are hashed so one index serves IRIs of any length.
+a SubStatement's. Keys are hashed so one index serves IRIs of any length; a statement
+stores a related key (``agent~``) only for what no direct key (``agent``) covers, and a
+related query looks for both.
 """
 
 from __future__ import annotations
@@ -43,9 +45,12 @@ def statement_keys(statement: dict[str, Any]) -> set[str]:
         found |= {("agent", ifi) for ifi in _ifis(target)}
     if kind == "Activity":
         found.add(("activity", target["id"]))
-    related = [("agent~", ifi) for ifi in _related_agents(statement)]
-    related += [("activity~", iri) for iri in _related_activities(statement)]
-    return {key(kind, value) for kind, value in found | set(related)}
+    # A related key only where the direct one is missing: a related query asks for both.
+    related = {("agent~", ifi) for ifi in _related_agents(statement)
+               if ("agent", ifi) not in found}
+    related |= {("activity~", iri) for iri in _related_activities(statement)
+                if ("activity", iri) not in found}
+    return {key(kind, value) for kind, value in found | related}
 
 
 def _ifis(agent: dict[str, Any] | None, members: bool = False) -> list[str]:

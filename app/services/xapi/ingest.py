@@ -24,10 +24,10 @@ from app.domain.xapi_rules import check_rules, normalized
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
 from app.models.types import utcnow
-from app.models.xapi import DUE, XapiStatement, XapiStatementKey
+from app.models.xapi import DUE, XapiStatement
 from app.services.recording.facts import time_errors
 from app.services.xapi.attachments import check_parts, store_parts
-from app.services.xapi.keys import key_rows
+from app.services.xapi.keys import store_keys
 from app.services.xapi.lookup import activities, learners, public_url
 from app.services.xapi.multipart import Part
 from app.services.xapi.plan import Pending, Plan, keys_of, plan, record_events
@@ -144,8 +144,7 @@ def _store(incoming: list[Incoming], plans: dict[str, Plan], source: str,
             if new:
                 db.session.execute(insert(XapiStatement),
                                    [_row(item, plans[item.id], source, stored_at) for item in new])
-                db.session.execute(insert(XapiStatementKey),
-                                   key_rows({item.id: item.body for item in new}))
+                store_keys({item.id: item.body for item in new})
             store_parts(attached)
             voided = mark_voided({target: item.id for item in new
                                   if (target := voids(item.body)) is not None})

@@ -79,25 +79,28 @@ def _limit(value: str | None) -> int:
 
 def _filtered(args: Mapping[str, str]) -> Select[tuple[XapiStatement]]:
     query = select(XapiStatement)
-    wanted = []
+    wanted: list[list[str]] = []  # each filter: any of these keys
     if "agent" in args:
-        kind = "agent~" if flag(args, "related_agents") else "agent"
-        wanted.append(key(kind, _agent(args["agent"])))
+        wanted.append(_keys("agent", _agent(args["agent"]), flag(args, "related_agents")))
     if "verb" in args:
-        wanted.append(key("verb", _iri(args["verb"], "verb")))
+        wanted.append([key("verb", _iri(args["verb"], "verb"))])
     if "activity" in args:
-        kind = "activity~" if flag(args, "related_activities") else "activity"
-        wanted.append(key(kind, _iri(args["activity"], "activity")))
+        iri = _iri(args["activity"], "activity")
+        wanted.append(_keys("activity", iri, flag(args, "related_activities")))
     if "registration" in args:
-        wanted.append(key("registration", _uuid(args["registration"])))
-    for value in wanted:
+        wanted.append([key("registration", _uuid(args["registration"]))])
+    for values in wanted:
         query = query.where(exists().where(XapiStatementKey.statement_id == XapiStatement.id,
-                                           XapiStatementKey.key == value))
+                                           XapiStatementKey.key.in_(values)))
     if "since" in args:
         query = query.where(XapiStatement.stored_at > _time(args["since"], "since"))
     if "until" in args:
         query = query.where(XapiStatement.stored_at <= _time(args["until"], "until"))
     return query
+
+
+def _keys(kind: str, value: str, related: bool) -> list[str]:
+    return [key(kind, value), key(kind + "~", value)] if related else [key(kind, value)]
 
 
 def _agent(text: str) -> str:
