@@ -37,6 +37,9 @@ class LoginForm(FlaskForm):
 def init_login(app: Flask) -> None:
     login.init_app(app)
     login.login_view = "auth.login_page"
+    # Information, not a success: the flash is drawn by its category (base.html).
+    login.login_message = L_("Please log in to see this page.")
+    login.login_message_category = "info"
     login.session_protection = "strong"
     login.user_loader(lambda user_id: get_user(int(user_id)))
 

@@ -28,7 +28,7 @@ from app.web.pages.learning import (
     courses_for,
     module_by_key,
 )
-from app.web.pages.quiz import grade, quiz_for
+from app.web.pages.quiz import answered, grade, quiz_for
 
 REQUEST_ID = re.compile(r"^[0-9a-f]{32}$")
 
@@ -80,6 +80,11 @@ def quiz(assessment_key: str) -> str | Response:
     if assessment is None or questions is None:
         abort(404)
     if request.method == "POST" and ActionForm().validate_on_submit():
+        if not answered(questions, request.form):  # nothing chosen: no attempt, no 0 score
+            return render_template("quiz.html", assessment=assessment, questions=questions,
+                                   result=None, form=ActionForm(),
+                                   error=_("Choose an answer to at least one question before "
+                                           "submitting.")), 400
         outcome = grade(questions, request.form, assessment.max_score)
         _record(kind="assessment_scored", assessment=assessment_key, score=outcome.score,
                 idempotency=f"quiz:{assessment_key}")

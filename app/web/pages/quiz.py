@@ -52,6 +52,11 @@ def quiz_for(assessment_key: str) -> tuple[Question, ...] | None:
     return quizzes().get(assessment_key)
 
 
+def answered(questions: tuple[Question, ...], answers: Mapping[str, str]) -> bool:
+    """Whether the submission chose anything: an empty one is refused, not scored 0."""
+    return any(answers.get(q.key) for q in questions)
+
+
 def grade(questions: tuple[Question, ...], answers: Mapping[str, str],
           max_score: float) -> Grade:
     """Score = share of correct answers scaled to the assessment's ``max_score``."""
