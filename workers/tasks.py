@@ -59,18 +59,21 @@ def run_badge_job(self, job_id: int) -> None:  # type: ignore[no-untyped-def]
 @celery.task(name="achievements.sweep_outbox")
 def sweep_outbox() -> int:
     """Re-enqueue progress events left unprocessed, re-publish unpublished awards, record
-    the events of xAPI statements a crash left matched but unrecorded, and hand console
-    badge jobs that stopped moving to a worker again."""
+    the events of xAPI statements a crash left matched but unrecorded, hand console
+    badge jobs that stopped moving to a worker again, and wake the notification relay for
+    notices stuck past their due time or their claim's lease."""
     from flask import current_app
 
     from app.services.awarding.publishing import republish_pending
     from app.services.badges.jobs import requeue_stale
+    from app.services.notifications.outbox import requeue_stuck
     from app.services.recording.outbox import sweep
     from app.services.xapi import record_due
 
     age = current_app.config["ACHIEVEMENTS_CONFIG"].OUTBOX_SWEEP_AGE_SECONDS
     counts = {"events": sweep(age), "awards": republish_pending(age),
-              "statements": record_due(age), "jobs": requeue_stale(age)}
+              "statements": record_due(age), "jobs": requeue_stale(age),
+              "notices": requeue_stuck(age)}
     for what, count in counts.items():
         metrics.swept(what, count)
     return sum(counts.values())

@@ -16,13 +16,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 
 from app.extensions import db
 from app.infra.inserts import insert_ignore_stmt
 from app.infra.mail import mail_sender
 from app.models import Notification, PushSubscription
 from app.models.types import utcnow
+from app.services.notifications.kick import kick
 from app.services.notifications.preferences import CATEGORY_OF, declined
 
 
@@ -95,3 +96,17 @@ def _row(cause: Cause, channel: str, now: datetime, email_delay: float) -> dict[
             "cause": cause.cause, "subject_id": cause.subject_id, "detail": cause.detail,
             "status": "pending", "due_at": now + timedelta(seconds=delay), "attempts": 0,
             "created_at": now}
+
+
+def requeue_stuck(age_seconds: float) -> int:
+    """The sweep's net under the relay: notices due for over ``age_seconds``, or claimed
+    by a worker whose lease ran out, get a relay task now. Returns how many there were."""
+    now = utcnow()
+    stuck = db.session.scalar(select(func.count()).select_from(Notification).where(or_(
+        and_(Notification.status == "pending",
+             Notification.due_at < now - timedelta(seconds=age_seconds)),
+        and_(Notification.status == "sending", Notification.lease_until < now)))) or 0
+    db.session.remove()  # hold no transaction while talking to the broker
+    if stuck:
+        kick()
+    return int(stuck)

@@ -117,3 +117,19 @@ def test_the_weekly_digest_goes_to_those_who_asked(catalog, learner, inbox) -> N
     digest = inbox.wait_for(2)[1]
     assert digest["Subject"] == "Your week in badges"
     assert "Module complete" in digest.get_body(("plain",)).get_content()
+
+
+def test_the_sweep_wakes_the_relay_for_a_claim_a_dead_worker_held(app, catalog, learner,
+                                                                  inbox) -> None:
+    from app.services.notifications.outbox import requeue_stuck
+    settings = app.config["ACHIEVEMENTS_CONFIG"]
+    port, settings.SMTP_PORT = settings.SMTP_PORT, free_port()
+    record(learner, "module_completed", WHEN, module="c1-u1-m1")
+    settings.SMTP_PORT = port
+    make_due()
+    claim(10, "school.example")
+    assert requeue_stuck(60) == 0  # its lease still runs
+    db.session.execute(update(Notification).values(lease_until=utcnow() - timedelta(1)))
+    db.session.commit()
+    assert requeue_stuck(60) == 2  # (eager here: the relay it wakes runs at once)
+    assert len(inbox.wait_for(1)) == 1 and statuses() == ["sent", "sent"]
