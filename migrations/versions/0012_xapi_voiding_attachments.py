@@ -5,10 +5,15 @@ Revises: 0011
 Create Date: 2026-12-07 04:00:00
 
 """
-from alembic import op
+import json
+
 import sqlalchemy as sa
+from alembic import op
 
 import app.models.types
+from app.domain.xapi_keys import statement_keys
+
+BATCH = 1000
 
 revision = '0012'
 down_revision = '0011'
@@ -39,6 +44,28 @@ def upgrade():
         sa.PrimaryKeyConstraint('statement_id', 'key', name=op.f('pk_xapi_statement_keys')),
     )
     op.create_index('ix_xapi_statement_keys_key', 'xapi_statement_keys', ['key', 'statement_id'])
+    _fill_keys()
+
+
+def _fill_keys():
+    """Statements stored before this revision are found by queries too."""
+    statements = sa.table('xapi_statements', sa.column('id', sa.String),
+                          sa.column('body', sa.JSON))
+    keys = sa.table('xapi_statement_keys', sa.column('statement_id', sa.String),
+                    sa.column('key', sa.String))
+    connection = op.get_bind()
+    after = ''
+    while True:
+        rows = connection.execute(sa.select(statements.c.id, statements.c.body)
+                                  .where(statements.c.id > after)
+                                  .order_by(statements.c.id).limit(BATCH)).all()
+        if not rows:
+            return
+        found = [{'statement_id': ident, 'key': key} for ident, body in rows
+                 for key in statement_keys(json.loads(body) if isinstance(body, str) else body)]
+        if found:
+            connection.execute(keys.insert(), found)
+        after = rows[-1][0]
 
 
 def downgrade():
