@@ -125,13 +125,16 @@ def _filtered(query: Select[Any], f: HistoryFilter) -> Select[Any]:
     return query
 
 
-def get_readable_achievement(award_id: int, may_read: Callable[[int], bool]) -> Achievement:
-    """An unrevoked award whose learner the caller may read; any other id is not found,
-    so guessing ids reveals nothing about other learners."""
+def get_readable_achievement(award_id: int, may_read: Callable[[int], bool],
+                             owner: int | None = None) -> Achievement:
+    """An unrevoked award whose learner the caller may read, or a revoked one of ``owner``
+    (its learner keeps it, with the date and reason); any other id is not found, so
+    guessing ids reveals nothing about other learners."""
     award = None
     if 0 < award_id < 2**63:
-        award = db.session.scalar(select(Achievement).where(
-            Achievement.id == award_id, Achievement.revoked_at.is_(None)))
+        award = db.session.scalar(select(Achievement).where(Achievement.id == award_id))
+    if award is not None and award.revoked_at is not None and award.user_id != owner:
+        award = None
     if award is None or not may_read(award.user_id):
         raise NotFound(f"no achievement {award_id}")
     return award

@@ -247,12 +247,15 @@ def test_anonymous_cannot_revoke(client, people) -> None:
     assert revoke(client, target.id).status_code == 401
 
 
-def test_admin_token_revokes_and_the_learner_no_longer_sees_it(client, as_user, people,
-                                                              token_headers) -> None:
+def test_admin_token_revokes_and_the_learner_sees_it_revoked(client, as_user, people,
+                                                             token_headers) -> None:
     target = award(people["ann"], "a")
     response = revoke(client, target.id, headers=token_headers("achievements:admin"))
     assert response.status_code == 200 and response.get_json()["revoked_reason"] == "cheating"
-    assert as_user(people["ann"]).get(f"/api/v1/achievements/{target.id}").status_code == 404
+    ann = as_user(people["ann"])
+    assert ann.get(f"/api/v1/achievements/{target.id}").get_json()["revoked"]["reason"] == \
+        "cheating"  # issue 27: its learner keeps it, with the reason
+    assert target.id not in [a["id"] for a in ann.get("/api/v1/achievements").get_json()["items"]]
 
 
 def test_admin_user_revokes(as_user, people) -> None:

@@ -82,3 +82,15 @@ def test_the_history_page_shows_revoked_awards_only_when_asked(client, as_user, 
     assert 'name="revoked"' in plain  # the filter, off by default
     shown = web.get("/achievements?revoked=1").get_data(as_text=True)
     assert f'data-award-id="{stored.id}"' in shown and "Revoked" in shown
+
+
+def test_rest_gives_its_learner_the_revoked_award_with_date_and_reason(client, as_user, people,
+                                                                      revoked,
+                                                                      token_headers) -> None:
+    stored, _ = revoked
+    mine = as_user(people["ann"]).get(f"/api/v1/achievements/{stored.id}")
+    assert mine.status_code == 200 and mine.get_json()["revoked"]["reason"] == "copied the quiz"
+    assert as_user(people["bob"]).get(f"/api/v1/achievements/{stored.id}").status_code == 404
+    service = client.get(f"/api/v1/achievements/{stored.id}",
+                         headers=token_headers("achievements:read"))
+    assert service.status_code == 404  # integrations see revoked awards as gone

@@ -113,12 +113,14 @@ def page_response(page: Page) -> Response:
 @blp.response(200, AchievementOut)
 @blp.doc(security=BEARER_OR_SESSION, responses=problem_responses(404))
 def get_achievement(award_id: int) -> Any:
-    """One achievement; another learner's id is 404, exactly like an unknown id."""
+    """One achievement; another learner's id is 404, exactly like an unknown id. A revoked
+    award answers only to its learner's session, with ``revoked`` {at, reason}."""
     read_without_transaction()
     principal = current_principal()
     if principal.is_service:
         require_scope(principal, READ)
-    award = get_readable_achievement(award_id, lambda owner: may_read(principal, owner))
+    award = get_readable_achievement(award_id, lambda owner: may_read(principal, owner),
+                                     owner=principal.user_id)
     return shown(award_as_dict(award))
 
 
