@@ -1,11 +1,9 @@
 """Web Push (RFC 8030/8291/8292) with pywebpush, signed by the VAPID key pair.
 
 The key pair: ``ACHIEVEMENTS_VAPID_PRIVATE_KEY``/``_PUBLIC_KEY`` when set; otherwise the
-one row of ``vapid_keys``, made once when missing (as the signing key is, app.infra
-.signing). Two processes racing to make it may both insert one; the oldest row wins
-for everyone from then on, so subscriptions made against either... stay with the
-oldest (browsers subscribed with the loser's public key would be rejected: the window
-is the first start of a fresh database).
+oldest row of ``vapid_keys``, made once when there is none (as the signing key is,
+app.infra.signing). Two processes racing on a fresh database may both insert one; each
+then reads back the oldest, so every process signs with the same pair from the start.
 """
 
 from __future__ import annotations
