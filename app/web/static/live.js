@@ -126,18 +126,29 @@
     state.changes.add(change.id);
     remember(0, change.id);
     if (change.kind === "revoked") removeFromLists(change.achievement_id, change.achievement);
-    else addToList(change.achievement);
+    else restoreToList(change.achievement);
     refreshMilestones();
     notice(change);
   }
   function removeFromLists(awardId, award) {
     var removed = false;
     document.querySelectorAll('[data-award-id="' + awardId + '"]').forEach(function (card) {
-      if (card.closest("#achievement-list, #history-list")) { card.remove(); removed = true; }
+      var list = card.closest("#achievement-list, #history-list");
+      if (!list) return;
+      if (list.dataset.showRevoked) { card.classList.add("award-card--revoked"); return; }
+      card.remove();
+      removed = true;
     });
     if (!removed) return;
     bump('[data-type-count="' + award.type + '"]', -1);
     bump("[data-total]", -1);
+  }
+  // A restored badge rejoins the list; one still shown as revoked ("Show revoked") is
+  // drawn again from its fresh card.
+  function restoreToList(award) {
+    document.querySelectorAll('.award-card--revoked[data-award-id="' + award.id + '"]')
+      .forEach(function (card) { card.remove(); });
+    addToList(award);
   }
   function notice(change) {
     var region = document.getElementById("toasts");
