@@ -101,3 +101,22 @@ def test_the_all_learners_feed_carries_every_learners_changes(app, learner, make
     got = [next(stream), next(stream)]
     assert sorted(c["achievement_id"] for c in got) == sorted([mine, theirs])
     stream.close()
+
+
+def test_a_failed_wake_up_never_fails_the_revocation_nor_loses_the_notice(
+        app, learner, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Redis unreachable after commit: the revocation stands, and the page that reconnects
+    (or wakes for anything else) reads the change from the database."""
+    import app.services.awarding.publishing as publishing
+
+    def down(messages):  # type: ignore[no-untyped-def]
+        raise ConnectionError("redis down")
+
+    award = give(learner.id, "a")
+    monkeypatch.setattr(publishing, "publish_many", down)
+    revoke_award(award, "while redis was down", "admin")
+    monkeypatch.undo()
+    body = event_stream(app, learner.id, (award, 0))
+    [frame] = frames(body, 1)
+    assert json.loads(fields(frame)["data"])["reason"] == "while redis was down"
+    body.close()
