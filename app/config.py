@@ -23,7 +23,8 @@ def _env(name: str) -> str | None:
     return value if value not in (None, "") else None
 
 
-CODE_ONLY = frozenset({"TESTING", "WTF_CSRF_ENABLED", "EXTRA"})
+CODE_ONLY = frozenset({"TESTING", "WTF_CSRF_ENABLED", "EXTRA", "OIDC"})
+OIDC_KEYS = ("ISSUER", "CLIENT_ID", "CLIENT_SECRET", "SCOPES", "ROLE_CLAIM", "ROLES", "LABEL")
 TRUE = frozenset({"1", "true", "yes", "on"})
 
 
@@ -49,6 +50,19 @@ def normalize_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def _oidc_from_env() -> dict[str, dict[str, str]]:
+    """``ACHIEVEMENTS_OIDC_<NAME>_<KEY>`` grouped by lower-case name; a name without an
+    issuer is no provider (a stray variable)."""
+    found: dict[str, dict[str, str]] = {}
+    for name, value in os.environ.items():
+        rest = name.removeprefix(PREFIX + "OIDC_")
+        key = next((k for k in OIDC_KEYS if rest.endswith("_" + k)), None)
+        if rest == name or key is None or value == "":
+            continue
+        found.setdefault(rest[: -len(key) - 1].lower(), {})[key.lower()] = value
+    return {name: spec for name, spec in found.items() if "issuer" in spec and name}
 
 
 @dataclass
@@ -133,6 +147,18 @@ class Config:
     VAPID_PRIVATE_KEY: str | None = None
     VAPID_PUBLIC_KEY: str | None = None
     VAPID_SUBJECT: str | None = None  # mailto: or https: contact; default mailto:ISSUER_EMAIL
+    # Sign-in (README, "Institutional sign-in"). False: no password form, password log-ins
+    # refused (``flask --app wsgi users create`` still makes a recovery admin).
+    PASSWORD_LOGIN: bool = True
+    # OpenID Connect providers by name, read from ACHIEVEMENTS_OIDC_<NAME>_ISSUER, _CLIENT_ID,
+    # _CLIENT_SECRET, _SCOPES, _ROLE_CLAIM, _ROLES (JSON: claim value -> role), _LABEL.
+    OIDC: dict[str, Any] = field(default_factory=dict)
+    # SAML 2.0: the IdP's metadata (a file path or an https URL); unset: no SAML sign-in.
+    SAML_IDP_METADATA: str | None = None
+    SAML_SP_KEY_FILE: str | None = None  # unset: a key and certificate made once and kept
+    SAML_SP_CERT_FILE: str | None = None
+    SAML_ROLE_ATTRIBUTE: str = "eduPersonAffiliation"  # or eduPersonEntitlement, ...
+    SAML_ROLES: dict[str, str] = field(default_factory=dict)  # attribute value -> role
     LOG_FORMAT: str = "text"  # "json": one JSON object per line, with the request id
     LOG_LEVEL: str = "INFO"
     TESTING: bool = False
@@ -148,7 +174,7 @@ class Config:
             raw = _env(spec.name)
             if raw is not None and spec.name not in CODE_ONLY:
                 values[spec.name] = _parse(str(spec.type), raw)
-        settings = cls(**values)
+        settings = cls(**values, OIDC=_oidc_from_env())
         settings.DATABASE_URL = normalize_database_url(settings.DATABASE_URL)
         settings.PUBLIC_URL = settings.PUBLIC_URL.rstrip("/")
         return settings

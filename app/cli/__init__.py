@@ -16,6 +16,7 @@ from app.extensions import db
 from app.models import User
 from app.models.user import ROLES, SCOPES
 from app.services.accounts import create_token, create_user, enroll, list_tokens, revoke_token
+from app.services.accounts.identities import link as link_identity
 from app.services.catalog import import_catalog
 
 DEMO_CATALOG = Path(__file__).parents[1] / "services" / "catalog" / "demo_catalog.json"
@@ -83,6 +84,21 @@ def users_create(email: str, password: str, role: str, timezone: str, locale: st
     except DomainError as exc:
         raise _fail(exc) from exc
     click.echo(user.id)
+
+
+@users_cli.command("link")
+@click.argument("email")
+@click.argument("provider")
+@click.argument("subject")
+def users_link(email: str, provider: str, subject: str) -> None:
+    """Bind a sign-in identity to an existing account: PROVIDER as the identities table
+    names it (oidc:<name>, saml:<IdP entity id>), SUBJECT the issuer's id for the person
+    (the ID token's sub; the SAML eduPersonPrincipalName or NameID)."""
+    try:
+        user = link_identity(email, provider, subject)
+    except DomainError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"{provider} {subject} signs in as {user.email} (user {user.id})")
 
 
 @users_cli.command("enroll")

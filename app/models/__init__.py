@@ -6,6 +6,7 @@ from app.models.badge import Badge, BadgeVersion
 from app.models.badge_image import BadgeImage
 from app.models.catalog import Assessment, CatalogRevision, Course, Module, Unit
 from app.models.enrollment import Enrollment
+from app.models.identity import Identity
 from app.models.job import BadgeJob
 from app.models.login_failure import LoginFailure
 from app.models.notification import Notification, NotificationSwitch, PushSubscription, VapidKey
@@ -26,6 +27,7 @@ __all__ = [
     "CatalogRevision",
     "Course",
     "Enrollment",
+    "Identity",
     "LoginFailure",
     "Module",
     "ModuleCompletion",

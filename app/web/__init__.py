@@ -38,6 +38,7 @@ def init_web(app: Flask) -> None:
     from app.web.observability import init_observability
     from app.web.openbadges import bp as openbadges_bp
     from app.web.pages import bp as pages_bp
+    from app.web.signin import init_signin, oidc_buttons
     from app.web.xapi import register_xapi
 
     # Errors are documented per operation as problem+json (app.web.api.docs), not as
@@ -48,6 +49,8 @@ def init_web(app: Flask) -> None:
     register_api(extensions.api)
     register_xapi(extensions.api)
     app.register_blueprint(auth_bp)
+    init_signin(app)
+    app.jinja_env.globals["signin_providers"] = oidc_buttons
     app.register_blueprint(pages_bp)
     app.register_blueprint(openbadges_bp)
     init_console(app)

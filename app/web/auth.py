@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as L_
@@ -46,8 +55,14 @@ def init_login(app: Flask) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login_page() -> str | Response:
-    """Log in; failures are throttled per (email, address) before the password is checked."""
+    """Log in; failures are throttled per (email, address) before the password is checked.
+    With ``PASSWORD_LOGIN`` off only the institution buttons are offered, and a posted
+    password is refused unread."""
     form = LoginForm()
+    if not current_app.config.get("PASSWORD_LOGIN", True):
+        if request.method == "POST":
+            return _refused(form, _("Sign-in with a password is turned off here."), 403)
+        return render_template("login.html", form=form, error=None)
     if not form.validate_on_submit():
         return render_template("login.html", form=form, error=None)
     key = throttle_key(form.email.data or "", request.remote_addr)
@@ -64,7 +79,7 @@ def login_page() -> str | Response:
     clear_failures(key)
     session.clear()  # a fresh session on log-in: no fixation
     login_user(user)
-    return redirect(_safe_next(request.args.get("next")))
+    return redirect(safe_next(request.args.get("next")))
 
 
 def _refused(form: LoginForm, error: str, status: int,
@@ -81,9 +96,14 @@ def logout() -> Response:
     return redirect(url_for("auth.login_page"))
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only same-site relative paths; anything else goes to the dashboard."""
     if target and target.startswith("/") and not target.startswith("//") \
-            and not urlsplit(target).netloc:
+            and "\\" not in target and not urlsplit(target).netloc:
         return target
     return url_for("pages.dashboard")
+
+
+def redirect_next(target: str | None) -> Response:
+    """After any sign-in: ``target`` when it is a same-site path, else the dashboard."""
+    return redirect(safe_next(target))

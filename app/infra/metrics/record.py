@@ -90,3 +90,13 @@ def grpc_answered(method: str, code: str, seconds: float | None) -> None:
 def beat_sent(task: str) -> None:
     if _switch.on:
         series.BEAT_SENT.labels(task).inc()
+
+
+def signed_in(protocol: str, created: bool) -> None:
+    if _switch.on:
+        series.SIGN_INS.labels(protocol, "created" if created else "existing").inc()
+
+
+def signin_refused(protocol: str, reason: str) -> None:
+    if _switch.on:
+        series.SIGN_IN_REFUSALS.labels(protocol, reason).inc()

@@ -56,6 +56,12 @@ GRPC_CALLS = Counter(
 GRPC_SECONDS = Histogram(
     "achievements_grpc_call_seconds", "gRPC unary call time, by method", ["method"],
     buckets=LATENCY_BUCKETS)
+SIGN_INS = Counter(
+    "achievements_sign_ins", "Institutional sign-ins that succeeded, by protocol and "
+    "whether the account was new", ["protocol", "account"])
+SIGN_IN_REFUSALS = Counter(
+    "achievements_sign_in_refusals", "Institutional sign-ins refused, by protocol and reason "
+    "(state, issuer, audience, expired, signature, ...)", ["protocol", "reason"])
 BEAT_SENT = Counter(
     "achievements_beat_sent", "Periodic tasks celery beat sent, by task", ["task"])
 
