@@ -20,10 +20,21 @@ RELAY_TASK = "achievements.relay_notifications"
 log = logging.getLogger(__name__)
 _kicked: set[float] = set()
 _lock = threading.Lock()
+_written = threading.local()  # this thread wrote notices since its last kick
 
 
-def kick(delay: float = 0.0) -> None:
-    """Have a relay run ``delay`` seconds from now (rounded up to its bucket)."""
+def note_written() -> None:
+    """Called where notices are written (before the commit, in the same thread as the
+    kick after it): a cause that wrote none (email off, nobody subscribed) wakes nothing."""
+    _written.pending = True
+
+
+def kick(delay: float = 0.0, *, force: bool = False) -> None:
+    """Have a relay run ``delay`` seconds from now (rounded up to its bucket), if this
+    thread wrote notices since its last kick (or ``force``)."""
+    if not (force or getattr(_written, "pending", False)):
+        return
+    _written.pending = False
     step = 1.0 if delay > 0 else 0.1
     bucket = math.ceil((time.time() + delay) / step) * step
     with _lock:

@@ -23,7 +23,7 @@ from app.infra.inserts import insert_ignore_stmt
 from app.infra.mail import mail_sender
 from app.models import Notification, PushSubscription
 from app.models.types import utcnow
-from app.services.notifications.kick import kick
+from app.services.notifications.kick import kick, note_written
 from app.services.notifications.preferences import CATEGORY_OF, declined
 
 
@@ -62,6 +62,7 @@ def queue(causes: Sequence[Cause], email_delay: float = 0.0,
             for channel in channels.get(c.user_id, ())]
     if not rows:
         return 0
+    note_written()
     result = db.session.execute(insert_ignore_stmt(Notification.__table__,
                                                    ["cause", "channel", "user_id"]), rows)
     return max(result.rowcount or 0, 0)
@@ -108,5 +109,5 @@ def requeue_stuck(age_seconds: float) -> int:
         and_(Notification.status == "sending", Notification.lease_until < now)))) or 0
     db.session.remove()  # hold no transaction while talking to the broker
     if stuck:
-        kick()
+        kick(force=True)
     return int(stuck)
