@@ -24,6 +24,7 @@ from app.models import Achievement, Notification, User
 from app.models.types import utcnow
 from app.read.learner_state import learner_zone
 from app.read.summary import learner_summary
+from app.read.wording import award_text
 from app.services.credentials.records import own_image
 from app.services.notifications.preferences import CATEGORY_OF, wants
 
@@ -111,7 +112,9 @@ def _awards(user: User, ids: list[int | None]) -> list[Achievement]:
 def _award(user: User, award: Achievement, with_art: bool) -> Context:
     rules = current_app.config["ACHIEVEMENTS_CONFIG"].RULES
     ends = expires_at(award.achievement_type, award.earned_at, rules, award.meta)
-    return {"id": award.id, "title": award.title, "description": award.description,
+    title, description = award_text(award.achievement_type, award.meta or {}, award.title,
+                                    award.description, str(get_locale()))
+    return {"id": award.id, "title": title, "description": description,
             "url": f"{public_url()}/achievements/{award.id}",
             "earned": _day(user, award.earned_at), "expires": _day(user, ends) if ends else None,
             "slug": award_slug(award.achievement_type, award.meta),

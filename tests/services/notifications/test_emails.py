@@ -59,6 +59,7 @@ def test_the_email_speaks_the_learners_language(catalog, learner, inbox) -> None
     [message] = inbox.wait_for(1)
     assert message["Content-Language"] == "de"
     assert 'lang="de"' in parts(message)[1]
+    assert "Module complete" not in parts(message)[0]  # built-in titles in German too
 
 
 def test_the_links_open_the_badge_page_for_its_learner(client, catalog, learner,
