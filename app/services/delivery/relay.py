@@ -29,10 +29,12 @@ from app.services.delivery.rendering import email_message, language_context, mes
 from app.services.notifications.tokens import unsubscribe_token
 
 log = logging.getLogger(__name__)
-BATCH = 100
+# Rows per claim: small, so relays running side by side (one per kick, in every worker
+# thread) share a backlog instead of one of them holding it all while the others idle.
+BATCH = 20
 
 
-def relay(max_batches: int = 50) -> int:
+def relay(max_batches: int = 250) -> int:
     """Deliver what is due; returns how many messages went out."""
     sent = 0
     domain = message_domain()
