@@ -22,7 +22,7 @@ from app.domain.xapi_formats import FORMATS, formatted
 from app.errors import InvalidInput, NotFound
 from app.models.types import utcnow
 from app.services.accounts import require_scope
-from app.services.accounts.principal import WRITE
+from app.services.accounts.principal import ADMIN, WRITE
 from app.services.xapi import check_statement_id, get_statement, parts_of, store_statements
 from app.services.xapi.multipart import Part, build, parse
 from app.services.xapi.queries import flag, query_statements
@@ -139,15 +139,16 @@ def put_statement() -> Any:
 def get_statements() -> Any:
     """One statement by ``statementId`` (a voided one by ``voidedStatementId``), or a page of
     those matching the filters; with their attachments as multipart/mixed when
-    ``attachments=true`` (needs ``progress:write``)."""
-    _caller()
+    ``attachments=true`` (needs ``progress:write``; a caller reads what it stored, a token
+    with ``achievements:admin`` too reads everything)."""
+    reader = _reader()
     form = request.args.get("format", "exact")
     if form not in FORMATS:
         raise InvalidInput("format must be ids, exact or canonical", fields={"format": [form]})
     attachments = flag(request.args, "attachments")
     named = [name for name in SINGLE if name in request.args]
     if not named:
-        page = query_statements(request.args, request.path)
+        page = query_statements(request.args, request.path, reader)
         statements = [_formatted(statement, form) for statement in page.statements]
         return _answer({"statements": statements, "more": page.more}, statements, attachments)
     if len(named) > 1 or set(request.args) - set(named) - WITH_SINGLE:
@@ -155,7 +156,7 @@ def get_statements() -> Any:
         raise InvalidInput(f"{named[0]} takes only attachments and format along",
                            fields={name: ["not allowed with " + named[0]] for name in others})
     statement = get_statement(check_statement_id(request.args.get(named[0])),
-                              voided=named[0] == "voidedStatementId")
+                              voided=named[0] == "voidedStatementId", reader=reader)
     if statement is None:
         raise NotFound("no such statement")
     return _answer(_formatted(statement, form), [statement], attachments)
@@ -172,6 +173,13 @@ def _answer(document: dict[str, Any], statements: list[dict[str, Any]],
     parts = {part.sha2: part for statement in statements for part in parts_of(statement)}
     content, content_type = build(json.dumps(document).encode(), list(parts.values()))
     return Response(content, content_type=content_type)
+
+
+def _reader() -> str | None:
+    """Whose statements the caller may read: its own, or everyone's (None) with admin."""
+    principal = token_principal()
+    require_scope(principal, WRITE)
+    return None if principal.has_scope(ADMIN) else principal.caller_key
 
 
 def _caller() -> str:

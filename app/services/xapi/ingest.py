@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -143,11 +143,12 @@ def _store(incoming: list[Incoming], plans: dict[str, Plan], source: str,
         try:
             if new:
                 db.session.execute(insert(XapiStatement),
-                                   [_row(item, plans[item.id], source, stored_at) for item in new])
+                                   [_row(item, plans[item.id], source, stored_at, index)
+                                    for index, item in enumerate(new)])
                 store_keys({item.id: item.body for item in new})
             store_parts(attached)
             voided = mark_voided({target: item.id for item in new
-                                  if (target := voids(item.body)) is not None})
+                                  if (target := voids(item.body)) is not None}, source)
             db.session.commit()
             return fresh, voided
         except IntegrityError:
@@ -168,10 +169,14 @@ def _new_ids(incoming: list[Incoming]) -> set[str]:
     return set(ids) - set(stored)
 
 
-def _row(item: Incoming, step: Plan, source: str, stored_at: datetime) -> dict[str, Any]:
+def _row(item: Incoming, step: Plan, source: str, stored_at: datetime,
+         index: int) -> dict[str, Any]:
+    """A batch's statements are stored a microsecond apart, in their order: queries and late
+    matching (both by ``stored_at``) then see them as sent."""
     return {"id": item.id, "body": item.body, "body_hash": item.hash, "source": source,
             "actor_key": item.actor_key, "activity_iri": item.iri, "state": step.state,
-            "progress_event_id": None, "note": step.note, "stored_at": stored_at}
+            "progress_event_id": None, "note": step.note,
+            "stored_at": stored_at + timedelta(microseconds=index)}
 
 
 def _pending(item: Incoming, step: Plan, source: str, stored_at: datetime) -> Pending:
@@ -179,12 +184,16 @@ def _pending(item: Incoming, step: Plan, source: str, stored_at: datetime) -> Pe
     return Pending(item.id, source, item.occurred_at or stored_at, step.user_id, step.event)
 
 
-def get_statement(statement_id: str, *, voided: bool = False) -> dict[str, Any] | None:
+def get_statement(statement_id: str, *, voided: bool = False,
+                  reader: str | None = None) -> dict[str, Any] | None:
     """The statement as stored, plus the ``id``, ``stored`` (and ``timestamp`` when it had
     none) an LRS sets; None if unknown. A voided statement is found only with ``voided``,
-    and only a voided one then (``voidedStatementId``)."""
+    and only a voided one then (``voidedStatementId``). ``reader`` (a caller key) sees only
+    the statements it stored; None sees all."""
     row = db.session.get(XapiStatement, statement_id.lower())
     if row is None or (row.voided_by is not None) != voided:
+        return None
+    if reader is not None and row.source != reader:
         return None
     return as_returned(row)
 

@@ -3,7 +3,9 @@ standard filters, newest stored first (``ascending`` turns it), a page at a time
 ``more`` link that carries the filters and a keyset cursor.
 
 Filters match the keys stored with each statement (``app.domain.xapi_keys``), one indexed
-lookup each; voided statements are never listed (``voidedStatementId`` fetches them).
+lookup each; voided statements are never listed (``voidedStatementId`` fetches them). A
+caller reads the statements it stored (a token with ``achievements:admin`` reads all): the
+learners' emails in one LMS's statements are not another's business.
 """
 
 from __future__ import annotations
@@ -39,8 +41,9 @@ class Page:
     more: str
 
 
-def query_statements(args: Mapping[str, str], path: str) -> Page:
-    """One page of the statements matching ``args``; ``path`` is where ``more`` points."""
+def query_statements(args: Mapping[str, str], path: str, reader: str | None) -> Page:
+    """One page of the statements matching ``args`` that ``reader`` stored (None: anyone's);
+    ``path`` is where ``more`` points."""
     unknown = sorted(set(args) - FILTERS)
     if unknown:
         raise InvalidInput(f"unknown parameter {unknown[0]}",
@@ -49,6 +52,8 @@ def query_statements(args: Mapping[str, str], path: str) -> Page:
     ascending = flag(args, "ascending")
     limit = _limit(args.get("limit"))
     query = _filtered(args).where(XapiStatement.voided_by.is_(None))
+    if reader is not None:
+        query = query.where(XapiStatement.source == reader)
     query = _after(query, args.get("cursor"), ascending)
     order = (XapiStatement.stored_at, XapiStatement.id)
     query = query.order_by(*(order if ascending else [column.desc() for column in order]))

@@ -1,6 +1,7 @@
 """Voiding (xAPI 1.0.3, Data 2.3.2): a ``voided`` statement whose object is a StatementRef
 voids its target, which then answers 404 by ``statementId`` and 200 by
-``voidedStatementId``. A voiding statement cannot be voided.
+``voidedStatementId``. A voiding statement cannot be voided, and a caller voids only
+statements it stored itself (voiding withdraws progress: one LMS cannot undo another's).
 
 What the voided statement became is withdrawn only while nothing rests on it: awards are
 never revoked automatically (DESIGN.md), so an event that produced an award stays, and
@@ -35,14 +36,15 @@ def voids(statement: dict[str, Any]) -> str | None:
     return str(statement["object"]["id"]).lower()
 
 
-def mark_voided(targets: dict[str, str]) -> set[str]:
-    """Void each target ``{target id: voiding id}`` that is stored, not itself a voiding
-    statement and not voided yet (in the caller's transaction); the ids voided now."""
+def mark_voided(targets: dict[str, str], source: str) -> set[str]:
+    """Void each target ``{target id: voiding id}`` that ``source`` stored, not itself a
+    voiding statement and not voided yet (in the caller's transaction); the ids voided now."""
     if not targets:
         return set()
     rows = db.session.execute(select(XapiStatement.id, XapiStatement.body, XapiStatement.state,
                                      XapiStatement.voided_by)
-                              .where(XapiStatement.id.in_(list(targets))))
+                              .where(XapiStatement.id.in_(list(targets)),
+                                     XapiStatement.source == source))
     voided = set()
     for ident, body, state, voided_by in rows:
         if voided_by is not None or body["verb"]["id"] == VOIDED:
