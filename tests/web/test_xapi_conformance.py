@@ -13,6 +13,7 @@ SQLite by default; a fresh PostgreSQL database under CI=true.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -41,11 +42,15 @@ def suite_copy() -> Path:
     require(VENDORED.is_dir(), f"the ADL conformance suite at {VENDORED}")
     require(shutil.which("node") is not None and shutil.which("npm") is not None, "node, npm")
     target = CACHE / "adl-lrs-conformance-test-suite"
-    if not (target / "node_modules" / "mocha").is_dir():
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(VENDORED, target, ignore=shutil.ignore_patterns("node_modules", "logs"))
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent"], cwd=target,
-                       check=True, timeout=600, capture_output=True)
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with (CACHE / "adl-lrs-conformance-test-suite.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # two test sessions on one machine copy it once
+        if not (target / "node_modules" / "mocha").is_dir():
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(VENDORED, target,
+                            ignore=shutil.ignore_patterns("node_modules", "logs"))
+            subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent"],
+                           cwd=target, check=True, timeout=600, capture_output=True)
     return target
 
 
@@ -60,15 +65,14 @@ def leaves(node: dict[str, Any], path: tuple[str, ...] = ()) -> Iterator[tuple[s
 
 
 @pytest.fixture(scope="module")
-def results() -> Iterator[dict[str, dict[str, Any]]]:
+def results(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[str, Any]]]:
     """Run the statement sections once against a fresh server; every test by full name."""
     suite = suite_copy()
     with ExitStack() as stack:
         if IN_CI:
             url = stack.enter_context(fresh_database())
         else:
-            url = f"sqlite:///{suite / 'conformance.db'}"
-            Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+            url = f"sqlite:///{tmp_path_factory.mktemp('xapi-conformance') / 'lrs.db'}"
             migrate(url)
         server = WebServer({"DATABASE_URL": url}, name="xapi-conformance").start()
         stack.callback(server.stop)
