@@ -1,6 +1,7 @@
 """The /xapi resource held to xAPI 1.0.3 where the ADL suite does not look closely: the
 field each 400 names and nothing stored, attachments and their limits, signatures with
-an x5c chain, voiding and the progress events it withdraws, queries, headers."""
+an x5c chain, voiding and the progress events it withdraws, queries, headers — on SQLite
+and again on PostgreSQL (``both_databases``)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from tests.services.xapi.test_statements import statement
 from tests.web.test_xapi import basic
 
 SIGNATURE = "http://adlnet.gov/expapi/attachments/signature"
+pytestmark = pytest.mark.both_databases
 BOUNDARY = "xapi-test-boundary"
 
 
