@@ -33,6 +33,7 @@ SMALL = {
     "metrics_overhead.py": ["--rounds", "1", "--events", "200", "--learners", "50"],
     "openbadges.py": ["--learners", "50", "--requests", "20"],
     "hand_awards.py": ["--learners", "600", "--rounds", "1"],
+    "notifications.py": ["--events", "200", "--learners", "40", "--rate", "30", "--seconds", "2"],
 }
 
 
