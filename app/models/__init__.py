@@ -11,6 +11,7 @@ from app.models.job import BadgeJob
 from app.models.login_failure import LoginFailure
 from app.models.notification import Notification, NotificationSwitch, PushSubscription, VapidKey
 from app.models.progress import AssessmentAttempt, ModuleCompletion, ProgressEvent
+from app.models.saml import SamlRequest, SamlSpKey
 from app.models.user import ServiceToken, User
 from app.models.xapi import XapiStatement
 
@@ -35,6 +36,8 @@ __all__ = [
     "NotificationSwitch",
     "ProgressEvent",
     "PushSubscription",
+    "SamlRequest",
+    "SamlSpKey",
     "ServiceToken",
     "Unit",
     "User",

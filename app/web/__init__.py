@@ -38,6 +38,7 @@ def init_web(app: Flask) -> None:
     from app.web.observability import init_observability
     from app.web.openbadges import bp as openbadges_bp
     from app.web.pages import bp as pages_bp
+    from app.web.saml import init_saml
     from app.web.signin import init_signin, oidc_buttons
     from app.web.xapi import register_xapi
 
@@ -50,6 +51,7 @@ def init_web(app: Flask) -> None:
     register_xapi(extensions.api)
     app.register_blueprint(auth_bp)
     init_signin(app)
+    init_saml(app)
     app.jinja_env.globals["signin_providers"] = oidc_buttons
     app.register_blueprint(pages_bp)
     app.register_blueprint(openbadges_bp)
@@ -86,6 +88,8 @@ def _csrf_unless_bearer() -> None:
         return
     if request.path.startswith(XAPI_PREFIX):
         return  # only a service token authenticates there, never the session cookie
+    if request.path == "/saml/acs":
+        return  # the IdP's page posts it cross-site; the open SAML request is the proof
     if request.path.startswith("/notifications/unsubscribe/"):
         return  # RFC 8058: the signed token is the proof; mail clients post without a session
     if _is_api(request.path) and (_has_bearer() or not current_user.is_authenticated):

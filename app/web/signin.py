@@ -77,7 +77,7 @@ def oidc_start(name: str) -> Response:
     try:
         return client.authorize_redirect(callback)
     except (RequestException, ValueError) as exc:
-        return _refused(refuse("oidc", "discovery", f"{provider.issuer}: {exc}", 502))
+        return refused_page(refuse("oidc", "discovery", f"{provider.issuer}: {exc}", 502))
 
 
 @bp.get("/login/oidc/<name>/callback")
@@ -89,13 +89,13 @@ def oidc_callback(name: str) -> Response:
         if not token.get("userinfo"):
             raise refuse("oidc", "no_id_token", f"{provider.name} sent no ID token", 401)
     except SignInRefused as exc:
-        return _refused(exc)
+        return refused_page(exc)
     except (AuthlibBaseError, JoseError) as exc:
-        return _refused(_token_refusal(provider, exc))
+        return refused_page(_token_refusal(provider, exc))
     except RequestException as exc:
-        return _refused(refuse("oidc", "provider_unreachable", str(exc), 502))
+        return refused_page(refuse("oidc", "provider_unreachable", str(exc), 502))
     claims, role = claims_from_oidc(provider, dict(token["userinfo"]))
-    return _finish(claims, role, "oidc")
+    return finish_sign_in(claims, role, "oidc", session.pop(NEXT, None))
 
 
 def _token_refusal(provider: OidcProvider, exc: Exception) -> SignInRefused:
@@ -110,10 +110,9 @@ def _token_refusal(provider: OidcProvider, exc: Exception) -> SignInRefused:
     return refuse("oidc", reason, detail, status)
 
 
-def _finish(claims: Claims, role: str, protocol: str) -> Response:
+def finish_sign_in(claims: Claims, role: str, protocol: str, next_url: str | None) -> Response:
     """Sign the person in (a fresh session: no fixation), or ask them to prove the account
     that already has their email."""
-    next_url = session.pop(NEXT, None)
     try:
         user, created = sign_in(claims, role)
     except LinkRequired:
@@ -123,7 +122,7 @@ def _finish(claims: Claims, role: str, protocol: str) -> Response:
                                         verified=claims.email_verified, error=None),
                         status=409, mimetype="text/html")
     except InvalidInput as exc:
-        return _refused(refuse(protocol, "claims", str(exc), 400))
+        return refused_page(refuse(protocol, "claims", str(exc), 400))
     record.signed_in(protocol, created)
     session.clear()
     login_user(user)
@@ -150,6 +149,6 @@ def link_account() -> Response:
     return redirect_next(pending["next"])
 
 
-def _refused(exc: SignInRefused) -> Response:
+def refused_page(exc: SignInRefused) -> Response:
     body = render_template("signin_refused.html", reason=exc.reason)
     return Response(body, status=exc.status, mimetype="text/html")

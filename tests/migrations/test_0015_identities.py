@@ -28,3 +28,15 @@ def test_identities_table_up_and_down(tmp_path: Path) -> None:
     with closing(sqlite3.connect(tmp_path / "migrate.db")) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
     assert "identities" not in tables
+
+
+def test_saml_tables_up_and_down(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'migrate.db'}"
+    flask_command({"DATABASE_URL": url}, "db", "upgrade", "0016")
+    with closing(sqlite3.connect(tmp_path / "migrate.db")) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    assert {"saml_sp_keys", "saml_requests"} <= tables
+    flask_command({"DATABASE_URL": url}, "db", "downgrade", "0015")
+    with closing(sqlite3.connect(tmp_path / "migrate.db")) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    assert "saml_requests" not in tables and "identities" in tables

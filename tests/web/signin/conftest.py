@@ -19,6 +19,11 @@ from app import create_app
 from app.extensions import db
 from tests.conftest import embedded_config
 from tests.support.oidc import ForgingProvider, MockProvider
+from tests.web.signin.saml_fixtures import (  # noqa: F401  (SAML fixtures for these tests)
+    saml_app,
+    saml_client,
+    saml_setup,
+)
 
 CLIENT_ID = "achievements-test"
 
