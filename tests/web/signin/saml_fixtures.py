@@ -44,11 +44,11 @@ def _pair(folder: Path, name: str) -> tuple[Path, Path]:
 
 
 def sp_app(folder: Path, setup: SamlSetup, **overrides: object) -> Flask:
-    config = embedded_config(folder, PUBLIC_URL="http://localhost",
-                             SAML_IDP_METADATA=str(setup.idp_metadata),
-                             SAML_SP_KEY_FILE=str(setup.sp_key),
-                             SAML_SP_CERT_FILE=str(setup.sp_cert),
-                             SAML_ROLES={"faculty": "instructor"}, **overrides)
+    settings: dict[str, object] = {
+        "PUBLIC_URL": "http://localhost", "SAML_IDP_METADATA": str(setup.idp_metadata),
+        "SAML_SP_KEY_FILE": str(setup.sp_key), "SAML_SP_CERT_FILE": str(setup.sp_cert),
+        "SAML_ROLES": {"faculty": "instructor"}, **overrides}
+    config = embedded_config(folder, **settings)
     application = create_app(config)
     application.config["WTF_CSRF_ENABLED"] = False
     return application
