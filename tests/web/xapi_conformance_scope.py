@@ -80,14 +80,4 @@ TESTS_OUT = {
     **{_HEAD_ANY.format(name): why for name, why in _RESOURCES.items()},
     **{_HEAD_SAME.format(name): why for name, why in _RESOURCES.items()},
     **{_VERSION_ELSEWHERE.format(name): why for name, why in _ENDPOINTS.items()},
-    # Not a resource left out: a defect of the suite at commit 2ec25f2e. It declares the
-    # image's length in bytes (and the sha2 of its hex text) but sends the hex text, twice as
-    # long; our length check (issue 28: each part checked against sha2 and length) refuses it.
-    "Content Type Requirements (Communication 1.5) > An LRS rejects with error code 400 Bad "
-    "Request, a Request which uses Attachments and does not have a \"Content-Type\" header "
-    "with value \"application/json\" or \"multipart/mixed\" (Format, Data 2.4.11, XAPI-00127) "
-    "> should succeed when attachment is raw data and request content-type is "
-    "\"multipart/mixed\"":
-        "suite defect: declares length N and sends 2N bytes (the file as hex); a part whose "
-        "length differs from its declared length is refused, as the spec's length means",
 }
