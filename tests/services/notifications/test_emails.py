@@ -73,3 +73,22 @@ def test_the_links_open_the_badge_page_for_its_learner(client, catalog, learner,
             if "/achievements/" in line:
                 page = client.get(line.strip().replace("http://127.0.0.1:5000", ""))
                 assert page.status_code == 200
+
+
+def test_a_badge_given_by_hand_is_emailed_unless_told_not_to(catalog, make_user,
+                                                             inbox) -> None:
+    from app.services.accounts.principal import Principal
+    from app.services.badges import create_badge, publish_badge
+    from app.services.badges.by_hand import Note, awardable, give
+
+    admin = Principal(kind="admin", id=0, name="setup")
+    create_badge(admin, {"key": "helper", "title": "Helper", "description": "Helped others.",
+                         "criteria": {"module_complete": "c1-u1-m2"}})
+    publish_badge(admin, "helper")
+    told, quiet = make_user(), make_user()
+    give(admin, awardable(admin, "helper"), [told.id], Note("Led the study group", None, True))
+    give(admin, awardable(admin, "helper"), [quiet.id], Note(None, None, False))
+    [message] = inbox.wait_for(1)
+    assert message["To"].addresses[0].addr_spec == told.email
+    assert "Helper" in message["Subject"]
+    assert db.session.query(Notification).filter_by(user_id=quiet.id).count() == 0
