@@ -39,7 +39,7 @@ def init_web(app: Flask) -> None:
     from app.web.openbadges import bp as openbadges_bp
     from app.web.pages import bp as pages_bp
     from app.web.saml import init_saml
-    from app.web.signin import init_signin, oidc_buttons
+    from app.web.signin import init_signin, oidc_buttons, provider_logout
     from app.web.xapi import register_xapi
 
     # Errors are documented per operation as problem+json (app.web.api.docs), not as
@@ -53,6 +53,7 @@ def init_web(app: Flask) -> None:
     init_signin(app)
     init_saml(app)
     app.jinja_env.globals["signin_providers"] = oidc_buttons
+    app.jinja_env.globals["provider_logout"] = provider_logout
     app.register_blueprint(pages_bp)
     app.register_blueprint(openbadges_bp)
     init_console(app)

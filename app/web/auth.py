@@ -35,6 +35,8 @@ from app.services.accounts.throttle import (
 )
 
 bp = Blueprint("auth", __name__)
+PROVIDER_SESSION = "signin_provider"  # {name, id_token} of an OpenID Connect sign-in
+SIGNED_OUT_OF = "signed_out_of"
 
 
 class LoginForm(FlaskForm):
@@ -91,8 +93,13 @@ def _refused(form: LoginForm, error: str, status: int,
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Response:
+    """End our session. Who signed in through a provider keeps only what the login page
+    needs to offer ending the provider's session too (``app.web.signin``)."""
+    provider_session = session.get(PROVIDER_SESSION)
     logout_user()
     session.clear()
+    if provider_session:
+        session[SIGNED_OUT_OF] = provider_session
     return redirect(url_for("auth.login_page"))
 
 

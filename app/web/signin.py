@@ -11,6 +11,7 @@ finds or creates the account. Starting is a link (GET), not a form: the page's C
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
@@ -33,7 +34,7 @@ from app.services.signin import (
     refuse,
 )
 from app.services.signin.oidc import LEEWAY_SECONDS
-from app.web.auth import redirect_next, safe_next
+from app.web.auth import PROVIDER_SESSION, SIGNED_OUT_OF, redirect_next, safe_next
 
 bp = Blueprint("signin", __name__)
 PENDING = "signin_pending"  # the identity waiting for its account's password (link page)
@@ -58,6 +59,28 @@ def init_signin(app: Flask) -> None:
 def oidc_buttons() -> list[OidcProvider]:
     """The providers the login page offers, in name order."""
     return sorted(current_app.extensions["signin"][1].values(), key=lambda p: p.name)
+
+
+def provider_logout() -> tuple[str, str] | None:
+    """After log-out, the provider's label and its end-session URL (RP-initiated logout),
+    offered once as a link: a redirect from the log-out form would break the CSP's
+    ``form-action 'self'``. None when the provider has no end-session endpoint."""
+    ended = session.pop(SIGNED_OUT_OF, None)
+    oauth, configured = current_app.extensions["signin"]
+    if not ended or ended.get("name") not in configured:
+        return None
+    provider = configured[ended["name"]]
+    try:
+        endpoint = oauth.create_client(provider.name).load_server_metadata().get(
+            "end_session_endpoint")
+    except (RequestException, ValueError):
+        return None
+    if not endpoint:
+        return None
+    query = urlencode({"id_token_hint": ended["id_token"], "client_id": provider.client_id,
+                       "post_logout_redirect_uri": current_app.config["PUBLIC_URL"]
+                       + url_for("auth.login_page")})
+    return provider.label, f"{endpoint}?{query}"
 
 
 def _provider(name: str) -> tuple[Any, OidcProvider]:
@@ -95,7 +118,10 @@ def oidc_callback(name: str) -> Response:
     except RequestException as exc:
         return refused_page(refuse("oidc", "provider_unreachable", str(exc), 502))
     claims, role = claims_from_oidc(provider, dict(token["userinfo"]))
-    return finish_sign_in(claims, role, "oidc", session.pop(NEXT, None))
+    answer = finish_sign_in(claims, role, "oidc", session.pop(NEXT, None))
+    if answer.status_code == 302:  # signed in: remember enough for RP-initiated logout
+        session[PROVIDER_SESSION] = {"name": name, "id_token": token["id_token"]}
+    return answer
 
 
 def _token_refusal(provider: OidcProvider, exc: Exception) -> SignInRefused:

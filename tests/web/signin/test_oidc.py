@@ -103,3 +103,16 @@ def test_password_login_off_hides_the_form_and_refuses_passwords(
                                                  "password": "password123"})
     assert refused.status_code == 403
     assert signin_client.get("/").status_code == 302
+
+
+def test_after_log_out_the_provider_session_can_be_ended_too(
+        signin_client: FlaskClient, provider: MockProvider) -> None:
+    provider.set_user("rp-6", email="rp@uni.example")
+    through_provider(signin_client, "rp-6")
+    signin_client.post("/logout")
+    assert signin_client.get("/").status_code == 302
+    page = signin_client.get("/login").get_data(as_text=True)
+    assert "Also sign out of Example University" in page
+    assert f'href="{provider.issuer}/oauth2/end_session?id_token_hint=' in page
+    assert "post_logout_redirect_uri=http%3A%2F%2Flocalhost%2Flogin" in page
+    assert "Also sign out" not in signin_client.get("/login").get_data(as_text=True)  # once
