@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
@@ -62,7 +63,7 @@ def find_identity(provider: str, subject: str) -> Identity | None:
                                                     Identity.subject == subject))
 
 
-def sign_in(claims: Claims, role: str) -> tuple[User, bool]:
+def sign_in(claims: Claims, role: str, retry: bool = True) -> tuple[User, bool]:
     """The user of this identity and whether it was just created (first sign-in); raises
     :class:`LinkRequired` when the email belongs to an account not bound to it."""
     identity = find_identity(claims.provider, claims.subject)
@@ -75,7 +76,13 @@ def sign_in(claims: Claims, role: str) -> tuple[User, bool]:
         return user, False
     if claims.email and _user_by_email(claims.email) is not None:
         raise LinkRequired(claims)
-    return _create(claims, role), True
+    try:
+        return _create(claims, role), True
+    except IntegrityError:  # the same person's first sign-in in two tabs: one row wins
+        db.session.rollback()
+        if not retry:
+            raise
+        return sign_in(claims, role, retry=False)
 
 
 def link_after_password(claims: Claims, role: str, password: str) -> User | None:

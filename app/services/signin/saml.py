@@ -96,6 +96,8 @@ class SamlSP:
         _, info = self.client.prepare_for_authenticate(
             entityid=idp, relay_state=request_id, binding=BINDING_HTTP_REDIRECT,
             message_id=request_id)
+        db.session.execute(delete(SamlRequest).where(  # abandoned sign-ins
+            SamlRequest.created_at < utcnow() - REQUEST_TTL))
         db.session.add(SamlRequest(request_id=request_id, next_url=next_url))
         db.session.commit()
         return dict(info["headers"])["Location"]
