@@ -24,7 +24,8 @@ def _env(name: str) -> str | None:
 
 
 CODE_ONLY = frozenset({"TESTING", "WTF_CSRF_ENABLED", "EXTRA", "OIDC"})
-OIDC_KEYS = ("ISSUER", "CLIENT_ID", "CLIENT_SECRET", "SCOPES", "ROLE_CLAIM", "ROLES", "LABEL")
+OIDC_KEYS = ("ISSUER", "CLIENT_ID", "CLIENT_SECRET", "SCOPES", "ROLE_CLAIM", "ROLES", "LABEL",
+             "REQUIRED_CLAIMS")
 TRUE = frozenset({"1", "true", "yes", "on"})
 
 
@@ -151,7 +152,8 @@ class Config:
     # refused (``flask --app wsgi users create`` still makes a recovery admin).
     PASSWORD_LOGIN: bool = True
     # OpenID Connect providers by name, read from ACHIEVEMENTS_OIDC_<NAME>_ISSUER, _CLIENT_ID,
-    # _CLIENT_SECRET, _SCOPES, _ROLE_CLAIM, _ROLES (JSON: claim value -> role), _LABEL.
+    # _CLIENT_SECRET, _SCOPES, _ROLE_CLAIM, _ROLES (JSON: claim value -> role), _LABEL,
+    # _REQUIRED_CLAIMS (space-separated, beyond iss sub aud exp iat).
     OIDC: dict[str, Any] = field(default_factory=dict)
     # SAML 2.0: the IdP's metadata (a file path or an https URL); unset: no SAML sign-in.
     SAML_IDP_METADATA: str | None = None

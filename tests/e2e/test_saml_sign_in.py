@@ -5,6 +5,7 @@ honoured and the role from eduPersonAffiliation."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -14,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.support.saml_idp import idp_metadata
-from tests.support.services import ARTIFACTS, ROOT, free_port, migrate, wait_for
+from tests.support.services import ARTIFACTS, ROOT, free_port, migrate, require, wait_for
 from tests.support.web_server import WebServer
 from tests.web.signin.saml_fixtures import SamlSetup, _answers, _pair, sp_app
 
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def saml_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebServer]:
+    require(shutil.which("xmlsec1") is not None, "Debian's xmlsec1 (apt-get install -y xmlsec1)")
     folder = tmp_path_factory.mktemp("e2e-saml")
     port = free_port()
     idp_key, idp_cert = _pair(folder, "idp")

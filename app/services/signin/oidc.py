@@ -1,10 +1,11 @@
 """OpenID Connect providers from settings (``ACHIEVEMENTS_OIDC_<NAME>_*``) and what their
 verified ID-token claims mean here.
 
-Each provider declares the claims it must send (``REQUIRED``, warehouse's per-provider
-habit); the ID-token checks are written out rather than left to the client library's
-defaults: its audience check otherwise goes through ``azp`` only, so a token minted for
-another client naming ours as ``azp`` would pass (docs/REFERENCES, "Sign-in").
+Each provider declares the claims it must send (``REQUIRED`` and its own
+``_REQUIRED_CLAIMS``, e.g. Google Workspace's ``hd``: warehouse's per-provider habit).
+The ID-token checks are written out rather than left to the client library's defaults:
+its audience check otherwise goes through ``azp`` only, so a token minted for another
+client naming ours as ``azp`` would pass (REFERENCES.md, "Sign-in").
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class OidcProvider:
     role_claim: str | None = None
     roles: Mapping[str, str] = field(default_factory=dict)
     label: str = ""
+    required: tuple[str, ...] = REQUIRED  # claims a token must carry (e.g. + email, hd)
 
     @property
     def key(self) -> str:
@@ -55,13 +57,14 @@ def providers(settings: Mapping[str, Mapping[str, str]]) -> dict[str, OidcProvid
             name=name, issuer=spec["issuer"], client_id=spec["client_id"],
             client_secret=spec.get("client_secret"), scopes=scopes,
             role_claim=spec.get("role_claim"), roles=json.loads(spec.get("roles") or "{}"),
-            label=spec.get("label") or name.replace("_", " ").title())
+            label=spec.get("label") or name.replace("_", " ").title(),
+            required=REQUIRED + tuple((spec.get("required_claims") or "").split()))
     return found
 
 
 def id_token_checks(provider: OidcProvider) -> dict[str, Any]:
     """Claims options for the ID-token check: issuer and audience named explicitly."""
-    options: dict[str, Any] = {claim: {"essential": True} for claim in REQUIRED}
+    options: dict[str, Any] = {claim: {"essential": True} for claim in provider.required}
     options["iss"]["values"] = [provider.issuer]
     options["aud"]["values"] = [provider.client_id]
     return options

@@ -49,6 +49,8 @@ def oidc_settings(provider: MockProvider, forger: ForgingProvider) -> dict[str, 
                                                              "it-admins": "admin"}),
                 "label": "Example University"},
         "forged": {"issuer": forger.issuer, "client_id": CLIENT_ID, "client_secret": "x"},
+        "strict": {"issuer": forger.issuer, "client_id": CLIENT_ID, "client_secret": "x",
+                   "required_claims": "email hd"},
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from app.extensions import db
 from app.services.signin.saml_keys import _self_signed
 from tests.conftest import embedded_config
 from tests.support.saml_idp import idp_metadata
-from tests.support.services import ARTIFACTS, ROOT, free_port, wait_for
+from tests.support.services import ARTIFACTS, ROOT, free_port, require, wait_for
 
 FIELD = re.compile(r'name="(SAMLResponse|RelayState)" value="([^"]*)"')
 
@@ -56,6 +57,7 @@ def sp_app(folder: Path, setup: SamlSetup, **overrides: object) -> Flask:
 
 @pytest.fixture(scope="session")
 def saml_setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SamlSetup]:
+    require(shutil.which("xmlsec1") is not None, "Debian's xmlsec1 (apt-get install -y xmlsec1)")
     folder = tmp_path_factory.mktemp("saml")
     port = free_port()
     idp_key, idp_cert = _pair(folder, "idp")

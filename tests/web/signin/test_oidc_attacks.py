@@ -58,3 +58,13 @@ def test_a_forged_id_token_is_refused(signin_client: FlaskClient, forge,  # type
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
     assert db.session.scalar(select(func.count()).select_from(Identity)) == 0
     assert signin_client.get("/").status_code == 302  # not signed in
+
+
+def test_a_token_without_a_claim_the_provider_requires_is_refused(
+        signin_client: FlaskClient, forge) -> None:  # type: ignore[no-untyped-def]
+    forge("none")
+    before = sample(REFUSED, protocol="oidc", reason="claim")
+    response, _ = through_provider(signin_client, "forged-1", name="strict")
+    assert response.status_code == 401  # "hd" is required and missing
+    assert sample(REFUSED, protocol="oidc", reason="claim") == before + 1
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
