@@ -37,7 +37,10 @@ def _sp() -> SamlSP:
 
 @bp.get("/saml/metadata")
 def metadata() -> Response:
-    return Response(_sp().metadata(), mimetype="application/samlmetadata+xml")
+    try:
+        return Response(_sp().metadata(), mimetype="application/samlmetadata+xml")
+    except SignInRefused as exc:
+        return refused_page(exc)
 
 
 @bp.get("/saml/login")

@@ -60,7 +60,13 @@ class SamlSP:
         remote = self.settings.idp_metadata.startswith(("http://", "https://"))
         stale = remote and time.monotonic() - self._built > METADATA_REFRESH_SECONDS
         if self._client is None or stale:
-            self._client, self._built = Saml2Client(config=self._config()), time.monotonic()
+            try:
+                self._client, self._built = Saml2Client(config=self._config()), time.monotonic()
+            except Exception as exc:  # unreadable metadata, no xmlsec1, a bad key file
+                if self._client is None:
+                    raise refuse("saml", "idp_metadata", f"{type(exc).__name__}: {exc}",
+                                 502) from exc
+                self._built = time.monotonic()  # keep the last good metadata for now
         return self._client
 
     def _config(self) -> SPConfig:

@@ -95,3 +95,19 @@ def test_the_sp_key_pair_is_made_once_and_kept(app: object) -> None:
     assert count(SamlSpKey) == 1
     with pytest.raises(ValueError):
         key_files("only-a-key.pem", None, "sp")
+
+
+def test_unreadable_idp_metadata_is_a_clear_502(tmp_path: object, saml_setup: object) -> None:
+    from pathlib import Path
+
+    from app.extensions import db
+    from tests.web.signin.saml_fixtures import sp_app
+
+    folder = Path(str(tmp_path))
+    application = sp_app(folder, saml_setup, SAML_IDP_METADATA=str(folder / "missing.xml"))  # type: ignore[arg-type]
+    with application.app_context():
+        db.create_all()
+        client = application.test_client()
+        before = sample(REFUSED, protocol="saml", reason="idp_metadata")
+        assert client.get("/saml/login").status_code == 502
+        assert sample(REFUSED, protocol="saml", reason="idp_metadata") == before + 1
