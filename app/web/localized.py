@@ -13,7 +13,7 @@ from typing import Any
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
 from flask import Flask
-from flask_babel import get_locale, get_timezone, ngettext
+from flask_babel import format_number, get_locale, get_timezone, ngettext
 from flask_babel import gettext as _
 
 from app.models.types import utcnow
@@ -141,4 +141,4 @@ def install(app: Flask) -> None:
                                      singular, plural, current_locale()))
     app.jinja_env.filters.update(localtime=localtime, short_date=short_date,
                                  long_date=long_date, percentage=percentage,
-                                 local_long_date=local_long_date)
+                                 local_long_date=local_long_date, number=format_number)

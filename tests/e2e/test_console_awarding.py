@@ -145,3 +145,36 @@ def test_the_new_pages_fit_a_phone(server: WebServer, new_context: Callable[...,
         screenshot(console, f"console-{name}-375")
         assert not run_axe(console, axe_source), name
     assert wide == {name: False for name in pages}
+
+
+def test_a_job_page_shows_progress_and_fits_a_phone(server: WebServer,
+                                                    new_context: Callable[..., Any],
+                                                    axe_source: str) -> None:
+    """A long award list's page while a worker is half way (the row made as a worker
+    leaves it), then finished: progress bar, words, axe-clean at 1280 and 375 px."""
+    from app.extensions import db
+    from app.models import BadgeJob
+
+    key = published_badge(server, "Cohort badge")
+    with server.app.app_context():
+        job = BadgeJob(kind="award", badge_key=key, params={}, status="running", done=1500,
+                       total=4000, result={"awarded": 1500, "already_held": 0},
+                       created_by="admin:0 setup")
+        db.session.add(job)
+        db.session.commit()
+        job_id = job.id
+    console = staff_page(server, staff(server, "admin"), new_context)
+    console.goto(f"/console/jobs/{job_id}")
+    assert "1,500 of 4,000 learners done" in console.locator("#job-status").inner_text()
+    assert not run_axe(console, axe_source)
+    screenshot(console, "console-job-running-1280")
+    with server.app.app_context():
+        finished = db.session.get(BadgeJob, job_id)
+        finished.status, finished.done = "done", 4000
+        finished.result = {"awarded": 3990, "already_held": 10}
+        db.session.commit()
+    console.locator("#job-result").get_by_text("Awarded to 3,990 learners.").wait_for()
+    console.set_viewport_size(PHONE)
+    assert no_sideways_scroll(console)
+    assert not run_axe(console, axe_source)
+    screenshot(console, "console-job-done-375")

@@ -13,7 +13,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Response
 
 from app.errors import InvalidInput
-from app.services.badges.authoring import publish_badge
+from app.services.badges.authoring import get_badge, publish_badge
 from app.services.badges.by_hand import (
     awardable,
     check_note,
@@ -109,7 +109,9 @@ def count(key: str) -> Response:
 
 @bp.route("/jobs/<int:job_id>")
 def job(job_id: int) -> str:
-    return render_template("console/job.html", job=job_for(principal(), job_id))
+    found = job_for(principal(), job_id)
+    title = get_badge(principal(), found.badge_key).latest.title
+    return render_template("console/job.html", job=found, title=title)
 
 
 @bp.route("/jobs/<int:job_id>.json")
