@@ -24,7 +24,7 @@ from app.models import Achievement, Notification, User
 from app.models.types import utcnow
 from app.read.learner_state import learner_zone
 from app.read.summary import learner_summary
-from app.read.wording import award_text
+from app.read.wording import award_text, localize_milestone
 from app.services.credentials.records import own_image
 from app.services.notifications.preferences import CATEGORY_OF, wants
 
@@ -87,7 +87,9 @@ def digest(user: User, rows: list[Notification]) -> Context | None:
     recent = db.session.scalars(select(Achievement).where(
         Achievement.user_id == user.id, Achievement.revoked_at.is_(None),
         Achievement.earned_at >= since).order_by(Achievement.id)).all()
-    upcoming = learner_summary(user.id)["next_milestones"][:3]
+    locale = str(get_locale())
+    upcoming = [localize_milestone(m, locale)
+                for m in learner_summary(user.id)["next_milestones"][:3]]
     if not recent and not upcoming:
         return None
     return {"awards": [_award(user, a, i < MAX_ART) for i, a in enumerate(recent)],

@@ -133,3 +133,23 @@ def test_the_sweep_wakes_the_relay_for_a_claim_a_dead_worker_held(app, catalog, 
     db.session.commit()
     assert requeue_stuck(60) == 2  # (eager here: the relay it wakes runs at once)
     assert len(inbox.wait_for(1)) == 1 and statuses() == ["sent", "sent"]
+
+
+def test_the_digest_names_next_milestones_in_the_learners_language(catalog, learner,
+                                                                   inbox) -> None:
+    from app.read.summary import learner_summary
+    from app.read.wording import localize_milestone
+    learner.locale, learner_id = "de", learner.id
+    db.session.commit()
+    record(learner, "module_completed", WHEN, module="c1-u1-m1")
+    inbox.wait_for(1)
+    set_switch(learner_id, "digest", "email", True)
+    db.session.commit()
+    queue_due()
+    relay()
+    text = inbox.wait_for(2)[1].get_body(("plain",)).get_content()
+    upcoming = learner_summary(learner_id)["next_milestones"][:3]
+    german = [localize_milestone(m, "de")["title"] for m in upcoming]
+    assert upcoming and german != [m["title"] for m in upcoming]
+    assert all(title in text for title in german)
+    assert not any(m["title"] in text for m in upcoming if m["type"] != "badge")
