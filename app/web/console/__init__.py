@@ -15,7 +15,7 @@ from flask import Blueprint, Flask, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.services.accounts import Principal
 from app.services.teaching import require_staff
 
@@ -53,6 +53,13 @@ def _not_found(error: Exception) -> tuple[str, int]:
     return render_template("errors/404.html"), 404
 
 
+def _invalid(error: InvalidInput) -> tuple[str, int]:
+    """Input a console form could not take (most views show it beside the form; this is
+    the net for the rest): a page in words, never a problem+json body in the browser."""
+    return render_template("console/error.html", title=_("Not done"),
+                           detail=error.detail), 422
+
+
 def _conflict(error: Conflict) -> tuple[str, int]:
     return render_template("console/error.html", title=_("Not possible now"),
                            detail=error.detail), 409
@@ -62,6 +69,7 @@ bp.register_error_handler(Forbidden, _forbidden)
 bp.register_error_handler(NotFound, _not_found)
 bp.register_error_handler(404, _not_found)
 bp.register_error_handler(Conflict, _conflict)
+bp.register_error_handler(InvalidInput, _invalid)
 
 
 def init_console(app: Flask) -> None:

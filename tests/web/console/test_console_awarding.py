@@ -93,7 +93,8 @@ def test_an_outsider_id_in_a_confirm_awards_no_one(published: dict[str, Any],
     ids = f'{published["bea"].id},{published["oscar"].id}'  # oscar is no learner of c1
     answer = client_for("ida").post(f"/console/badges/{BADGE}/award/confirm",
                                     data={"user_ids": ids})
-    assert answer.status_code == 422
+    assert answer.status_code == 422 and answer.mimetype == "text/html"
+    assert "preview again" in answer.get_data(as_text=True)
     assert set(holders()) == {published["ann_id"]}
 
 
