@@ -143,6 +143,9 @@ class Config:
     NOTIFY_COALESCE_SECONDS: int = 120  # awards this close together make one email
     NOTIFY_RELAY_INTERVAL_SECONDS: float = 5.0  # beat: the relay looks for due notices
     NOTIFY_LEASE_SECONDS: int = 90  # a claimed notice a dead worker held is retried after this
+    # The relay's Celery queue: its own (served by a worker started with -Q <it>) keeps a
+    # detection backlog from delaying email; empty: CELERY_QUEUE, shared with detection.
+    NOTIFY_QUEUE: str = ""
     # Web Push: a key pair (base64url raw keys, as `vapid --applicationServerKey` prints);
     # unset: one is made once and kept in the database, like the signing key.
     VAPID_PRIVATE_KEY: str | None = None

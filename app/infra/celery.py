@@ -48,6 +48,8 @@ def _celery_settings(settings: Config, broker_url: str) -> dict[str, Any]:
         "worker_pool": settings.WORKER_POOL,
         "worker_concurrency": settings.WORKER_CONCURRENCY,
         "task_default_queue": settings.CELERY_QUEUE,
+        "task_routes": {"achievements.relay_notifications":
+                        {"queue": settings.NOTIFY_QUEUE or settings.CELERY_QUEUE}},
         "broker_connection_retry_on_startup": True,
         # Seconds before a task taken by a worker that vanished (SIGKILL) is redelivered.
         "broker_transport_options": {"visibility_timeout": settings.BROKER_VISIBILITY_TIMEOUT},

@@ -15,7 +15,7 @@ import logging
 import smtplib
 import ssl
 import threading
-from email.message import EmailMessage
+from email.message import Message
 from typing import Protocol
 
 from app.config import Config
@@ -28,18 +28,19 @@ class PermanentMailError(Exception):
 
 
 class Sender(Protocol):
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         """Hand the message over; returns once the server took it (raises otherwise)."""
 
 
 class ConsoleSender:
     """The demo's sender: the email, headers and plain text, in the log (nothing leaves)."""
 
-    def send(self, message: EmailMessage) -> None:
-        text = message.get_body(("plain",))
+    def send(self, message: Message) -> None:
+        text = next((part.get_payload(decode=True) for part in message.walk()
+                     if part.get_content_type() == "text/plain"), b"")
         log.warning("email (console, not sent)\nTo: %s\nSubject: %s\nMessage-ID: %s\n\n%s",
                     message["To"], message["Subject"], message["Message-ID"],
-                    text.get_content() if text is not None else "")
+                    bytes(text or b"").decode("utf-8", "replace"))
 
 
 class SmtpSender:
@@ -50,7 +51,7 @@ class SmtpSender:
         self.settings = settings
         self._local = threading.local()
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
         try:
             self._send_once(message)
         except smtplib.SMTPServerDisconnected:
@@ -72,7 +73,7 @@ class SmtpSender:
             self._close()
             raise
 
-    def _send_once(self, message: EmailMessage) -> None:
+    def _send_once(self, message: Message) -> None:
         self._connection().send_message(message)
 
     def _connection(self) -> smtplib.SMTP:

@@ -156,3 +156,18 @@ def test_a_module_id_is_loaded_once_and_an_unknown_key_never_kept() -> None:
     assert ids.get("m1", load) == ids.get("m1", load) == 7
     assert ids.get("m2", load) is None and ids.get("m2", load) is None
     assert loads == ["m1", "m2", "m2"]
+
+
+# email_art: never stale — keyed by the art itself (slug and image description)
+
+
+def test_email_art_is_made_once_per_art_and_again_for_another() -> None:
+    from app.infra.caches.email_art import EmailArt
+    calls, build = counting(lambda: b"png bytes")
+    art = EmailArt(lambda slug, image: build(), capacity=2)  # type: ignore[arg-type,return-value]
+    first = art.base64("streak", '{"color": "blue"}')
+    assert art.base64("streak", '{"color": "blue"}') == first and len(calls) == 1
+    art.base64("streak", '{"color": "red"}')  # another image: another key
+    assert len(calls) == 2
+    art.base64("module", "{}")  # full: cleared, still answers
+    assert art.base64("streak", '{"color": "blue"}') == first and len(calls) == 4

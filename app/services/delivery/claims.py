@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
@@ -36,10 +36,14 @@ class Message:
     kind: str
     channel: str
     rows: list[Notification]
+    ids: list[int] = field(init=False)
+    attempts: int = field(init=False)
 
-    @property
-    def ids(self) -> list[int]:
-        return [row.id for row in self.rows]
+    def __post_init__(self) -> None:
+        # Read now: after the commit before sending, reading them from the rows would
+        # reload every row from the database (its attributes expire on commit).
+        self.ids = [row.id for row in self.rows]
+        self.attempts = self.rows[0].attempts
 
 
 def claim(limit: int, domain: str) -> tuple[str, list[Message]]:
@@ -53,10 +57,10 @@ def claim(limit: int, domain: str) -> tuple[str, list[Message]]:
     if not due:
         db.session.rollback()
         return token, []
-    messages = _grouped(due, domain)
     for row in due:
         row.status, row.claim = "sending", token
         row.lease_until, row.attempts = now + timedelta(seconds=lease), row.attempts + 1
+    messages = _grouped(due, domain)  # after: a message keeps its rows' attempts so far
     db.session.commit()
     return token, messages
 

@@ -57,7 +57,7 @@ def _deliver_all(token: str, messages: list[Message]) -> tuple[int, bool]:
     for message in messages:
         if email_down and message.channel == "email":
             release(message.ids, token, "the SMTP server failed earlier in this batch",
-                    message.rows[0].attempts)
+                    message.attempts)
             continue
         try:
             outcome = deliver(message)
@@ -69,7 +69,7 @@ def _deliver_all(token: str, messages: list[Message]) -> tuple[int, bool]:
         except Exception as exc:
             db.session.rollback()
             log.warning("notice %s not delivered, will retry: %r", message.message_id, exc)
-            release(message.ids, token, repr(exc), message.rows[0].attempts)
+            release(message.ids, token, repr(exc), message.attempts)
             email_down = email_down or message.channel == "email"
             continue
         finish(message.ids, token, outcome)
@@ -103,5 +103,6 @@ def _email(user: User, context: dict, message: Message) -> str:
     email = email_message(user, {**context, "unsubscribe_url": url}, message.message_id, url)
     db.session.commit()  # no transaction held while the SMTP server answers
     sender.send(email)
-    log.info("email %s (%s) sent to user %s", message.message_id, message.kind, user.id)
+    log.info("email %s (%s) sent to user %s", message.message_id, message.kind,
+             message.user_id)
     return "sent"

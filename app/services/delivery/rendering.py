@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import io
 import json
+from email import charset as charsets
+from email.header import Header
 from email.headerregistry import Address
-from email.message import EmailMessage
+from email.message import Message
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import format_datetime, formataddr, parseaddr
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +25,7 @@ from flask import current_app
 from jinja2 import Environment, FileSystemLoader
 from PIL import Image
 
+from app.infra.caches.email_art import EmailArt
 from app.models import User
 from app.models.types import utcnow
 from app.services.credentials.own_art import art_png
@@ -28,6 +33,8 @@ from app.services.credentials.own_art import art_png
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "email"
 ART_PIXELS = 192  # shown at 96 px: sharp on a 2x screen, a few KB instead of the 400 px PNG
 _envs: dict[int, Environment] = {}
+_UTF8_QP = charsets.Charset("utf-8")
+_UTF8_QP.body_encoding = charsets.QP
 
 
 def environment() -> Environment:
@@ -57,44 +64,86 @@ def language_context(user: User, locale: str) -> dict[str, Any]:
 
 
 def email_message(user: User, context: dict[str, Any], message_id: str,
-                  unsubscribe_url: str) -> EmailMessage:
-    """The whole email: headers (RFC 8058 one-click unsubscribe), both parts, the art."""
+                  unsubscribe_url: str) -> Message:
+    """The whole email: headers (RFC 8058 one-click unsubscribe), both parts, the art.
+
+    Built with the classic MIME classes rather than ``EmailMessage``: the modern policy
+    parses and refolds every header and part on the way in and out, which took about
+    half of the relay's time per email; the bytes on the wire are the same MIME."""
     subject, text, html = render_parts(context["kind"], context)
     settings = current_app.config["ACHIEVEMENTS_CONFIG"]
-    message = EmailMessage()
-    message["From"] = settings.MAIL_FROM
-    message["To"] = formataddr((user.display_name or "", user.email))
-    message["Subject"] = subject
+    message = MIMEMultipart("alternative")
+    message["From"] = _address(*parseaddr(settings.MAIL_FROM))
+    message["To"] = _address(user.display_name or "", user.email)
+    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")  # type: ignore[assignment]
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = message_id
-    message["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+    message["List-Unsubscribe"] = Verbatim(f"<{unsubscribe_url}>")  # type: ignore[assignment]
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
-    _attach_art(message, context)
-    message["Content-Language"] = context["lang"]  # after the parts: set_content drops it
+    message["Content-Language"] = context["lang"]
+    message.attach(_text(text, "plain"))
+    message.attach(_with_art(_text(html, "html"), context))
     return message
 
 
-def _attach_art(message: EmailMessage, context: dict[str, Any]) -> None:
+class Verbatim:
+    """A header value written unfolded: the classic generator would fold the long one-click
+    URL onto a line of its own, which readers then see with a leading space."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def encode(self, linesep: str = "\n", maxlinelen: int | None = None) -> str:
+        return self.value
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def _address(name: str, address: str) -> str:
+    return formataddr((name, address), charset="utf-8")
+
+
+def _text(body: str, subtype: str) -> MIMEBase:
+    """A UTF-8 text part: quoted-printable keeps it readable and lines short."""
+    part = MIMENonMultipart("text", subtype, charset="utf-8")
+    part.set_payload(body, charset=_UTF8_QP)
+    return part
+
+
+def _with_art(html: MIMEBase, context: dict[str, Any]) -> MIMEBase:
+    """The HTML part, inside multipart/related with each award's art when it shows any."""
     items = context.get("awards") or ([context["award"]] if "award" in context else [])
-    html = message.get_payload()[1]
-    for item in items:
-        if item.get("cid"):
-            html.add_related(email_art(item["slug"], json.dumps(item["image"])), "image", "png",
-                             cid=f"<{item['cid']}>", filename=f"{item['cid']}.png",
-                             disposition="inline")
+    pictures = [_picture(item) for item in items if item.get("cid")]
+    if not pictures:
+        return html
+    related = MIMEMultipart("related")
+    related.attach(html)
+    for picture in pictures:
+        related.attach(picture)
+    return related
 
 
-@lru_cache(maxsize=256)
+def _picture(item: dict[str, Any]) -> MIMEBase:
+    part = MIMENonMultipart("image", "png")
+    part.set_payload(_art.base64(item["slug"], json.dumps(item["image"])))
+    part["Content-Transfer-Encoding"] = "base64"
+    part["Content-ID"] = f"<{item['cid']}>"
+    part.add_header("Content-Disposition", "inline", filename=f"{item['cid']}.png")
+    return part
+
+
 def email_art(slug: str, image_json: str) -> bytes:
-    """The badge art, small enough to travel inline in every email (made once per badge)."""
+    """The badge art, small enough to travel inline in every email (kept by ``_art``)."""
     with Image.open(io.BytesIO(art_png(slug, json.loads(image_json)))) as picture:
         small = picture.resize((ART_PIXELS, ART_PIXELS), Image.LANCZOS)
         out = io.BytesIO()
         small.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+_art = EmailArt(email_art)
 
 
 def message_domain() -> str:
