@@ -53,6 +53,7 @@ def services_app(service_settings: dict[str, str]) -> Iterator[Flask]:
     with application.app_context():
         yield application
         db.session.remove()
+        db.engine.dispose()  # each test's app has its own pool: close it, or they pile up
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ def pg_app_context(url: str) -> Iterator[Flask]:
     with application.app_context():
         yield application
         db.session.remove()
+        db.engine.dispose()  # each test's app has its own pool: close it, or they pile up
     truncate_all(url)
     clear_cache()  # process caches outlive the rows they were built from
     learner_count.clear()
