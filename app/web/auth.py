@@ -59,14 +59,20 @@ def init_login(app: Flask) -> None:
 def login_page() -> str | Response:
     """Log in; failures are throttled per (email, address) before the password is checked.
     With ``PASSWORD_LOGIN`` off only the institution buttons are offered, and a posted
-    password is refused unread."""
+    password is refused unread, except at ``/login?recovery=1``: the break-glass way in
+    for an administrator the CLI made (``users create … --role admin``), admins only."""
     form = LoginForm()
-    if not current_app.config.get("PASSWORD_LOGIN", True):
+    recovery = not current_app.config.get("PASSWORD_LOGIN", True)
+    if recovery and request.args.get("recovery") != "1":
         if request.method == "POST":
             return _refused(form, _("Sign-in with a password is turned off here."), 403)
         return render_template("login.html", form=form, error=None)
     if not form.validate_on_submit():
-        return render_template("login.html", form=form, error=None)
+        return render_template("login.html", form=form, error=None, recovery=recovery)
+    return _password_sign_in(form, admins_only=recovery)
+
+
+def _password_sign_in(form: LoginForm, *, admins_only: bool) -> Response:
     key = throttle_key(form.email.data or "", request.remote_addr)
     try:
         check_allowed(key)
@@ -79,6 +85,8 @@ def login_page() -> str | Response:
         record_failure(key)
         return _refused(form, _("Email or password is incorrect."), 401)
     clear_failures(key)
+    if admins_only and user.role != "admin":
+        return _refused(form, _("Sign-in with a password is turned off here."), 403)
     session.clear()  # a fresh session on log-in: no fixation
     login_user(user)
     return redirect(safe_next(request.args.get("next")))
@@ -86,7 +94,9 @@ def login_page() -> str | Response:
 
 def _refused(form: LoginForm, error: str, status: int,
              headers: dict[str, str] | None = None) -> Response:
-    body = render_template("login.html", form=form, error=error)
+    recovery = not current_app.config.get("PASSWORD_LOGIN", True) \
+        and request.args.get("recovery") == "1"
+    body = render_template("login.html", form=form, error=error, recovery=recovery)
     return Response(body, status=status, headers=headers, mimetype="text/html")
 
 

@@ -105,6 +105,25 @@ def test_password_login_off_hides_the_form_and_refuses_passwords(
     assert signin_client.get("/").status_code == 302
 
 
+def test_password_login_off_still_lets_an_administrator_in_through_recovery(
+        signin_app: Flask, signin_client: FlaskClient) -> None:
+    """The break-glass way in: /login?recovery=1 takes a password from admins only (the
+    CLI's recovery account), never from anyone else."""
+    signin_app.config["PASSWORD_LOGIN"] = False
+    from app.services.accounts import create_user
+
+    create_user("root@example.com", "password123", "admin")
+    create_user("pupil@example.com", "password123")
+    page = signin_client.get("/login?recovery=1").get_data(as_text=True)
+    assert 'name="password"' in page and "for administrators only" in page
+    learner = signin_client.post("/login?recovery=1", data={"email": "pupil@example.com",
+                                                            "password": "password123"})
+    assert learner.status_code == 403 and signin_client.get("/").status_code == 302
+    admin = signin_client.post("/login?recovery=1", data={"email": "root@example.com",
+                                                          "password": "password123"})
+    assert admin.status_code == 302 and signin_client.get("/").status_code == 200
+
+
 def test_after_log_out_the_provider_session_can_be_ended_too(
         signin_client: FlaskClient, provider: MockProvider) -> None:
     provider.set_user("rp-6", email="rp@uni.example")
