@@ -1,6 +1,9 @@
 FROM python:3.11-slim
 WORKDIR /srv
 ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+# pysaml2 signs and verifies SAML through Debian's xmlsec1 (institution sign-in).
+RUN apt-get update && apt-get install -y --no-install-recommends xmlsec1 \
+    && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
 COPY app ./app
 COPY workers ./workers
