@@ -183,3 +183,18 @@ def test_a_gift_is_published_live_unless_told_to_stay_quiet(
     award = db.session.get(Achievement, loud.awarded[0][1])
     assert award is not None and not award.silent and award.published_at is not None
     assert db.session.get(Achievement, quiet.awarded[0][1]).silent
+
+
+def test_a_badge_that_holds_the_one_given_follows_at_once(
+        app: Flask, people: dict[str, User], badges: dict, token_headers: Callable) -> None:
+    """'holds' chains are followed to a fixed point: giving helper by hand makes mentor
+    (holds helper) and sage (holds mentor) due now, not at the learner's next event."""
+    create_badge(ADMIN, {"key": "mentor", "title": "Mentor", "criteria": {
+        "holds": "badge:helper"}})
+    create_badge(ADMIN, {"key": "sage", "title": "Sage", "criteria": {"holds": "badge:mentor"}})
+    publish_badge(ADMIN, "mentor")
+    publish_badge(ADMIN, "sage")
+    post(app.test_client(), "helper", {"learners": [{"user_id": people["ann"].id}]},
+         token_headers("badges:write"))
+    assert [a.user_id for a in awards_of("mentor")] == [people["ann"].id]
+    assert [a.user_id for a in awards_of("sage")] == [people["ann"].id]

@@ -98,11 +98,12 @@ def backfill(user_id: int | None = None, rule: str | None = None, dry_run: bool 
              progress: Callable[[int], Any] | None = None, *, batch_size: int = BATCH_SIZE,
              overrides: dict[str, Any] | None = None, jobs: int = 1,
              badges: Mapping[str, AuthoredBadge] | None = None,
-             notify: bool = False) -> BackfillReport:
+             notify: bool = False, user_ids: Sequence[int] | None = None) -> BackfillReport:
     """Award (silently) whatever stored progress makes due; ``progress(n)`` per n learners.
 
     ``badges`` replaces the published badges for this run (a dry run of a draft);
-    ``notify`` publishes the new awards live instead of storing them silently.
+    ``notify`` publishes the new awards live instead of storing them silently;
+    ``user_ids`` limits the run to those learners (after a badge given by hand).
 
     ``jobs`` > 1 evaluates the batches in that many processes, on PostgreSQL
     only: SQLite has one writer at a time, so there the processes would only
@@ -114,7 +115,7 @@ def backfill(user_id: int | None = None, rule: str | None = None, dry_run: bool 
         overrides = current_app.config["ACHIEVEMENTS_CONFIG"].RULES
     report = BackfillReport(dry_run=dry_run)
     started = time.perf_counter()
-    batches = list(_batches(learners(user_id), batch_size))
+    batches = list(_batches(learners(user_id, user_ids), batch_size))
     plan = _Plan(only, overrides, dry_run, dict(badges) if badges is not None else None, notify)
     if jobs > 1 and len(batches) > 1 and on_postgresql():
         _run_in_processes(batches, jobs, plan, report, progress)
@@ -136,11 +137,14 @@ def _rules(rule: str | None) -> list[str] | None:
         raise InvalidInput(str(exc), fields={"rule": ["unknown rule"]}) from exc
 
 
-def learners(user_id: int | None = None) -> list[Learner]:
-    """The learners to re-evaluate, in id order (everyone, or the one named)."""
+def learners(user_id: int | None = None, user_ids: Sequence[int] | None = None
+             ) -> list[Learner]:
+    """The learners to re-evaluate, in id order (everyone, the one named, or those listed)."""
     query = select(User.id, User.timezone).order_by(User.id)
     if user_id is not None:
         query = query.where(User.id == user_id)
+    if user_ids is not None:
+        query = query.where(User.id.in_(list(user_ids)))
     found = [Learner(row.id, row.timezone) for row in db.session.execute(query)]
     if user_id is not None and not found:
         raise NotFound(f"no user {user_id}")

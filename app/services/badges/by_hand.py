@@ -7,7 +7,8 @@ and why (Open Badges carry that as ``evidence``). It is stored by the same
 ``INSERT ... ON CONFLICT DO NOTHING`` as detection's, under the same per-learner lock,
 so a learner never holds it twice, whichever path came first, and a retried request
 or task gives nothing twice. A list is all or nothing: one learner naming nobody
-refuses the whole request before anything is written.
+refuses the whole request before anything is written. Badges that ``holds`` the one
+given are evaluated for its new holders right away, as detection would have.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.domain.authored_badge import AuthoredBadge
-from app.domain.badge_rules import MAX_DESCRIPTION, award_of, courses_named
+from app.domain.badge_rules import MAX_DESCRIPTION, award_of, badge_targets, courses_named
 from app.domain.registry import AwardDue
 from app.errors import Conflict, InvalidInput
 from app.extensions import db
@@ -30,6 +31,7 @@ from app.models import Achievement
 from app.services.accounts.principal import Principal
 from app.services.audit import actor_name, record_many
 from app.services.awarding.awards import load_awards, lock_learners, store_awards
+from app.services.awarding.backfill import backfill
 from app.services.awarding.publishing import publish_awards
 from app.services.badges.authoring import get_badge
 from app.services.badges.recipients import resolve_items
@@ -135,7 +137,18 @@ def give(principal: Principal, badge: AuthoredBadge, user_ids: list[int], note: 
     metrics.awards_stored(row.type for row in stored)
     if note.notify:
         publish_awards(load_awards([row.id for row in stored]))
+    _follow_holds(badge, [user_id for user_id, _ in outcome.awarded], note.notify)
     return outcome
+
+
+def _follow_holds(badge: AuthoredBadge, user_ids: list[int], notify: bool) -> None:
+    """Badges that ``holds`` this one may be due now: evaluate the published badges for
+    these learners (to a fixed point, as detection does), as detection would have on
+    their next event. Skipped when no published badge names this one."""
+    dependents = [other for other in published_badges(db.session).values()
+                  if badge.dedupe_key in set(badge_targets(other.criteria))]
+    if user_ids and dependents:
+        backfill(rule="badge", notify=notify, user_ids=user_ids)
 
 
 def holders_among(dedupe_key: str, user_ids: list[int]) -> set[int]:
