@@ -177,16 +177,8 @@
     var art = el("div", "toast__art");
     art.append(badgeImg(change.achievement));
     toast.append(art, text);
-    var close = el("button", "toast__close");
-    close.type = "button";
-    close.setAttribute("aria-label", words.dismiss);
-    close.append(el("span", "", "\u00d7"));
-    close.firstChild.setAttribute("aria-hidden", "true");
-    close.addEventListener("click", function () { dismiss(toast); });
-    var timer = el("span", "toast__timer");
     var ms = (Number(body.dataset.toastMs) || TOAST_MS) * 2;  // a reason takes longer to read
-    timer.style.setProperty("--toast-ms", ms + "ms");
-    toast.append(close, timer);
+    addCloseAndTimer(toast, ms);
     toast._awards = [];
     region.append(toast);
     keepClear();
@@ -282,15 +274,7 @@
     toast.dataset.awardIds = awards.map(function (a) { return a.id; }).join(",");
     toast.setAttribute("role", "group");
     toastContent(toast, awards);
-    var close = el("button", "toast__close");
-    close.type = "button";
-    close.setAttribute("aria-label", words.dismiss);
-    close.append(el("span", "", "\u00d7"));
-    close.firstChild.setAttribute("aria-hidden", "true");
-    close.addEventListener("click", function () { dismiss(toast); });
-    var timer = el("span", "toast__timer");
-    timer.style.setProperty("--toast-ms", options.remaining + "ms");
-    toast.append(close, timer);
+    addCloseAndTimer(toast, options.remaining);
     toast._awards = awards;
     region.append(toast);
     keepClear();
@@ -363,6 +347,19 @@
     toast._timer = setTimeout(function () { dismiss(toast); }, Math.max(toast._remaining, 0));
     toast.classList.remove("is-paused");
   }
+  // Every toast's dismiss button and countdown bar (its CSS animation lasts ``ms``).
+  function addCloseAndTimer(toast, ms) {
+    var close = el("button", "toast__close");
+    close.type = "button";
+    close.setAttribute("aria-label", words.dismiss);
+    close.append(el("span", "", "\u00d7"));
+    close.firstChild.setAttribute("aria-hidden", "true");
+    close.addEventListener("click", function () { dismiss(toast); });
+    var timer = el("span", "toast__timer");
+    timer.style.setProperty("--toast-ms", ms + "ms");
+    toast.append(close, timer);
+  }
+
   function dismiss(toast) {
     if (!toast.isConnected || toast.classList.contains("is-leaving")) return;
     clearTimeout(toast._timer);
