@@ -9,13 +9,11 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app import create_app
 from app.config import Config
-from app.extensions import db
 from app.models import User
 from app.services.accounts import create_token, create_user
 from tests.support.catalog import build_catalog
-from tests.support.databases import DATABASES, pg_app_context
+from tests.support.databases import DATABASES, pg_app_context, sqlite_app_context
 from tests.support.services import fresh_database
 
 
@@ -49,12 +47,8 @@ def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
             application.config["WTF_CSRF_ENABLED"] = False
             yield application
         return
-    application = create_app(embedded_config(tmp_path))
-    application.config["WTF_CSRF_ENABLED"] = False
-    with application.app_context():
-        db.create_all()
+    with sqlite_app_context(embedded_config(tmp_path)) as application:
         yield application
-        db.session.remove()
 
 
 @pytest.fixture

@@ -32,6 +32,17 @@ def pg_app_context(url: str) -> Iterator[Flask]:
     learner_count.clear()
 
 
+@contextmanager
+def sqlite_app_context(config: Config) -> Iterator[Flask]:
+    """An app on its own embedded SQLite file (tables made, CSRF off) in its context."""
+    application = create_app(config)
+    application.config["WTF_CSRF_ENABLED"] = False
+    with application.app_context():
+        db.create_all()
+        yield application
+        db.session.remove()
+
+
 def truncate_all(url: str) -> None:
     """Empty every table (ids restart), whatever tables the migrations made."""
     import psycopg

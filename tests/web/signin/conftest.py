@@ -15,9 +15,8 @@ from flask.testing import FlaskClient
 from prometheus_client import REGISTRY
 from werkzeug.test import TestResponse
 
-from app import create_app
-from app.extensions import db
 from tests.conftest import embedded_config
+from tests.support.databases import sqlite_app_context
 from tests.support.oidc import ForgingProvider, MockProvider
 from tests.web.signin.saml_fixtures import (  # noqa: F401  (SAML fixtures for these tests)
     saml_app,
@@ -59,12 +58,8 @@ def signin_app(tmp_path: Path, provider: MockProvider,
                forger: ForgingProvider) -> Iterator[Flask]:
     config = embedded_config(tmp_path, PUBLIC_URL="http://localhost",
                              OIDC=oidc_settings(provider, forger))
-    application = create_app(config)
-    application.config["WTF_CSRF_ENABLED"] = False
-    with application.app_context():
-        db.create_all()
+    with sqlite_app_context(config) as application:
         yield application
-        db.session.remove()
 
 
 @pytest.fixture

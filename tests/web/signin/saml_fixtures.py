@@ -20,9 +20,11 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from app import create_app
+from app.config import Config
 from app.extensions import db
 from app.services.signin.saml_keys import _self_signed
 from tests.conftest import embedded_config
+from tests.support.databases import sqlite_app_context
 from tests.support.saml_idp import idp_metadata
 from tests.support.services import ARTIFACTS, ROOT, free_port, require, wait_for
 
@@ -44,13 +46,16 @@ def _pair(folder: Path, name: str) -> tuple[Path, Path]:
     return folder / f"{name}.key", folder / f"{name}.crt"
 
 
-def sp_app(folder: Path, setup: SamlSetup, **overrides: object) -> Flask:
+def sp_config(folder: Path, setup: SamlSetup, **overrides: object) -> Config:
     settings: dict[str, object] = {
         "PUBLIC_URL": "http://localhost", "SAML_IDP_METADATA": str(setup.idp_metadata),
         "SAML_SP_KEY_FILE": str(setup.sp_key), "SAML_SP_CERT_FILE": str(setup.sp_cert),
         "SAML_ROLES": {"faculty": "instructor"}, **overrides}
-    config = embedded_config(folder, **settings)
-    application = create_app(config)
+    return embedded_config(folder, **settings)
+
+
+def sp_app(folder: Path, setup: SamlSetup, **overrides: object) -> Flask:
+    application = create_app(sp_config(folder, setup, **overrides))
     application.config["WTF_CSRF_ENABLED"] = False
     return application
 
@@ -88,11 +93,8 @@ def _answers(url: str) -> bool:
 
 @pytest.fixture
 def saml_app(tmp_path: Path, saml_setup: SamlSetup) -> Iterator[Flask]:
-    application = sp_app(tmp_path, saml_setup)
-    with application.app_context():
-        db.create_all()
+    with sqlite_app_context(sp_config(tmp_path, saml_setup)) as application:
         yield application
-        db.session.remove()
 
 
 @pytest.fixture
