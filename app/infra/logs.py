@@ -41,6 +41,11 @@ class _TextFormatter(logging.Formatter):
         return super().format(record)
 
 
+# Libraries that log routine chatter at INFO: held to WARNING so a JSON log carries our
+# lines (xmlschema, under pysaml2, announces each schema it loads at import).
+QUIET = {"xmlschema": logging.WARNING}
+
+
 class _OurHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Marks the handler this module installed, so configuring again replaces it."""
 
@@ -54,6 +59,8 @@ def configure(settings: Config, level: str | int | None = None, *,
     (``install_text``: a process entry point) and never over handlers of others
     (pytest's, a host application's, Celery's).
     """
+    for name, quiet_level in QUIET.items():
+        logging.getLogger(name).setLevel(quiet_level)
     root = logging.getLogger()
     json_lines = settings.LOG_FORMAT.lower() == "json"
     if not json_lines and (not install_text
