@@ -97,6 +97,43 @@ def server(embedded_server: WebServer) -> WebServer:
     return embedded_server
 
 
+@pytest.fixture(autouse=True)
+def badges_stay_in_their_test(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The embedded server is shared by a whole test process: a badge a test publishes
+    (on the demo modules) would be earned in every later test's toasts and counts. What
+    a test published is archived when it ends: it awards nothing more."""
+    if not {"server", "embedded_server"} & set(request.fixturenames):
+        yield
+        return
+    shared: WebServer = request.getfixturevalue("embedded_server")
+    before = published_badges(shared)
+    yield
+    archive_badges(shared, published_badges(shared) - before)
+
+
+def published_badges(server: WebServer) -> set[str]:
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models import Badge
+
+    with server.app.app_context():
+        keys = set(db.session.scalars(select(Badge.key).where(Badge.status == "published")))
+        db.session.remove()
+        return keys
+
+
+def archive_badges(server: WebServer, keys: set[str]) -> None:
+    from app.extensions import db
+    from app.services.accounts.principal import Principal
+    from app.services.badges import archive_badge
+
+    with server.app.app_context():
+        for key in sorted(keys):
+            archive_badge(Principal(kind="admin", id=0, name="e2e cleanup"), key)
+        db.session.remove()
+
+
 @pytest.fixture
 def learner(server: WebServer) -> dict[str, Any]:
     return server.new_learner()
