@@ -9,6 +9,7 @@ from app.models.enrollment import Enrollment
 from app.models.identity import Identity
 from app.models.job import BadgeJob
 from app.models.login_failure import LoginFailure
+from app.models.lti import LtiContext, LtiDeployment, LtiKey, LtiNonce, LtiPlatform
 from app.models.notification import Notification, NotificationSwitch, PushSubscription, VapidKey
 from app.models.progress import AssessmentAttempt, ModuleCompletion, ProgressEvent
 from app.models.saml import SamlRequest, SamlSpKey
@@ -30,6 +31,11 @@ __all__ = [
     "Enrollment",
     "Identity",
     "LoginFailure",
+    "LtiContext",
+    "LtiDeployment",
+    "LtiKey",
+    "LtiNonce",
+    "LtiPlatform",
     "Module",
     "ModuleCompletion",
     "Notification",
