@@ -24,9 +24,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from flask import current_app
 from joserfc import jws
@@ -48,8 +49,94 @@ class ActiveKey:
     key: RSAKey
 
 
-_active: dict[str, tuple[float, ActiveKey]] = {}
-_lock = threading.Lock()
+class KeyTable(Protocol):
+    """A model shaped like ``signing_keys``: kid, private_pem (null for a key from a
+    file), public_jwk, created_at."""
+
+    kid: Any
+    private_pem: Any
+    public_jwk: Any
+    created_at: Any
+
+    def __init__(self, **columns: Any) -> None: ...
+
+
+class KeyRing:
+    """Keys kept in one table: the newest private key signs, every public half is listed,
+    a key file (setting ``file_setting``) takes precedence. The Open Badges signing keys
+    are one ring; the LTI tool's keys (app.services.lti.keys) another."""
+
+    def __init__(self, name: str, table: type[KeyTable], file_setting: str | None,
+                 kid_url: Callable[[str], str]) -> None:
+        self.name, self.table, self.file_setting, self.kid_url = name, table, file_setting, kid_url
+        self._active: dict[str, tuple[float, ActiveKey]] = {}
+        self._lock = threading.Lock()
+
+    def active_key(self) -> ActiveKey:
+        """The key that signs now (cached ``KEY_CACHE_SECONDS`` per process and database)."""
+        bind, now = str(db.engine.url), time.monotonic()
+        hit = self._active.get(bind)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        key = self._load_active()
+        with self._lock:
+            self._active[bind] = (now + KEY_CACHE_SECONDS, key)
+        return key
+
+    def forget_active_key(self) -> None:
+        """Drop the cached key (after a rotation in this process, and in tests)."""
+        with self._lock:
+            self._active.clear()
+
+    def rotate_key(self) -> str:
+        """Make a new key that signs from now on; older ones stay listed. Its kid."""
+        kid = self._store(RSAKey.generate_key(KEY_BITS), private=True)
+        self.forget_active_key()
+        log.info("%s key rotated: new kid %s", self.name, kid)
+        return kid
+
+    def public_jwks(self) -> dict[str, Any]:
+        """Every key's public half, newest first, each ``kid`` as ``kid_url`` names it."""
+        self._load_active()  # the first request may come before anything made a key
+        table = self.table
+        rows = db.session.execute(select(table.kid, table.public_jwk)
+                                  .order_by(table.created_at.desc())).all()
+        return {"keys": [self._public(kid, jwk) for kid, jwk in rows]}
+
+    def public_jwk(self, kid: str) -> dict[str, Any] | None:
+        """One key's public half, or None for an unknown kid."""
+        jwk = db.session.scalar(select(self.table.public_jwk).where(self.table.kid == kid))
+        return None if jwk is None else self._public(kid, jwk)
+
+    def _public(self, kid: str, jwk: dict[str, Any]) -> dict[str, Any]:
+        return {**jwk, "kid": self.kid_url(kid), "alg": "RS256", "use": "sig"}
+
+    def _load_active(self) -> ActiveKey:
+        path = current_app.config.get(self.file_setting) if self.file_setting else None
+        if path:
+            key = RSAKey.import_key(Path(path).read_bytes())
+            if db.session.get(self.table, key.thumbprint()) is None:
+                self._store(key, private=False)
+            return ActiveKey(key.thumbprint(), key)
+        table = self.table
+        pem = db.session.scalar(select(table.private_pem).where(table.private_pem.is_not(None))
+                                .order_by(table.created_at.desc()).limit(1))
+        if pem is None:
+            made = RSAKey.generate_key(KEY_BITS)
+            self._store(made, private=True)
+            log.info("no %s key yet: made one (kid %s)", self.name, made.thumbprint())
+            return ActiveKey(made.thumbprint(), made)
+        key = RSAKey.import_key(pem)
+        return ActiveKey(key.thumbprint(), key)
+
+    def _store(self, key: RSAKey, *, private: bool) -> str:
+        kid = key.thumbprint()
+        db.session.add(self.table(kid=kid,
+                                  private_pem=key.as_pem(private=True) if private else None,
+                                  public_jwk=dict(key.as_dict(private=False)),
+                                  created_at=utcnow()))
+        db.session.commit()
+        return kid
 
 
 def key_url(kid: str) -> str:
@@ -57,22 +144,12 @@ def key_url(kid: str) -> str:
     return f"{current_app.config['PUBLIC_URL']}/ob/v3/keys/{kid}"
 
 
-def active_key() -> ActiveKey:
-    """The key that signs now (cached ``KEY_CACHE_SECONDS`` per process and database)."""
-    bind, now = str(db.engine.url), time.monotonic()
-    hit = _active.get(bind)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    key = _load_active()
-    with _lock:
-        _active[bind] = (now + KEY_CACHE_SECONDS, key)
-    return key
-
-
-def forget_active_key() -> None:
-    """Drop the cached key (after a rotation in this process, and in tests)."""
-    with _lock:
-        _active.clear()
+OPEN_BADGES = KeyRing("signing", SigningKey, "SIGNING_KEY_FILE", key_url)
+active_key = OPEN_BADGES.active_key
+forget_active_key = OPEN_BADGES.forget_active_key
+rotate_key = OPEN_BADGES.rotate_key
+public_jwks = OPEN_BADGES.public_jwks
+public_jwk = OPEN_BADGES.public_jwk
 
 
 def sign_compact(header: dict[str, Any], payload: bytes, key: ActiveKey | None = None) -> str:
@@ -80,57 +157,3 @@ def sign_compact(header: dict[str, Any], payload: bytes, key: ActiveKey | None =
     set here."""
     key = key or active_key()
     return jws.serialize_compact({**header, "kid": key_url(key.kid)}, payload, key.key)
-
-
-def rotate_key() -> str:
-    """Make a new key that signs from now on; older ones stay listed. Its kid."""
-    kid = _store(RSAKey.generate_key(KEY_BITS), private=True)
-    forget_active_key()
-    log.info("signing key rotated: new kid %s", kid)
-    return kid
-
-
-def public_jwks() -> dict[str, Any]:
-    """Every key's public half, newest first, each ``kid`` the URL a JWS header names."""
-    _load_active()  # the first request may come before any credential made a key
-    rows = db.session.execute(select(SigningKey.kid, SigningKey.public_jwk)
-                              .order_by(SigningKey.created_at.desc())).all()
-    return {"keys": [{**jwk, "kid": key_url(kid), "alg": "RS256", "use": "sig"}
-                     for kid, jwk in rows]}
-
-
-def public_jwk(kid: str) -> dict[str, Any] | None:
-    """One key's public half, or None for an unknown kid."""
-    jwk = db.session.scalar(select(SigningKey.public_jwk).where(SigningKey.kid == kid))
-    return None if jwk is None else {**jwk, "kid": key_url(kid), "alg": "RS256", "use": "sig"}
-
-
-def _load_active() -> ActiveKey:
-    path = current_app.config.get("SIGNING_KEY_FILE")
-    if path:
-        key = RSAKey.import_key(Path(path).read_bytes())
-        _record(key, private=False)
-        return ActiveKey(key.thumbprint(), key)
-    pem = db.session.scalar(select(SigningKey.private_pem).where(
-        SigningKey.private_pem.is_not(None)).order_by(SigningKey.created_at.desc()).limit(1))
-    if pem is None:
-        made = RSAKey.generate_key(KEY_BITS)
-        _store(made, private=True)
-        log.info("no signing key yet: made one (kid %s)", made.thumbprint())
-        return ActiveKey(made.thumbprint(), made)
-    key = RSAKey.import_key(pem)
-    return ActiveKey(key.thumbprint(), key)
-
-
-def _record(key: RSAKey, *, private: bool) -> None:
-    """Store a key unless its kid is there already."""
-    if db.session.get(SigningKey, key.thumbprint()) is None:
-        _store(key, private=private)
-
-
-def _store(key: RSAKey, *, private: bool) -> str:
-    kid = key.thumbprint()
-    db.session.add(SigningKey(kid=kid, private_pem=key.as_pem(private=True) if private else None,
-                              public_jwk=dict(key.as_dict(private=False)), created_at=utcnow()))
-    db.session.commit()
-    return kid
