@@ -92,7 +92,8 @@ def page_size(value: int, maximum: int) -> int:
 
 
 def achievement(award: Mapping[str, Any]) -> pb.Achievement:
-    """An award in its public dict shape (``award_as_dict``) as a message."""
+    """An award in its public dict shape (``award_as_dict``, plus ``learner_name`` where the
+    servicer added it) as a message."""
     return pb.Achievement(
         id=award["id"], user_id=award["user_id"], type=type_enum(award["type"]),
         type_key=award["type"], dedupe_key=award["dedupe_key"], title=award["title"],
@@ -100,6 +101,7 @@ def achievement(award: Mapping[str, Any]) -> pb.Achievement:
         metadata=struct(award.get("metadata")), badge=award.get("badge", ""),
         badge_url=award.get("badge_url", ""), public=bool(award.get("public")),
         open_badges=_open_badges(award.get("open_badges") or {}),
+        learner_name=award.get("learner_name") or "",
     )
 
 

@@ -35,6 +35,7 @@ from app.read.history import (
     read_without_transaction,
 )
 from app.read.live import Framing, follow
+from app.read.people import learner_names
 from app.read.shapes import award_as_dict
 from app.read.standing import is_change
 from app.read.summary import CachedSummaries
@@ -86,7 +87,7 @@ class AchievementServicer(pb_grpc.AchievementServiceServicer):
         page = history_versions(user_id, filters, request.page_token or None,
                            convert.page_size(request.page_size, MAX_LIMIT))
         encoded = self._awards(call_locale(request, context)).encoded(page.items)
-        return _listing(encoded, page.next_cursor or "")
+        return _named(_listing(encoded, page.next_cursor or ""), user_id)
 
     def GetAchievement(self, request: pb.GetAchievementRequest,
                        context: grpc.ServicerContext) -> pb.GetAchievementResponse:
@@ -94,6 +95,7 @@ class AchievementServicer(pb_grpc.AchievementServiceServicer):
         user_id = self._reader_subject(request.user_id)
         award = get_achievement(user_id, request.id)
         shown = localize_award(award_as_dict(award), call_locale(request, context))
+        shown["learner_name"] = learner_names([user_id]).get(user_id, "")
         return pb.GetAchievementResponse(achievement=convert.achievement(shown))
 
     def GetSummary(self, request: pb.GetSummaryRequest,
@@ -143,6 +145,17 @@ def _listing(encoded: Sequence[bytes], next_page_token: str) -> pb.ListAchieveme
     return response
 
 
+def _named(response: pb.ListAchievementsResponse,
+           user_id: int) -> pb.ListAchievementsResponse:
+    """The page with its learner's current name: kept award messages carry none, so a
+    rename needs no invalidation."""
+    if response.achievements:
+        name = learner_names([user_id]).get(user_id, "")
+        for message in response.achievements:
+            message.learner_name = name
+    return response
+
+
 def _award_rows(ids: Sequence[int]) -> list[Any]:
     read_without_transaction()  # read-only RPC: no BEGIN/ROLLBACK round trips
     return awards_by_ids(ids)
@@ -162,11 +175,19 @@ def _watch(app: Flask, user_id: int | None, after: tuple[int | None, int | None]
         if item is None:
             yield pb.WatchAchievementsResponse(heartbeat=_heartbeat())
         elif is_change(item):
-            shown = {**item, "achievement": localize_award(item["achievement"], locale)}
-            yield pb.WatchAchievementsResponse(standing_change=convert.standing_change(shown))
+            award = _with_name(app, localize_award(item["achievement"], locale))
+            change = convert.standing_change({**item, "achievement": award})
+            yield pb.WatchAchievementsResponse(standing_change=change)
         else:
-            shown = localize_award(item, locale)
-            yield pb.WatchAchievementsResponse(achievement=convert.achievement(shown))
+            award = _with_name(app, localize_award(item, locale))
+            yield pb.WatchAchievementsResponse(achievement=convert.achievement(award))
+
+
+def _with_name(app: Flask, award: dict[str, Any]) -> dict[str, Any]:
+    """The award with its learner's name, read as it is sent (a stream may outlive a rename)."""
+    with app.app_context():
+        names = learner_names([award["user_id"]])
+    return {**award, "learner_name": names.get(award["user_id"], "")}
 
 
 def _heartbeat() -> pb.Heartbeat:

@@ -228,13 +228,14 @@ def list_history(user_id: int, filters: HistoryFilter, cursor: str | None = None
         return list_achievements(user_id, filters, cursor, limit)
     check_limit(limit)
     sql, params = history_statement(user_id, filters, cursor, limit + 1)
-    rows = [_history_row(tuple(row)) for row in _fetch_history(sql, params)]
+    rows = [_history_row(tuple(row)) for row in fetch_rows(sql, params)]
     items = rows[:limit]
     return Page(items, encode_cursor(items[-1].id) if len(rows) > limit and items else None)
 
 
-def _fetch_history(sql: str, params: dict[str, Any]) -> list[Any]:
-
+def fetch_rows(sql: str, params: dict[str, Any]) -> list[Any]:
+    """Rows of a psycopg statement: through the session's transaction when one is open
+    (it sees that transaction's writes), else on the read pool in autocommit."""
     if db.session.registry.has() and db.session().in_transaction():
         return list(db.session.connection().exec_driver_sql(sql, params))
     return fetch_all(sql, params)

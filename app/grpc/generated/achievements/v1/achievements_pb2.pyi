@@ -164,6 +164,7 @@ class Achievement(_message.Message):
     BADGE_URL_FIELD_NUMBER: _builtins.int
     PUBLIC_FIELD_NUMBER: _builtins.int
     OPEN_BADGES_FIELD_NUMBER: _builtins.int
+    LEARNER_NAME_FIELD_NUMBER: _builtins.int
     id: _builtins.int
     """Award id; grows in commit order per learner. Use it as `after_id`."""
     user_id: _builtins.int
@@ -184,6 +185,10 @@ class Achievement(_message.Message):
     """Path of the badge image on the web app, e.g. "/static/badges/streak-7.svg"."""
     public: _builtins.bool
     """Whether the learner shares it: only then do its Open Badges URLs answer."""
+    learner_name: _builtins.str
+    """The learner's display name as they set it (Settings, `users create --name`);
+    empty when they set none. Never their email.
+    """
     @_builtins.property
     def earned_at(self) -> _timestamp_pb2.Timestamp:
         """When it was awarded (UTC)."""
@@ -214,10 +219,11 @@ class Achievement(_message.Message):
         badge_url: _builtins.str = ...,
         public: _builtins.bool = ...,
         open_badges: Global___OpenBadgesLinks | None = ...,
+        learner_name: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["earned_at", b"earned_at", "metadata", b"metadata", "open_badges", b"open_badges"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["badge", b"badge", "badge_url", b"badge_url", "dedupe_key", b"dedupe_key", "description", b"description", "earned_at", b"earned_at", "id", b"id", "metadata", b"metadata", "open_badges", b"open_badges", "public", b"public", "title", b"title", "type", b"type", "type_key", b"type_key", "user_id", b"user_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["badge", b"badge", "badge_url", b"badge_url", "dedupe_key", b"dedupe_key", "description", b"description", "earned_at", b"earned_at", "id", b"id", "learner_name", b"learner_name", "metadata", b"metadata", "open_badges", b"open_badges", "public", b"public", "title", b"title", "type", b"type", "type_key", b"type_key", "user_id", b"user_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
