@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import common
+import profiling
 import web_client
 
 PASSWORD = "bench-password"
@@ -36,6 +37,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--concurrency", type=int, default=common.WORKER_THREADS)
     parser.add_argument("--timeout", type=float, default=300.0, help="hard stop, seconds")
+    parser.add_argument("--profile", metavar="DIR", default=None,
+                        help="py-spy the gunicorn worker(s) and Celery worker(s) while events "
+                             "are sent: DIR/<process>.svg and a per-stage table (profiling.py)")
     return parser.parse_args()
 
 
@@ -122,6 +126,7 @@ def run_pipeline(args: argparse.Namespace, deadline: float) -> dict[str, Any]:
             sender.post(user_id, "activity", f"warm-{user_id}")
         schedule = [(p, m) for i in range(per_learner) for p in people if i < len(p[2])
                     for m in [p[2][i]]][: args.events]
+        profiler = attach_profiler(args.profile, svc)
         for index in common.paced(len(schedule), args.rate, deadline):
             (user_id, _, _), module = schedule[index]
             key, started = f"module_complete:{module}", time.monotonic()
@@ -131,11 +136,26 @@ def run_pipeline(args: argparse.Namespace, deadline: float) -> dict[str, Any]:
         common.wait_for(lambda: len(clock.latencies()) >= len(clock.sent),
                         timeout=max(1.0, min(60.0, deadline - time.monotonic())),
                         what="every award on its SSE stream")
+        profile = profiler.stop(len(clock.sent))
         sender.close()
         for listener in listeners:
             listener.stop()
         return {**common.percentiles(clock.latencies()), "sent": len(clock.sent),
-                "stages_ms": stages(svc.database_url, clock)}
+                "stages_ms": stages(svc.database_url, clock),
+                **({"profile": profile} if profile else {})}
+
+
+def attach_profiler(directory: str | None, svc: common.Services) -> profiling.Profiler:
+    """py-spy on each gunicorn worker and each Celery worker (its pool children too)."""
+    profiler = profiling.Profiler(directory)
+    assert svc.web is not None
+    for index, pid in enumerate(svc.web.children()):
+        profiler.attach(f"web{index + 1}", pid)
+    for index, worker in enumerate(svc.workers):
+        profiler.attach(f"worker{index + 1}", worker.pid)
+        for child, pid in enumerate(worker.children()):
+            profiler.attach(f"worker{index + 1}-{child + 1}", pid)
+    return profiler
 
 
 def stages(url: str, clock: Clock) -> dict[str, Any]:

@@ -43,6 +43,7 @@ from typing import Any
 
 import badge_set
 import common
+import profiling
 from cpu import CpuMeter, per_event_ms, roots_named
 
 from tests.support.services import Worker
@@ -66,6 +67,9 @@ def parse() -> argparse.Namespace:
                              "DETECTION_GATE_SHARDS=16")
     parser.add_argument("--badges", type=int, default=0,
                         help="publish this many author-defined badges first (bench/badge_set.py)")
+    parser.add_argument("--profile", metavar="DIR", default=None,
+                        help="sustained: py-spy the writers and workers while they run: "
+                             "DIR/<process>.svg and a per-stage table (profiling.py)")
     return parser.parse_args()
 
 
@@ -108,15 +112,19 @@ def record_all(plan: list[tuple[int, str]], offset: int = 0) -> dict[str, Any]:
             "cpu_seconds": round(time.process_time() - cpu, 3)}
 
 
-def writer_process(settings: dict[str, str], plan: list[tuple[int, str]],
-                   offset: int) -> dict[str, Any]:
-    """A writer with its own app and connections, as a web process has."""
+def writer_process(settings: dict[str, str], plan: list[tuple[int, str]], offset: int,
+                   profile: str | None = None, name: str = "writer") -> dict[str, Any]:
+    """A writer with its own app and connections, as a web process has; sampled by py-spy
+    from its first event to its last when ``profile`` names a directory."""
     from app import create_app
     from tests.support.services import service_env
 
     os.environ.update(service_env(settings))
     with create_app().app_context():
-        return record_all(plan, offset)
+        profiler = profiling.Profiler(profile)
+        profiler.attach(name, os.getpid())
+        written = record_all(plan, offset)
+        return {**written, "profile": profiler.stop(len(plan))}
 
 
 def cpu_meter(svc: common.Services) -> CpuMeter:
@@ -127,15 +135,20 @@ def cpu_meter(svc: common.Services) -> CpuMeter:
 
 
 def sustained(svc: common.Services, plan: list[tuple[int, str]], writers: int,
-              deadline: float) -> dict[str, Any]:
+              deadline: float, profile: str | None = None) -> dict[str, Any]:
     """Workers first, then ``writers`` processes recording in parallel; wait for the drain."""
     for index in range(svc.counts["workers"]):
         svc.start_worker(f"bench{index + 1}")
     meter = cpu_meter(svc)
-    slices = [(svc.settings, plan[i::writers], i * len(plan)) for i in range(writers)]
+    profiler = profiling.Profiler(profile)
+    for index, worker in enumerate(svc.workers):
+        profiler.attach(f"worker{index + 1}", worker.pid)
+    slices = [(svc.settings, plan[i::writers], i * len(plan), profile, f"writer{i + 1}")
+              for i in range(writers)]
     with multiprocessing.get_context("spawn").Pool(writers) as pool:
         written = pool.starmap(writer_process, slices)
     wait_drained(svc.database_url, deadline)
+    profiled = profiler.stop(len(plan))
     spent = {"writers": sum(w["cpu_seconds"] for w in written), **meter.spent()}
     wait_tasks_done(svc.settings, deadline)
     tasks = tasks_run(svc)
@@ -151,7 +164,14 @@ def sustained(svc: common.Services, plan: list[tuple[int, str]], writers: int,
                        "p99": round(lag99.total_seconds() * 1000, 1)},
             "ingest": {"writers": writers,
                        "per_s": round(sum(w["per_s"] for w in written), 1)},
-            "cpu_ms_per_event": per_event_ms(spent, len(plan))}
+            "cpu_ms_per_event": per_event_ms(spent, len(plan)),
+            **({"profile": merge_profiles(profiled, written)} if profiled else {})}
+
+
+def merge_profiles(workers: dict[str, Any], written: list[dict[str, Any]]) -> dict[str, Any]:
+    """One table: the writers' processes (each profiled itself) beside the workers'."""
+    processes = {name: table for w in written for name, table in w["profile"]["processes"].items()}
+    return {**workers, "processes": {**processes, **workers["processes"]}}
 
 
 def wait_drained(url: str, deadline: float) -> None:
@@ -246,16 +266,16 @@ def bare_celery(svc: common.Services, count: int, deadline: float) -> dict[str, 
             "enqueue_per_s": round(count / queued_in, 1)}
 
 
-def run_baseline(url: str, count: int) -> dict[str, Any]:
+def run_baseline(url: str, count: int, table: str = "bench_inserts") -> dict[str, Any]:
     """Single-row INSERTs, each committed, one connection: the database's own pace."""
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE TABLE bench_inserts (id bigserial PRIMARY KEY, user_id int, "
+        conn.execute(f"CREATE TABLE {table} (id bigserial PRIMARY KEY, user_id int, "
                      "payload jsonb, at timestamptz NOT NULL DEFAULT now())")
         started = time.monotonic()
         for index in range(count):
-            conn.execute("INSERT INTO bench_inserts (user_id, payload) VALUES (%s, %s)",
+            conn.execute(f"INSERT INTO {table} (user_id, payload) VALUES (%s, %s)",
                          (index % 200, '{"module": "m"}'))
         elapsed = time.monotonic() - started
     return {"inserts": count, "seconds": round(elapsed, 2), "per_s": round(count / elapsed, 1)}
@@ -272,7 +292,7 @@ def main() -> None:
         plan = plan_events(people, args.events)
         peer = None
         if args.mode == "sustained":
-            measured = sustained(svc, plan, args.writers, deadline)
+            measured = sustained(svc, plan, args.writers, deadline, args.profile)
         else:
             ingest = record_all(plan)
             measured = {**drain(svc, ingest["events"], deadline), "ingest": ingest}
