@@ -118,6 +118,7 @@ class Config:
     ISSUER_EMAIL: str = "badges@example.com"
     ISSUER_URL: str | None = None  # the issuer's home page; PUBLIC_URL when unset
     SIGNING_KEY_FILE: str | None = None  # PEM private key; unset: one is made once and stored
+    LTI_KEY_FILE: str | None = None  # the LTI tool's PEM private key; unset: made once, stored
     SESSION_COOKIE_SECURE: bool = False
     FORCE_HTTPS: bool = False  # redirect http:// to https:// and send HSTS (behind TLS)
     # Observability (README, "Operating it"). Metrics: off costs nothing per event.

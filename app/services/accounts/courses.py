@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import aliased
 
 from app.errors import InvalidInput, NotFound
@@ -26,6 +26,20 @@ def enroll(user_id: int, course_key: str, role: str = "learner") -> bool:
                             {"user_id": user_id, "course_id": course_id, "role": role})
     db.session.commit()
     return created
+
+
+def set_course_role(user_id: int, course_id: int, role: str) -> None:
+    """Put the user on the course's roster in ``role``, active: what an LMS (an LTI launch
+    or a roster sync) reports, so it replaces the role held before."""
+    if role not in COURSE_ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(COURSE_ROLES)}",
+                           fields={"role": ["invalid"]})
+    values = {"user_id": user_id, "course_id": course_id, "role": role}
+    if not insert_ignore(Enrollment, ["user_id", "course_id"], values):
+        db.session.execute(update(Enrollment).where(
+            Enrollment.user_id == user_id, Enrollment.course_id == course_id)
+            .values(role=role, active=True))
+    db.session.commit()
 
 
 def teaches(instructor_id: int, learner_id: int) -> bool:

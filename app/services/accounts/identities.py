@@ -7,9 +7,14 @@
   linked only when the issuer verified the email *and* the person proves the local
   account (its password, :func:`link_after_password`), or by an admin
   (``flask --app wsgi users link``).
+  An issuer an administrator *vouches for* (an LTI platform registered with
+  ``--trusted-email``: LTI has no ``email_verified`` claim) is that proof: its
+  verified email links the identity to the existing account at once.
 - The role comes from the issuer's claims through a configured map; with no map or
   no mapped value the person is a learner. The issuer is the authority for people
-  it signs in, so the role is set again on each sign-in.
+  it signs in, so the role is set again on each sign-in. LTI passes no role
+  (``None``): a platform's course roles never make a global instructor or admin, so
+  the account's role is left as it is (new accounts are learners).
 """
 
 from __future__ import annotations
@@ -63,26 +68,34 @@ def find_identity(provider: str, subject: str) -> Identity | None:
                                                     Identity.subject == subject))
 
 
-def sign_in(claims: Claims, role: str, retry: bool = True) -> tuple[User, bool]:
+def sign_in(claims: Claims, role: str | None, retry: bool = True,
+            vouched: bool = False) -> tuple[User, bool]:
     """The user of this identity and whether it was just created (first sign-in); raises
-    :class:`LinkRequired` when the email belongs to an account not bound to it."""
+    :class:`LinkRequired` when the email belongs to an account not bound to it, unless
+    the issuer is ``vouched`` for by an administrator and the email verified. A
+    ``role`` of None leaves the account's role as it is."""
     identity = find_identity(claims.provider, claims.subject)
     if identity is not None:
         user = db.session.get(User, identity.user_id)
         assert user is not None  # the foreign key cascades
         identity.last_seen_at, identity.email = utcnow(), claims.email
-        user.role = role
+        user.role = role or user.role
         db.session.commit()
         return user, False
-    if claims.email and _user_by_email(claims.email) is not None:
+    existing = _user_by_email(claims.email) if claims.email else None
+    if existing is not None and not (vouched and claims.email_verified):
         raise LinkRequired(claims)
     try:
-        return _create(claims, role), True
+        if existing is not None:
+            _bind(existing, claims)
+            db.session.commit()
+            return existing, False
+        return _create(claims, role or LEARNER_ROLE), True
     except IntegrityError:  # the same person's first sign-in in two tabs: one row wins
         db.session.rollback()
         if not retry:
             raise
-        return sign_in(claims, role, retry=False)
+        return sign_in(claims, role, retry=False, vouched=vouched)
 
 
 def link_after_password(claims: Claims, role: str, password: str) -> User | None:
