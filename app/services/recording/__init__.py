@@ -1,6 +1,5 @@
 """Recording progress: the one service every transport calls to write."""
 
-from app.services.recording.batch import record_many
-from app.services.recording.service import ProgressInput, RecordResult, record_progress
+from app.services.recording.service import ProgressInput, RecordResult, record_many, record_progress
 
 __all__ = ["ProgressInput", "RecordResult", "record_many", "record_progress"]

@@ -1,4 +1,11 @@
-"""Record a progress event and its facts in one transaction, then enqueue detection.
+"""Record progress events and their facts in one transaction, then enqueue detection.
+
+One flow for one event (REST, gRPC, pages: :func:`record_progress`) and for many (an
+xAPI statement array: :func:`record_many`): each event is validated on its own and
+answered on its own (a result, or the domain error it met); the new ones are stored
+together by one statement (:mod:`app.infra.event_rows`), and detection is enqueued once
+per learner afterwards (a learner's task evaluates all their pending events). A key
+repeated within a batch is answered as a replay.
 
 The event row is the outbox: it is committed with the progress facts, and the
 detection task is enqueued only after that commit. If the enqueue is lost
@@ -9,21 +16,22 @@ enqueues it later, so every recorded event is evaluated at least once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
 from app.domain.progress import ProgressInput
-from app.errors import Conflict
+from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.infra import context
 from app.infra.metrics import record as metrics
 from app.models import ProgressEvent
 from app.models.types import utcnow
 from app.services.recording.dispatch import enqueue_evaluation
-from app.services.recording.facts import ResolvedInput, check_user_id, resolve
-from app.services.recording.store import store_event
+from app.services.recording.facts import ResolvedInput, check_user_id, resolve, unknown_user
+from app.services.recording.store import store_events
 
 log = logging.getLogger(__name__)
 
@@ -34,19 +42,89 @@ class RecordResult:
     created: bool
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    index: int
+    data: ProgressInput
+    event: ProgressEvent
+    resolved: ResolvedInput
+
+
 def record_progress(data: ProgressInput) -> RecordResult:
     """Store the event once per (learner, caller, key); replays return the first event.
 
-    ``source`` is the caller's identity, so idempotency keys of different callers never collide.
+    ``source`` is the caller's identity, so idempotency keys of different callers never
+    collide. Raises the domain error of an invalid event, storing nothing.
     """
-    check_user_id(data.user_id)
-    resolved = resolve(data)
-    event = new_event(data, resolved)
-    event.id = store_event(event, resolved)
-    if event.id is None:  # the key was taken, maybe by a concurrent duplicate that just won
-        return recorded(RecordResult(replayed(data), created=False))
-    enqueue_evaluation(event.id, event.user_id)
-    return recorded(RecordResult(event, created=True))
+    outcome = record_many([data])[0]
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome
+
+
+def record_many(items: Sequence[ProgressInput]) -> list[RecordResult | DomainError]:
+    """:func:`record_progress` for each item, in order, stored and enqueued together."""
+    outcomes: list[RecordResult | DomainError | None] = [None] * len(items)
+    prepared = _prepare(items, outcomes)
+    stored = store_events([(p.event, p.resolved) for p in prepared]) if prepared else []
+    for item, (learner, event_id) in zip(prepared, stored, strict=True):
+        outcomes[item.index] = _stored(item, learner, event_id)
+    for index, data in enumerate(items):
+        if outcomes[index] is None:  # a key repeated in the batch, or taken before
+            outcomes[index] = _replay(data)
+    results = [o for o in outcomes if isinstance(o, RecordResult)]
+    _enqueue([result for result in results if result.created])
+    for result in results:
+        recorded(result)
+    return [o for o in outcomes if o is not None]
+
+
+def _prepare(items: Sequence[ProgressInput],
+             outcomes: list[RecordResult | DomainError | None]) -> list[_Prepared]:
+    """Validate every item; the first of each key is stored, repeats left to replay."""
+    seen: set[tuple[int, str, str]] = set()
+    prepared = []
+    for index, data in enumerate(items):
+        key = (data.user_id, data.source, data.idempotency_key)
+        if key in seen:
+            continue
+        try:
+            check_user_id(data.user_id)
+            resolved = resolve(data)
+        except DomainError as exc:
+            outcomes[index] = exc
+            continue
+        seen.add(key)
+        prepared.append(_Prepared(index, data, new_event(data, resolved), resolved))
+    return prepared
+
+
+def _stored(item: _Prepared, learner: int | None,
+            event_id: int | None) -> RecordResult | DomainError | None:
+    """The answer for a stored row; None (a replay, answered after) when the key was taken,
+    maybe by a concurrent duplicate that just won."""
+    if learner is None:
+        return unknown_user(item.data.user_id)
+    if event_id is None:
+        return None
+    item.event.id = event_id
+    return RecordResult(item.event, created=True)
+
+
+def _replay(data: ProgressInput) -> RecordResult | DomainError:
+    try:
+        return RecordResult(replayed(data), created=False)
+    except DomainError as exc:
+        return exc
+
+
+def _enqueue(created: list[RecordResult]) -> None:
+    """One detection task per learner, for their first new event: it settles the rest."""
+    first: dict[int, int] = {}
+    for result in created:
+        first.setdefault(result.event.user_id, result.event.id)
+    for user_id, event_id in first.items():
+        enqueue_evaluation(event_id, user_id)
 
 
 def recorded(result: RecordResult) -> RecordResult:

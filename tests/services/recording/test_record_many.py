@@ -58,7 +58,7 @@ def test_scores_store_their_attempts(app, learner) -> None:
 def test_detection_is_enqueued_once_per_learner(catalog, learner, make_user,
                                                 monkeypatch) -> None:
     enqueued: list[tuple[int, int]] = []
-    monkeypatch.setattr("app.services.recording.batch.enqueue_evaluation",
+    monkeypatch.setattr("app.services.recording.service.enqueue_evaluation",
                         lambda event_id, user_id: enqueued.append((event_id, user_id)))
     other = make_user()
     results = record_many([completed(learner.id, "c1-u1-m1", key="a"),
