@@ -7,6 +7,7 @@ redelivery can only repeat work, never double an award.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -17,6 +18,8 @@ from app.infra.gate import release_on_receipt
 from app.infra.metrics import record as metrics
 from app.services.recording.dispatch import EVALUATE_TASK
 from workers import observability  # noqa: F401  (connects the workers' signal receivers)
+
+log = logging.getLogger(__name__)
 
 
 @celery.task(name=EVALUATE_TASK, bind=True, max_retries=8)
@@ -97,6 +100,32 @@ def queue_reminders() -> int:
     queued = queue_due()
     relay()
     return queued
+
+
+@celery.task(name="achievements.lti_sync_roster", bind=True, max_retries=4)
+def lti_sync_roster(self, context_id: int) -> int:  # type: ignore[no-untyped-def]
+    """Sync one LMS course's roster (Names and Roles); how many members it listed. A
+    platform that fails is retried with backoff, then left to the next beat; in the
+    embedded mode (eager) the launch that asked goes on at once."""
+    from app.services.lti.names_roles import sync_roster
+    from app.services.lti.tokens import PlatformError
+
+    try:
+        result = sync_roster(context_id)
+    except PlatformError as exc:
+        if self.request.is_eager or self.request.retries >= self.max_retries:
+            log.warning("lti roster sync failed: %s", exc, extra={"lti_context": context_id})
+            return 0
+        raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 600)) from exc
+    return result.members if result else 0
+
+
+@celery.task(name="achievements.lti_sync_rosters")
+def lti_sync_rosters() -> int:
+    """Beat: a sync task for every LMS course whose roster is older than the sync age."""
+    from app.services.lti.names_roles import ROSTER_MAX_AGE, request_due
+
+    return request_due(ROSTER_MAX_AGE)
 
 
 @task_received.connect

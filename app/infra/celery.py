@@ -65,6 +65,8 @@ def _celery_settings(settings: Config, broker_url: str) -> dict[str, Any]:
                 "schedule": float(settings.NOTIFY_RELAY_INTERVAL_SECONDS),
             },
             "queue-reminders": {"task": "achievements.queue_reminders", "schedule": 3600.0},
+            # LMS rosters (LTI Names and Roles) older than their sync age are fetched again.
+            "lti-sync-rosters": {"task": "achievements.lti_sync_rosters", "schedule": 900.0},
         },
     }
 

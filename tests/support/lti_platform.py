@@ -28,7 +28,6 @@ import base64
 import hashlib
 import html
 import json
-import os
 import secrets
 import ssl
 import threading
@@ -36,6 +35,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import jwt
 import pytest
@@ -289,6 +289,30 @@ class Platform:
         """The page an admin uses to add a tool by Dynamic Registration (framed)."""
         return registration.offer_page_url(self, tool_register_url)
 
+    def registration_offer(self) -> tuple[str, str]:
+        """``(openid_configuration URL, one-time registration token)`` without the page."""
+        page = registration.offer_page_url(self, "https://tool.invalid/lti/register")
+        token = page.rsplit("=", 1)[1]
+        return self.openid_configuration_url, token
+
+    def id_token_claims(self, tool: Tool, course: Course, member: Member,
+                        **options: Any) -> dict[str, Any]:
+        """A launch as a browser would carry it, without one: login initiation, the auth
+        request, the signed id_token; its claims after checking them against our JWKS."""
+        import requests
+
+        start = requests.get(self.launch(tool, course, member, **options),
+                             allow_redirects=False, timeout=10)
+        query = dict(parse_qsl(urlsplit(start.headers["Location"]).query))
+        form = requests.post(self.auth_login_url, timeout=10, data={
+            "scope": "openid", "response_type": "id_token", "response_mode": "form_post",
+            "prompt": "none", "client_id": query["client_id"], "state": "s",
+            "redirect_uri": query["target_link_uri"], "login_hint": query["login_hint"],
+            "lti_message_hint": query["lti_message_hint"], "nonce": secrets.token_hex(8)})
+        token = html.unescape(form.text.split('name="id_token" value="')[1].split('"')[0])
+        key = jwt.PyJWKClient(self.jwks_url).get_signing_key_from_jwt(token).key
+        return jwt.decode(token, key, algorithms=["RS256"], audience=tool.client_id)
+
     def config(self, tool: Tool) -> _Config:
         """The library's view of this tool's registration, fresh (the tool's JWKS refetched)."""
         config = _Config(platform=self, tool=tool)
@@ -307,9 +331,9 @@ class Platform:
         self._server = make_server("127.0.0.2", 0, self._wsgi, threaded=True,
                                    ssl_context=context, request_handler=_Quiet)
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        system = os.environ.get("REQUESTS_CA_BUNDLE") or ssl.get_default_verify_paths().cafile
-        self.ca_bundle.write_text((Path(system).read_text() if system else "")
-                                  + self.ca.cert_pem.bytes().decode())
+        # The test CA alone: loading the system's ~150 CAs costs ~30 ms per TLS context,
+        # and tests reach no other HTTPS host.
+        self.ca.cert_pem.write_to_path(str(self.ca_bundle))
         return self
 
     def stop(self) -> None:
@@ -498,7 +522,7 @@ def _as_list(value: Any) -> list[Any]:
 
 @pytest.fixture(scope="session")
 def lti_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    """The platform, started once; this process trusts its test CA while it runs."""
+    """The platform, started once; this process trusts its test CA (only) while it runs."""
     platform = Platform(tmp_path_factory.mktemp("lti-platform")).start()
     with pytest.MonkeyPatch.context() as patch:
         for name, value in platform.env().items():

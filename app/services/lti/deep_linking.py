@@ -23,12 +23,11 @@ from app.extensions import db
 from app.infra.caches.catalog import catalog
 from app.models import Achievement, LtiPlatform
 from app.read.course_report import course_columns
+from app.services.lti import claims as c
 from app.services.lti.keys import sign_jwt
 
-SETTINGS_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 ITEMS_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/content_items"
 DATA_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/data"
-LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 PICK_SECONDS = 30 * 60  # an instructor has this long to choose before the request expires
 
 
@@ -80,7 +79,7 @@ class Placement:
 
 def settings_from(claims: dict[str, Any]) -> Settings:
     """The request's settings; refused when the platform cannot take a resource link."""
-    settings = claims.get(SETTINGS_CLAIM)
+    settings = claims.get(c.DEEP_LINKING_SETTINGS)
     if not isinstance(settings, dict) or not str(settings.get("deep_link_return_url", "")):
         raise InvalidInput("the deep linking request has no deep_link_return_url",
                            fields={"deep_linking_settings": ["missing"]})
@@ -124,8 +123,8 @@ def response_jwt(platform: LtiPlatform, deployment_id: str, settings: Settings,
     claims: dict[str, Any] = {
         "iss": platform.client_id, "aud": platform.issuer,
         "nonce": secrets.token_urlsafe(16),
-        LTI + "message_type": "LtiDeepLinkingResponse", LTI + "version": "1.3.0",
-        LTI + "deployment_id": deployment_id, ITEMS_CLAIM: [item]}
+        c.MESSAGE_TYPE: "LtiDeepLinkingResponse", c.VERSION: c.LTI_VERSION,
+        c.DEPLOYMENT_ID: deployment_id, ITEMS_CLAIM: [item]}
     if settings.data is not None:
         claims[DATA_CLAIM] = settings.data
     return sign_jwt(claims)
