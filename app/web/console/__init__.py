@@ -81,4 +81,11 @@ def init_console(app: Flask) -> None:
     app.jinja_env.globals["badge_url"] = badge_url  # the badge macro: an award's own art
 
 
-from app.web.console import audit, awarding, badges, courses, exports  # noqa: E402,F401  (register the views)
+from app.web.console import (  # noqa: E402,F401  (register the views)
+    audit,
+    awarding,
+    badges,
+    courses,
+    exports,
+    lti_platforms,
+)
