@@ -14,15 +14,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from app.extensions import celery, db
-from app.models import Enrollment, Identity, LtiContext, LtiPlatform
+from app.models import Course, Enrollment, Identity, LtiContext, LtiPlatform
 from app.models.types import utcnow
 from app.services.accounts.courses import set_course_role
 from app.services.lti import grades, people
@@ -47,6 +47,22 @@ class RosterSync:
     deactivated: int
     skipped: int
     scores_posted: int = 0
+
+
+@dataclass(frozen=True)
+class RosterStatus:
+    """For the console: does an LMS course map to this course, and when was it synced."""
+
+    from_lms: bool
+    synced_at: datetime | None
+
+
+def roster_status(course_key: str) -> RosterStatus:
+    """The latest sync of any LMS context mapped to this course (None: not yet synced)."""
+    found = db.session.execute(
+        select(func.count(LtiContext.id), func.max(LtiContext.roster_synced_at))
+        .join(Course, Course.id == LtiContext.course_id).where(Course.key == course_key)).one()
+    return RosterStatus(from_lms=found[0] > 0, synced_at=found[1])
 
 
 def request_sync(context_id: int) -> None:

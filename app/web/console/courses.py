@@ -24,6 +24,7 @@ from app.read.course_report import (
     learner_awards,
     learner_page,
 )
+from app.services.lti.names_roles import roster_status
 from app.services.teaching import (
     change_in_course,
     course_for,
@@ -49,6 +50,7 @@ def course(course_key: str) -> str:
     enrolled = enrolled_count(course_key)
     return render_template("console/course.html", course=info, columns=columns, rows=rows,
                            next_after=next_after, enrolled=enrolled,
+                           roster=roster_status(course_key),
                            holders=holders(course_key, [c.key for c in columns]),
                            funnel=funnel(view, course_key))
 
