@@ -12,6 +12,7 @@ from flask_login import current_user
 from werkzeug.exceptions import UnsupportedMediaType
 
 from app import extensions
+from app.web.lti.framing import framed_session
 from app.web.problems import register_problem_handlers
 from app.web.security_headers import REDOC_URL, init_security_headers
 
@@ -26,6 +27,7 @@ API_SETTINGS = {
 }
 XAPI_PREFIX = "/xapi/"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+LTI_CROSS_SITE_POSTS = frozenset({"/lti/login", "/lti/launch"})
 
 
 def init_web(app: Flask) -> None:
@@ -35,6 +37,7 @@ def init_web(app: Flask) -> None:
     from app.web.api import register_api
     from app.web.auth import bp as auth_bp
     from app.web.console import init_console
+    from app.web.lti import init_lti
     from app.web.observability import init_observability
     from app.web.openbadges import bp as openbadges_bp
     from app.web.pages import bp as pages_bp
@@ -52,6 +55,7 @@ def init_web(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     init_signin(app)
     init_saml(app)
+    init_lti(app)
     app.jinja_env.globals["signin_providers"] = oidc_buttons
     app.jinja_env.globals["provider_logout"] = provider_logout
     app.register_blueprint(pages_bp)
@@ -74,6 +78,14 @@ class CookieSessions(SecureCookieSessionInterface):
             return self.session_class()
         return super().open_session(app, request)
 
+    def get_cookie_samesite(self, app: Flask) -> str | None:
+        """``None`` for a session an LTI launch started: its pages live in the LMS's frame,
+        where every request of ours is cross-site (app.web.lti.framing)."""
+        return "None" if framed_session() else super().get_cookie_samesite(app)
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return True if framed_session() else super().get_cookie_secure(app)
+
 
 def _is_api(path: str) -> bool:
     return path.startswith("/api/")
@@ -91,6 +103,8 @@ def _csrf_unless_bearer() -> None:
         return  # only a service token authenticates there, never the session cookie
     if request.path == "/saml/acs":
         return  # the IdP's page posts it cross-site; the open SAML request is the proof
+    if request.path in LTI_CROSS_SITE_POSTS:
+        return  # the platform posts them; the signed state and its browser cookie are the proof
     if request.path.startswith("/notifications/unsubscribe/"):
         return  # RFC 8058: the signed token is the proof; mail clients post without a session
     if _is_api(request.path) and (_has_bearer() or not current_user.is_authenticated):

@@ -9,6 +9,12 @@ Redoc styles itself with generated ``<style>`` elements, so that page alone allo
 inline styles (never inline scripts) and a blob: worker for its search.
 HTTPS is forced only when ``FORCE_HTTPS`` is set: tests and the embedded demo run
 plain HTTP.
+
+One exception to ``frame-ancestors 'none'``: pages an LTI launch leads to are framed
+by the LMS. A provider registered as ``app.extensions["frame_ancestors"]`` names,
+per request, the origins that may frame the response (app.web.lti.framing: the
+launching platform's, for that session only); ``extend_form_action`` lets one
+response post a form to another origin (a deep-linking answer to the LMS).
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Flask, Response, send_from_directory
+from flask import Blueprint, Flask, Response, current_app, g, send_from_directory
 from flask_talisman import Talisman
 from openapi_ui_bundles.redoc import static_path as REDOC_DIR
 
@@ -50,7 +56,8 @@ def redoc_asset(name: str) -> Response:
 def init_security_headers(app: Flask) -> None:
     """Install the headers on every response; the docs page gets its own CSP."""
     app.register_blueprint(vendor)
-    app.extensions["talisman"] = Talisman(
+    app.after_request(_frame_and_form_exceptions)  # after_request runs last-registered
+    app.extensions["talisman"] = Talisman(        # first: this runs after Talisman's
         app,
         force_https=bool(app.config.get("FORCE_HTTPS")),
         strict_transport_security=bool(app.config.get("FORCE_HTTPS")),
@@ -75,3 +82,27 @@ def _with_policy(view: Callable[..., Any], policy: dict[str, Any]) -> Callable[.
 
     wrapped.talisman_view_options = {"content_security_policy": policy}  # type: ignore[attr-defined]
     return wrapped
+
+
+def extend_form_action(origin: str) -> None:
+    """Let this response's forms post to ``origin`` too (nothing else changes)."""
+    g.extra_form_action = [*g.get("extra_form_action", []), origin]
+
+
+def _frame_and_form_exceptions(response: Response) -> Response:
+    """Rewrite the finished CSP for the two exceptions above; every other response keeps
+    Talisman's policy untouched."""
+    provider = current_app.extensions.get("frame_ancestors")
+    ancestors = provider() if provider is not None else None
+    extra = g.get("extra_form_action")
+    header = response.headers.get("Content-Security-Policy")
+    if not header or not (ancestors or extra):
+        return response
+    parts = dict(part.split(" ", 1) for part in header.split("; ") if " " in part)
+    if ancestors:
+        parts["frame-ancestors"] = " ".join(ancestors)
+        response.headers.pop("X-Frame-Options", None)
+    if extra:
+        parts["form-action"] = " ".join([parts.get("form-action", SELF), *extra])
+    response.headers["Content-Security-Policy"] = "; ".join(f"{k} {v}" for k, v in parts.items())
+    return response

@@ -43,16 +43,19 @@ def set_course_role(user_id: int, course_id: int, role: str) -> None:
 
 
 def teaches(instructor_id: int, learner_id: int) -> bool:
-    """True when the learner is enrolled in a course the instructor teaches."""
+    """True when the learner is enrolled in a course the instructor teaches (both active:
+    someone an LMS roster no longer lists grants and is granted nothing)."""
     staff, pupil = aliased(Enrollment), aliased(Enrollment)
     query = (select(staff.id).join(pupil, pupil.course_id == staff.course_id)
              .where(staff.user_id == instructor_id, staff.role == "instructor",
-                    pupil.user_id == learner_id, pupil.role == "learner").limit(1))
+                    staff.active.is_(True), pupil.user_id == learner_id,
+                    pupil.role == "learner", pupil.active.is_(True)).limit(1))
     return db.session.scalar(query) is not None
 
 
 def courses_taught(instructor_id: int) -> set[str]:
-    """Keys of the courses the user is enrolled in as an instructor."""
+    """Keys of the courses the user is enrolled in as an instructor (active)."""
     query = (select(Course.key).join(Enrollment, Enrollment.course_id == Course.id)
-             .where(Enrollment.user_id == instructor_id, Enrollment.role == "instructor"))
+             .where(Enrollment.user_id == instructor_id, Enrollment.role == "instructor",
+                    Enrollment.active.is_(True)))
     return set(db.session.scalars(query))

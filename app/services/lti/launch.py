@@ -29,7 +29,7 @@ from app.services.lti import claims as c
 from app.services.lti import nonces, state
 from app.services.lti.contexts import course_of, save_context
 from app.services.lti.keys import ALGORITHM
-from app.services.lti.people import claims_of, course_role, person_for
+from app.services.lti.people import claims_of, course_role, may_teach, person_for
 from app.services.lti.platform_keys import PlatformKeysUnavailable, key_for
 from app.services.lti.registrations import find_deployment
 from app.services.signin import refuse
@@ -120,6 +120,8 @@ def save(verified: Verified) -> Launch:
     course = course_of(context, custom, user.id) if context is not None else None
     if course is not None and role is not None:
         set_course_role(user.id, course.id, role)
+        if role == "instructor":
+            may_teach(user)
     return Launch(claims, platform, verified.deployment, context, user, role,
                   claims[c.MESSAGE_TYPE], custom, verified.via_storage)
 

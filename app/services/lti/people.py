@@ -4,8 +4,10 @@ their LTI context roles make them in the mapped course.
 
 - The identity's provider is ``lti:<issuer>``: one person at one LMS is one user, whatever
   client id or deployment launched them.
-- New users get name, email and locale from the claims and are learners globally: a
-  platform's roles never make a global instructor or admin.
+- New users get name, email and locale from the claims and are learners. A platform
+  never makes an admin: an LMS Administrator is an instructor of that course only. An
+  instructor of a mapped course gets the (course-scoped) instructor role, which opens
+  the console on the courses they teach and nothing else.
 - An existing local account with the same email is linked only when the platform was
   registered as trusted for email (an administrator vouches that it verifies them).
 - Only *context* roles count (``…/membership#…``, their sub-roles, or the deprecated
@@ -18,7 +20,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from app.extensions import db
 from app.models import LtiPlatform, User
+from app.models.user import LEARNER_ROLE
 from app.services.accounts.identities import Claims, LinkRequired, sign_in
 from app.services.lti.claims import text
 
@@ -60,6 +64,15 @@ def person_for(platform: LtiPlatform, subject: str, claims: Mapping[str, Any]) -
     except LinkRequired:
         return None
     return user
+
+
+def may_teach(user: User) -> None:
+    """An instructor of a mapped course needs the console: a learner account becomes an
+    instructor, whose console and badge powers reach only the courses they teach
+    (enrollments). Never an admin, never a demotion (they may teach elsewhere)."""
+    if user.role == LEARNER_ROLE:
+        user.role = "instructor"
+        db.session.commit()
 
 
 def _context_role(role: str) -> str:

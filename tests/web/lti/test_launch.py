@@ -1,0 +1,77 @@
+"""A launch that passes every check: the person is made (or found) from the claims, the
+context maps to a course by ``course_key``, their LMS role becomes their course role,
+and they land inside the frame on the placed page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Enrollment, Identity, LtiContext, User
+from tests.support.catalog import build_catalog
+from tests.web.lti.conftest import INSTRUCTOR, ISSUER, Launcher, stored
+
+pytestmark = pytest.mark.both_databases
+
+
+def test_first_launch_makes_the_learner_and_enrolls_them(launcher: Launcher) -> None:
+    build_catalog("c1", units=1, modules=1)
+    launcher.login()
+    answer = launcher.launch(custom={"course_key": "c1"})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/")
+    user = db.session.scalar(select(User))
+    assert (user.email, user.display_name, user.locale, user.role) == \
+        ("lms-user-1@lms.test", "Ada Lovelace", "de", "learner")
+    identity = db.session.scalar(select(Identity))
+    assert (identity.provider, identity.subject) == (f"lti:{ISSUER}", "lms-user-1")
+    enrollment = db.session.scalar(select(Enrollment))
+    assert (enrollment.role, enrollment.active) == ("learner", True)
+    assert launcher.client.get("/").status_code == 200  # signed in, inside the frame
+
+
+def test_a_second_launch_finds_the_same_person(launcher: Launcher) -> None:
+    for _ in range(2):
+        launcher.login()
+        assert launcher.launch().status_code == 200  # unmapped: "not set up yet"
+    assert stored()["users"] == 1 and stored()["identities"] == 1
+
+
+def test_an_instructor_of_an_unmapped_course_chooses_it(launcher: Launcher) -> None:
+    build_catalog("c1", units=1, modules=1)
+    launcher.login()
+    answer = launcher.launch(roles=[INSTRUCTOR])
+    context = db.session.scalar(select(LtiContext))
+    assert answer.headers["Location"] == f"/lti/contexts/{context.id}/course"
+    page = launcher.client.get(answer.headers["Location"])
+    assert page.status_code == 200 and b'value="c1"' in page.data
+    chosen = launcher.client.post(answer.headers["Location"], data={"course": "c1"})
+    assert chosen.status_code == 302 and chosen.headers["Location"] == "/console/courses/c1"
+    db.session.expire_all()
+    assert context.course_id is not None
+    enrollment = db.session.scalar(select(Enrollment))
+    assert enrollment.role == "instructor"
+    assert db.session.scalar(select(User.role)) == "instructor"
+
+
+def test_a_learner_of_an_unmapped_course_is_told_politely(launcher: Launcher) -> None:
+    launcher.login()
+    answer = launcher.launch()
+    assert answer.status_code == 200 and b"Not set up yet" in answer.data
+    assert stored()["enrollments"] == 0
+
+
+def test_launched_pages_may_be_framed_by_the_platform_only(launcher: Launcher,
+                                                          client: Any) -> None:
+    launcher.login()
+    answer = launcher.launch()
+    policy = answer.headers["Content-Security-Policy"]
+    assert f"frame-ancestors {ISSUER}" in policy and "X-Frame-Options" not in answer.headers
+    cookie = next(h for h in answer.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "SameSite=None" in cookie and "Secure" in cookie
+    page = launcher.client.get("/achievements")
+    assert f"frame-ancestors {ISSUER}" in page.headers["Content-Security-Policy"]
+    elsewhere = client.get("/login")  # another browser, no launch: never framed
+    assert "frame-ancestors 'none'" in elsewhere.headers["Content-Security-Policy"]
