@@ -36,12 +36,14 @@ def register_cli(app: Flask) -> None:
     from app.cli.achievements import achievements_cli
     from app.cli.badges import badges_cli
     from app.cli.keys import keys_cli
+    from app.cli.lti import lti_cli
     from app.cli.translations import translations_cli
     from app.cli.xapi import xapi_cli
 
     app.cli.add_command(achievements_cli)
     app.cli.add_command(badges_cli)
     app.cli.add_command(keys_cli)
+    app.cli.add_command(lti_cli)
     app.cli.add_command(xapi_cli)
     app.cli.add_command(translations_cli)
 
