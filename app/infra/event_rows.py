@@ -2,7 +2,7 @@
 attempt) together or not at all: the one place recording differs between databases.
 
 PostgreSQL: the learner check, the events and their facts are ONE statement of
-data-modifying CTEs (:data:`RECORD_SQL`), the same for one event (REST, gRPC, pages)
+data-modifying CTEs (:func:`record_sql`), the same for one event (REST, gRPC, pages)
 and for an xAPI batch, run in autocommit on this process's pool of prepared
 statements (:mod:`app.infra.pool`): one round trip and a transaction of its own.
 Through the ORM it took five (the learner check, BEGIN, two INSERTs, COMMIT)
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, select, text
@@ -58,11 +59,15 @@ def roster_sql(facts: str) -> str:
     """An INSERT putting each ``(user_id, course_id, at)`` row of the SELECT ``facts`` on
     that course's roster as a learner, once. ``NOT EXISTS`` first: ``ON CONFLICT`` alone
     would draw an id from the sequence for every event of an enrolled learner (the
-    common case) and run it out; it stays for two first events racing."""
+    common case) and run it out; it stays for two first events racing. A scalar
+    subquery, not ``NOT EXISTS``: PostgreSQL turns that into an anti join planned for
+    its guess of 100 rows from ``jsonb_to_recordset`` (a hash of the whole roster
+    table); this is one index probe per row."""
     return f"""INSERT INTO enrollments (user_id, course_id, role, created_at)
 SELECT f.user_id, f.course_id, 'learner', MIN(f.at) FROM ({facts}) AS f
- WHERE f.course_id IS NOT NULL AND NOT EXISTS (
-       SELECT 1 FROM enrollments r WHERE r.user_id = f.user_id AND r.course_id = f.course_id)
+ WHERE f.course_id IS NOT NULL AND (
+       SELECT 1 FROM enrollments r WHERE r.user_id = f.user_id AND r.course_id = f.course_id
+        LIMIT 1) IS NULL
  GROUP BY f.user_id, f.course_id ORDER BY f.user_id, f.course_id
 ON CONFLICT (user_id, course_id) DO NOTHING"""
 
@@ -77,14 +82,17 @@ USER_EXISTS = select(User.id).where(User.id == bindparam("user_id"))
 # connection): psycopg adapting a dozen parameters, or a dozen arrays element by element,
 # cost more Python than the server spends expanding the array. The caller passes each
 # (learner, source, key) once, so every row's fact joins one event; ``n`` keeps the order.
+# Only the fact tables a call names are in its statement (:func:`record_sql`): starting
+# an INSERT into a table costs the server its relation and indexes even for no rows.
 _MATCH = "(e.user_id, e.source, e.idempotency_key) = (i.user_id, i.source, i.idempotency_key)"
-RECORD_SQL = f"""
+_INPUT = """
 WITH input AS (
-  SELECT i.*, u.id AS learner FROM jsonb_to_recordset(%s::jsonb) AS i(
+  SELECT i.*, (SELECT u.id FROM users u WHERE u.id = i.user_id) AS learner,
+         {course} AS course_id
+    FROM jsonb_to_recordset(%s::jsonb) AS i(
            n int, user_id int, kind text, payload jsonb, idempotency_key text,
            request_hash text, source text, occurred_at timestamptz, recorded_at timestamptz,
-           request_id text, module_id int, assessment_id int, score float8)
-    LEFT JOIN users u ON u.id = i.user_id),
+           request_id text, module_id int, assessment_id int, score float8)),
 event AS (
   INSERT INTO progress_events (user_id, kind, payload, idempotency_key, request_hash, source,
                                occurred_at, recorded_at, processed_at, attempts, request_id)
@@ -92,23 +100,37 @@ event AS (
          i.occurred_at, i.recorded_at, NULL, 0, i.request_id
     FROM input i WHERE i.learner IS NOT NULL ORDER BY i.n
   ON CONFLICT (user_id, source, idempotency_key) DO NOTHING
-  RETURNING id, user_id, source, idempotency_key),
+  RETURNING id, user_id, source, idempotency_key)"""
+_FACTS = {
+    "module": f""",
 completion AS (
   INSERT INTO module_completions (user_id, module_id, completed_at, event_id)
   SELECT i.user_id, i.module_id, i.occurred_at, e.id FROM input i JOIN event e ON {_MATCH}
-   WHERE i.module_id IS NOT NULL ORDER BY i.n
-  ON CONFLICT (user_id, module_id) DO NOTHING),
+   WHERE i.module_id IS NOT NULL
+  ON CONFLICT (user_id, module_id) DO NOTHING)""",
+    "assessment": f""",
 attempt AS (
   INSERT INTO assessment_attempts (user_id, assessment_id, score, occurred_at, event_id)
   SELECT i.user_id, i.assessment_id, i.score, i.occurred_at, e.id FROM input i
-    JOIN event e ON {_MATCH} WHERE i.assessment_id IS NOT NULL ORDER BY i.n),
+    JOIN event e ON {_MATCH} WHERE i.assessment_id IS NOT NULL)""",
+}
+_ROSTER = f""",
 roster AS (
-{roster_sql(
-    f"SELECT i.user_id, {course_of('i.module_id', 'i.assessment_id')} AS course_id,"
-    f" i.recorded_at AS at FROM input i JOIN event e ON {_MATCH}"
-    " WHERE i.module_id IS NOT NULL OR i.assessment_id IS NOT NULL")})
-SELECT i.learner, e.id FROM input i LEFT JOIN event e ON {_MATCH} ORDER BY i.n"""
-_TIMES = ("occurred_at", "recorded_at")
+{roster_sql(f"SELECT i.user_id, i.course_id, i.recorded_at AS at FROM input i"
+            f" JOIN event e ON {_MATCH} WHERE i.course_id IS NOT NULL")})"""
+_ANSWER = f"""
+SELECT i.n, i.learner, e.id FROM input i LEFT JOIN event e ON {_MATCH}"""
+_JSON_COLUMNS = [c for c in EVENT_COLUMNS if c not in ("processed_at", "attempts")]
+
+
+@cache
+def record_sql(kinds: frozenset[str]) -> str:
+    """The statement for a call whose facts are of ``kinds`` (``module``, ``assessment``):
+    the events, those facts, and the roster when there are facts."""
+    course = course_of("i.module_id" if "module" in kinds else None,
+                       "i.assessment_id" if "assessment" in kinds else None)
+    facts = "".join(_FACTS[kind] for kind in sorted(kinds))
+    return _INPUT.format(course=course) + facts + (_ROSTER if kinds else "") + _ANSWER
 
 
 def insert_events_with_facts(rows: Sequence[tuple[dict[str, Any], dict[str, Any]]]
@@ -125,13 +147,15 @@ def insert_events_with_facts(rows: Sequence[tuple[dict[str, Any], dict[str, Any]
     if not on_postgresql():
         return [_one_transaction(event, fact) for event, fact in rows]
     document = json.dumps([_json_row(n, event, fact) for n, (event, fact) in enumerate(rows)])
-    return [(learner, event_id) for learner, event_id in fetch_all(RECORD_SQL, (document,))]
+    kinds = frozenset(kind for _, fact in rows if (kind := fact_kind(fact)) is not None)
+    return [(learner, event_id)
+            for _, learner, event_id in sorted(fetch_all(record_sql(kinds), (document,)))]
 
 
 def _json_row(n: int, event: dict[str, Any], fact: dict[str, Any]) -> dict[str, Any]:
-    row = {**event, **fact, "n": n}
-    for column in _TIMES:
-        row[column] = row[column].isoformat()
+    row = {column: event[column] for column in _JSON_COLUMNS}
+    row.update(fact, n=n, occurred_at=event["occurred_at"].isoformat(),
+               recorded_at=event["recorded_at"].isoformat())
     return row
 
 
