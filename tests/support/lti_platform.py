@@ -145,7 +145,30 @@ class Launch:
     claims: dict[str, Any] = field(default_factory=dict)
     expires_in: int = 300
     forge_signature: bool = False
+    storage: bool = False  # offer client-side storage (lti_storage_target=_parent): framed
     dl_data: str = field(default_factory=lambda: secrets.token_urlsafe(8))
+
+
+# The platform side of LTI client-side postMessage storage (1EdTech "LTI Client Side
+# postMessages" and "Platform Storage"; not in lti1p3platform): the course page keeps what a
+# framed tool puts, per origin, and answers lti.capabilities, lti.put_data, lti.get_data.
+STORAGE_SCRIPT = """
+const kept = new Map();
+addEventListener('message', (event) => {
+  const m = event.data || {};
+  const answer = (extra) => event.source.postMessage(
+    {subject: m.subject + '.response', message_id: m.message_id, ...extra}, event.origin);
+  const where = event.origin + ' ' + m.key;
+  if (m.subject === 'lti.capabilities') {
+    answer({supported_messages: [{subject: 'lti.put_data'}, {subject: 'lti.get_data'}]});
+  } else if (m.subject === 'lti.put_data') {
+    kept.set(where, m.value); answer({key: m.key, value: m.value});
+  } else if (m.subject === 'lti.get_data') {
+    answer(kept.has(where) ? {key: m.key, value: kept.get(where)}
+                           : {error: {code: 'bad_request', message: 'no such key'}});
+  }
+});
+"""
 
 
 class _Config(LTI1P3PlatformConfAbstract):
@@ -283,6 +306,7 @@ class Platform:
 
     def page(self, tool: Tool, course: Course, member: Member, **options: Any) -> str:
         """A course page of the platform that frames the launch in an iframe."""
+        options.setdefault("storage", True)
         return self.launch(tool, course, member, **options).replace("/launch?", "/page?", 1)
 
     def registration_url(self, tool_register_url: str) -> str:
@@ -400,7 +424,10 @@ class Platform:
         login = _Login(request, self.config(launch.tool))
         login.set_lti_message_hint(hint=request.args["hint"])
         login.set_launch_url(launch.link["url"] if launch.link else launch.tool.launch_url)
-        return login.initiate_login(launch.member.user_id)
+        response: Response = login.initiate_login(launch.member.user_id)
+        if launch.storage:  # LTI client-side storage: the page framing the tool keeps data
+            response.headers["Location"] += "&lti_storage_target=_parent"
+        return response
 
     def _page(self, request: Request) -> Response:
         launch = self.launches[request.args["hint"]]
@@ -410,7 +437,8 @@ class Platform:
                 f"<title>{html.escape(launch.course.title)}</title></head><body><main>"
                 f"<h1>{html.escape(launch.course.title)}</h1>"
                 f'<iframe id="tool" title="Achievements" src="{src}" '
-                f'style="width:100%;height:80vh;border:0"></iframe></main></body></html>')
+                f'style="width:100%;height:80vh;border:0"></iframe></main>'
+                f"<script>{STORAGE_SCRIPT}</script></body></html>")
         return Response(body, content_type="text/html; charset=utf-8")
 
     def _auth(self, request: Request) -> Response:
