@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import func, select
 
 from app.errors import InvalidInput
@@ -71,4 +72,32 @@ def test_a_configuration_url_that_is_not_https_is_refused(app: Any, url: str) ->
 def test_a_configuration_that_is_not_one_is_refused(app: Any, lti_platform: Platform) -> None:
     with pytest.raises(PlatformError):
         dynamic_registration.register(lti_platform.jwks_url, None, TOOL)
+    assert platforms() == 0
+
+
+def register_page(app: Flask, config_url: str, token: str | None) -> Any:
+    app.config["PUBLIC_URL"] = "https://tool.example"  # platforms take https tools only
+    query = {"openid_configuration": config_url, **({"registration_token": token}
+                                                    if token else {})}
+    return app.test_client().get("/lti/register", query_string=query)
+
+
+def test_the_page_registers_and_closes_the_lms_dialog(app: Flask,
+                                                     lti_platform: Platform) -> None:
+    answer = register_page(app, *lti_platform.registration_offer())
+
+    assert answer.status_code == 200
+    assert "data-lti-close" in answer.get_data(as_text=True)
+    assert f"frame-ancestors {lti_platform.issuer}" in answer.headers["Content-Security-Policy"]
+    assert db.session.scalar(select(LtiPlatform.status)) == "pending"
+
+
+def test_the_page_says_why_and_stores_nothing(app: Flask, lti_platform: Platform) -> None:
+    config_url, token = lti_platform.registration_offer()
+
+    bad_url = register_page(app, "http://lms.example/config", token)
+    used_token = register_page(app, config_url, "not-the-token")
+
+    assert bad_url.status_code == 400 and "nothing was stored" in bad_url.get_data(as_text=True)
+    assert used_token.status_code == 502
     assert platforms() == 0
