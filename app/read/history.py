@@ -151,13 +151,31 @@ def get_achievement(user_id: int, award_id: int, include_revoked: bool = False) 
     return award
 
 
-def awards_after(user_id: int | None, after_id: int, limit: int = 500) -> list[Achievement]:
-    """Live (non-silent, unrevoked) awards after ``after_id``, oldest first: the replay."""
-    query = select(Achievement).where(Achievement.id > after_id, Achievement.silent.is_(False),
-                                      Achievement.revoked_at.is_(None))
+def awards_after(user_id: int | None, after_id: int, limit: int = 500) -> list[Any]:
+    """Live (non-silent, unrevoked) awards after ``after_id``, oldest first: the replay
+    (rows with Achievement's attributes). On psycopg one prepared statement per feed
+    shape on the read pool, as :func:`list_history`: an SSE stream replays on every award
+    it is told of, and the ORM's session, BEGIN and ROLLBACK around the SELECT cost the
+    web process more than the read itself."""
+    params = {"after_id": after_id, "limit": limit}
     if user_id is not None:
-        query = query.where(Achievement.user_id == user_id)
-    return list(db.session.scalars(query.order_by(Achievement.id).limit(limit)))
+        params["user_id"] = user_id
+    if db.engine.dialect.driver != "psycopg":
+        query = _awards_after(user_id).order_by(Achievement.id).limit(limit)
+        return list(db.session.scalars(query, params))
+    sql = _AFTER_SQL.get(user_id is None) or _AFTER_SQL.setdefault(
+        user_id is None, str(_awards_after(user_id, AWARD_COLUMNS).order_by(Achievement.id)
+                             .limit(bindparam("limit", type_=Integer)).compile(dialect=_PG)))
+    return [_history_row(tuple(row)) for row in fetch_rows(sql, params)]
+
+
+def _awards_after(user_id: int | None, columns: Sequence[Any] = (Achievement,)) -> Select[Any]:
+    query = select(*columns).where(Achievement.id > bindparam("after_id", type_=BigInteger),
+                                   Achievement.silent.is_(False),
+                                   Achievement.revoked_at.is_(None))
+    if user_id is not None:
+        query = query.where(Achievement.user_id == bindparam("user_id", type_=Integer))
+    return query
 
 
 # PostgreSQL read path for REST history and gRPC ListAchievements (``raw_sql.history_ids``);
@@ -174,6 +192,7 @@ _PROCESSORS = [(index, processor) for index, column in enumerate(AWARD_COLUMNS)
                if (processor := column.type.dialect_impl(_PG).result_processor(_PG, None))]
 _OPTIONAL = ("type", "types", "since", "until", "after_id", "before_id")
 _HISTORY_SQL: dict[tuple[bool, ...], str] = {}
+_AFTER_SQL: dict[bool, str] = {}  # awards_after's SQL, by "every learner's feed"
 
 
 def history_statement(user_id: int, filters: HistoryFilter, cursor: str | None,

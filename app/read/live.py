@@ -117,17 +117,18 @@ def follow(app: Flask, user_id: int | None, after_id: int | None, heartbeat: flo
     try:
         position = _in_app(app, start_position, user_id, after_id)
         changes = _in_app(app, start_changes, user_id, after_change)
-        woken = True
+        news = BOTH
         while not stopped():
-            if woken:
+            if news.awards:
                 for award in replay(app, user_id, position):
                     yield framing.encode(award, cursor_text(position, changes))
+            if news.changes:
                 for change in replay(app, user_id, changes, _change_dicts):
                     yield framing.encode(change, cursor_text(position, changes))
-            woken = wait_for_news(subscription, min(heartbeat, poll or heartbeat), position,
-                                  changes)
-            if not woken:
-                woken = poll is not None  # embedded: other processes can't wake us; look
+            news = wait_for_news(subscription, min(heartbeat, poll or heartbeat), position,
+                                 changes)
+            if not news:
+                news = BOTH if poll is not None else NONE  # embedded: nothing wakes us; look
                 yield framing.encode(None)
     finally:
         metrics.live_feed(framing.via, -1)
@@ -208,19 +209,37 @@ def replay(app: Flask, user_id: int | None, position: Position,
         after_id = batch[-1]["id"]
 
 
+@dataclass(frozen=True, slots=True)
+class News:
+    """Which feeds a wake-up calls for: a message names an award or a standing change, so
+    only that feed is read again (an award's wake-up once cost a change read too)."""
+
+    awards: bool
+    changes: bool
+
+    def __bool__(self) -> bool:
+        return self.awards or self.changes
+
+
+BOTH, NONE = News(True, True), News(False, False)
+AWARDS, CHANGES = News(True, False), News(False, True)
+
+
 def wait_for_news(subscription: Subscription, heartbeat: float, position: Position,
-                  changes: Position | None = None) -> bool:
-    """True when a message says there may be an award or standing change not sent yet;
-    False after ``heartbeat`` seconds of silence (messages about ones already sent are
-    skipped)."""
+                  changes: Position | None = None) -> News:
+    """The feeds a message says may hold an award or standing change not sent yet (both
+    on a resync); NONE after ``heartbeat`` seconds of silence (messages about ones already
+    sent are skipped)."""
     deadline = time.monotonic() + heartbeat
     while (remaining := deadline - time.monotonic()) > 0:
         message = subscription.get(timeout=remaining)
         if message is None:
-            return False
-        if message.get("resync") or _is_news(message, position, changes):
-            return True
-    return False
+            return NONE
+        if message.get("resync"):
+            return BOTH
+        if _is_news(message, position, changes):
+            return CHANGES if "change" in message else AWARDS
+    return NONE
 
 
 def _is_news(message: dict[str, Any], position: Position, changes: Position | None) -> bool:
