@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
@@ -27,6 +27,26 @@ from app.models.types import utcnow
 MAX_BACKOFF_SECONDS = 600
 
 
+@dataclass(frozen=True)
+class Notice:
+    """What sending needs of one claimed row, read before the claim commits: the commit
+    expires the ORM rows, and reading them afterwards would reload each one (a query per
+    row per message, most of a relay's database time)."""
+
+    id: int
+    subject_id: int | None
+    channel: str
+    cause: str
+    detail: str | None
+    created_at: datetime
+    attempts: int
+
+    @classmethod
+    def of(cls, row: Notification) -> Notice:
+        return cls(row.id, row.subject_id, row.channel, row.cause, row.detail, row.created_at,
+                   row.attempts)
+
+
 @dataclass
 class Message:
     """The rows one email or push carries (several only for coalesced awards)."""
@@ -35,13 +55,12 @@ class Message:
     user_id: int
     kind: str
     channel: str
-    rows: list[Notification]
+    rows: list[Notice]
+    lease_until: datetime  # when the claim's hold on these rows ends (renewed by ``hold``)
     ids: list[int] = field(init=False)
     attempts: int = field(init=False)
 
     def __post_init__(self) -> None:
-        # Read now: after the commit before sending, reading them from the rows would
-        # reload every row from the database (its attributes expire on commit).
         self.ids = [row.id for row in self.rows]
         self.attempts = self.rows[0].attempts
 
@@ -60,7 +79,8 @@ def claim(limit: int, domain: str) -> tuple[str, list[Message]]:
     for row in due:
         row.status, row.claim = "sending", token
         row.lease_until, row.attempts = now + timedelta(seconds=lease), row.attempts + 1
-    messages = _grouped(due, domain)  # after: a message keeps its rows' attempts so far
+    # after: a message keeps its rows' attempts so far
+    messages = _grouped(due, domain, now + timedelta(seconds=lease))
     db.session.commit()
     return token, messages
 
@@ -84,7 +104,7 @@ def _partners(due: list[Notification]) -> list[Notification]:
     return [row for row in rows if row.id not in taken]
 
 
-def _grouped(rows: list[Notification], domain: str) -> list[Message]:
+def _grouped(rows: list[Notification], domain: str, lease_until: datetime) -> list[Message]:
     """One message per kept ``message_id``; new award rows of a learner and channel share
     one, every other new row gets its own."""
     groups: dict[str, list[Notification]] = defaultdict(list)
@@ -99,8 +119,27 @@ def _grouped(rows: list[Notification], domain: str) -> list[Message]:
                     fresh[key] = mid
             row.message_id = mid
         groups[row.message_id].append(row)
-    return [Message(mid, rs[0].user_id, rs[0].kind, rs[0].channel, rs)
-            for mid, rs in groups.items()]
+    return [Message(mid, rs[0].user_id, rs[0].kind, rs[0].channel, [Notice.of(r) for r in rs],
+                    lease_until) for mid, rs in groups.items()]
+
+
+def hold(message: Message, token: str) -> bool:
+    """Whether this claim still holds the message's rows, with at least half a lease left to
+    send it. A long batch on a slow box would otherwise send a message whose lease ran out
+    while the ones before it went, after another relay re-claimed and sent it too: past
+    half-time the lease is renewed, only while it still runs (commits)."""
+    lease = current_app.config["ACHIEVEMENTS_CONFIG"].NOTIFY_LEASE_SECONDS
+    now = utcnow()
+    if now < message.lease_until - timedelta(seconds=lease / 2):
+        return True
+    renewed = now + timedelta(seconds=lease)
+    result = db.session.execute(update(Notification).where(
+        Notification.id.in_(message.ids), Notification.claim == token,
+        Notification.lease_until > now).values(lease_until=renewed),
+        execution_options={"synchronize_session": False})
+    db.session.commit()
+    message.lease_until = renewed
+    return result.rowcount == len(message.ids)  # type: ignore[attr-defined]
 
 
 def finish(ids: list[int], token: str, status: str, error: str | None = None) -> None:

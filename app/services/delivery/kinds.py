@@ -20,16 +20,17 @@ from sqlalchemy import select
 
 from app.domain.badges import award_slug, expires_at
 from app.extensions import db
-from app.models import Achievement, Notification, User
+from app.models import Achievement, User
 from app.models.types import utcnow
 from app.read.learner_state import learner_zone
 from app.read.summary import learner_summary
 from app.read.wording import award_text, localize_milestone
 from app.services.credentials.records import own_image
+from app.services.delivery.claims import Notice
 from app.services.notifications.preferences import CATEGORY_OF, wants
 
 Context = dict[str, Any]
-KindFunction = Callable[[User, list[Notification]], Context | None]
+KindFunction = Callable[[User, list[Notice]], Context | None]
 KINDS: dict[str, KindFunction] = {}
 MAX_ART = 5  # badge pictures carried inline by one email; more are listed without
 
@@ -39,7 +40,7 @@ def notice_kind(name: str) -> Callable[[KindFunction], KindFunction]:
     channel, and the context names the learner, the links and the category."""
     def register(function: KindFunction) -> KindFunction:
         @wraps(function)
-        def with_rules(user: User, rows: list[Notification]) -> Context | None:
+        def with_rules(user: User, rows: list[Notice]) -> Context | None:
             if not wants(user.id, name, rows[0].channel):
                 return None
             context = function(user, rows)
@@ -57,7 +58,7 @@ def public_url() -> str:
 
 
 @notice_kind("award")
-def award(user: User, rows: list[Notification]) -> Context | None:
+def award(user: User, rows: list[Notice]) -> Context | None:
     awards = [a for a in _awards(user, [r.subject_id for r in rows]) if a.revoked_at is None]
     if not awards:
         return None
@@ -65,24 +66,24 @@ def award(user: User, rows: list[Notification]) -> Context | None:
 
 
 @notice_kind("revoked")
-def revoked(user: User, rows: list[Notification]) -> Context | None:
+def revoked(user: User, rows: list[Notice]) -> Context | None:
     return _one(user, rows[0], lambda a: a.revoked_at is not None,
                 reason=rows[0].detail or "")
 
 
 @notice_kind("restored")
-def restored(user: User, rows: list[Notification]) -> Context | None:
+def restored(user: User, rows: list[Notice]) -> Context | None:
     return _one(user, rows[0], lambda a: a.revoked_at is None)
 
 
 @notice_kind("expiry")
-def expiry(user: User, rows: list[Notification]) -> Context | None:
+def expiry(user: User, rows: list[Notice]) -> Context | None:
     days = int(rows[0].cause.rsplit(":", 1)[-1])
     return _one(user, rows[0], lambda a: a.revoked_at is None, days=days)
 
 
 @notice_kind("digest")
-def digest(user: User, rows: list[Notification]) -> Context | None:
+def digest(user: User, rows: list[Notice]) -> Context | None:
     since = utcnow() - timedelta(days=7)
     recent = db.session.scalars(select(Achievement).where(
         Achievement.user_id == user.id, Achievement.revoked_at.is_(None),
@@ -96,7 +97,7 @@ def digest(user: User, rows: list[Notification]) -> Context | None:
             "milestones": upcoming}
 
 
-def _one(user: User, row: Notification, still: Callable[[Achievement], bool],
+def _one(user: User, row: Notice, still: Callable[[Achievement], bool],
          **extra: Any) -> Context | None:
     """The context of a notice about one award, or None when the award changed since."""
     found = _awards(user, [row.subject_id])

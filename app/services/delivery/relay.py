@@ -22,7 +22,7 @@ from flask_babel import force_locale
 from app.extensions import db
 from app.infra.mail import PermanentMailError, mail_sender
 from app.models import User
-from app.services.delivery.claims import Message, claim, finish, release
+from app.services.delivery.claims import Message, claim, finish, hold, release
 from app.services.delivery.kinds import KINDS
 from app.services.delivery.push import deliver_push
 from app.services.delivery.rendering import email_message, language_context, message_domain
@@ -55,6 +55,9 @@ def _deliver_all(token: str, messages: list[Message]) -> tuple[int, bool]:
     (the server is likely down) while pushes go on. (sent, whether to stop)."""
     sent, email_down = 0, False
     for message in messages:
+        if not hold(message, token):
+            log.info("notice %s left: its claim ran out before its turn", message.message_id)
+            continue  # another relay may have it now; if not, it is due again (lease over)
         if email_down and message.channel == "email":
             release(message.ids, token, "the SMTP server failed earlier in this batch",
                     message.attempts)

@@ -12,8 +12,8 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Notification
 from app.models.types import utcnow
-from app.services.delivery.claims import claim
-from app.services.delivery.relay import relay
+from app.services.delivery.claims import claim, hold
+from app.services.delivery.relay import _deliver_all, relay
 from app.services.delivery.reminders import queue_due
 from app.services.notifications import outbox
 from app.services.notifications.preferences import set_switch
@@ -62,6 +62,39 @@ def test_a_claim_held_by_a_dead_worker_is_sent_again_with_its_message_id(
     [message] = inbox.wait_for(1)
     assert message["Message-ID"] == held.message_id
     assert db.session.scalar(select(Notification.attempts)) == 3
+
+
+def test_a_relay_whose_claim_ran_out_before_its_turn_does_not_send_it_again(
+        app, catalog, learner, inbox) -> None:
+    settings = app.config["ACHIEVEMENTS_CONFIG"]
+    port, settings.SMTP_PORT = settings.SMTP_PORT, free_port()
+    record(learner, "module_completed", WHEN, module="c1-u1-m1")
+    settings.SMTP_PORT = port
+    make_due()
+    slow_token, slow = claim(10, "school.example")  # a relay still busy with earlier mail...
+    db.session.execute(update(Notification).values(lease_until=utcnow() - timedelta(1)))
+    db.session.commit()
+    for message in slow:
+        message.lease_until = utcnow() - timedelta(1)  # its clock says so too
+    assert relay() == 1  # ...while its lease ran out and another relay took the email
+    assert _deliver_all(slow_token, slow) == (0, False)
+    assert len(inbox.wait_for(1)) == 1 and statuses() == ["sent", "sent"]
+
+
+def test_a_claim_past_half_its_lease_is_renewed_before_sending(app, catalog, learner,
+                                                                inbox) -> None:
+    settings = app.config["ACHIEVEMENTS_CONFIG"]
+    port, settings.SMTP_PORT = settings.SMTP_PORT, free_port()
+    record(learner, "module_completed", WHEN, module="c1-u1-m1")
+    settings.SMTP_PORT = port
+    make_due()
+    token, [message, *_] = claim(10, "school.example")
+    message.lease_until = utcnow() + timedelta(seconds=1)  # most of its 90 s went
+    assert hold(message, token)
+    lease = settings.NOTIFY_LEASE_SECONDS
+    held = db.session.scalars(select(Notification.lease_until).where(
+        Notification.id.in_(message.ids))).all()
+    assert all(until > utcnow() + timedelta(seconds=lease - 5) for until in held)
 
 
 def test_awards_within_the_window_make_one_email(monkeypatch, catalog, learner,
