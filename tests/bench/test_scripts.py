@@ -33,7 +33,12 @@ SMALL = {
     "metrics_overhead.py": ["--rounds", "1", "--events", "200", "--learners", "50"],
     "openbadges.py": ["--learners", "50", "--requests", "20"],
     "hand_awards.py": ["--learners", "600", "--rounds", "1"],
-    "notifications.py": ["--events", "200", "--learners", "40", "--rate", "30", "--seconds", "2"],
+    "recording.py": ["--events", "60", "--rounds", "2", "--batch", "20", "--learners", "20",
+                     "--courses", "2"],
+    "ab_commits.py": ["HEAD", "HEAD", "--rounds", "1", "--benches", "recording",
+                      "--recording-args", "--events 30 --rounds 1 --learners 10 --courses 2"],
+    "notifications.py": ["--events", "200", "--learners", "40", "--rate", "30", "--seconds", "2",
+                         "--rounds", "1", "--relay-worker"],
 }
 
 
@@ -54,6 +59,24 @@ def test_benchmark_prints_measured_baseline_and_ratio(script: str) -> None:
     assert {"measured", "baseline", "ratio", "targets", "machine"} <= set(document)
     assert document["measured"] and document["baseline"]
     assert any(value is not None for value in _leaves(document["ratio"]))
+
+
+@pytest.mark.parametrize("script, args", [
+    ("e2e_latency.py", ["--events", "20", "--rate", "20", "--learners", "2"]),
+    ("throughput.py", ["--mode", "sustained", "--events", "200", "--learners", "20"]),
+])
+def test_profile_mode_writes_flame_graphs_and_a_stage_table(script: str, args: list[str],
+                                                            tmp_path) -> None:
+    """``--profile DIR``: py-spy on the real processes, one SVG each and a per-stage table."""
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args,
+                           "--profile", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    profile = json.loads(done.stdout)["measured"]["profile"]
+    assert any(name.startswith("worker") for name in profile["processes"])
+    for name, table in profile["processes"].items():
+        assert (tmp_path / f"{name}.svg").read_text().startswith("<svg")
+        assert table["samples"] > 0 and table["stages"]
 
 
 def _leaves(value: object) -> list[object]:

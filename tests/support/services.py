@@ -15,7 +15,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -130,13 +130,14 @@ class Worker:
     """A real ``celery worker`` subprocess consuming this run's queue."""
 
     def __init__(self, settings: dict[str, str], concurrency: int = 2, name: str = "w1",
-                 pool: str | None = None) -> None:
+                 pool: str | None = None, queues: Sequence[str] = ()) -> None:
         # By setting, not -P: celery cannot tell "-P prefork" from its default,
         # so a configured pool would win over it. None: ACHIEVEMENTS_WORKER_POOL.
         self.settings = {**settings, "WORKER_POOL": pool} if pool else dict(settings)
         # Each server process group its own metrics files (a role wipes its folder on start).
         self.settings.setdefault("METRICS_DIR", tempfile.mkdtemp(prefix="metrics-"))
         self.concurrency = concurrency
+        self.queues = list(queues)  # none: the run's CELERY_QUEUE; else e.g. NOTIFY_QUEUE's
         self.name = name
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = ARTIFACTS / f"worker-{name}-{uuid.uuid4().hex[:6]}.log"
@@ -145,8 +146,9 @@ class Worker:
     ready_marker = b"ready."
 
     def command(self) -> list[str]:
+        queues = ",".join(self.queues or [self.settings["CELERY_QUEUE"]])
         return [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker",
-                "-Q", self.settings["CELERY_QUEUE"], "-c", str(self.concurrency),
+                "-Q", queues, "-c", str(self.concurrency),
                 "-n", f"{self.name}-{uuid.uuid4().hex[:6]}@%h", "--without-gossip",
                 "--without-mingle", "-l", "INFO", *self.extra_args]
 
