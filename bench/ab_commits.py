@@ -13,7 +13,8 @@ hits both sides alike.
 For each benchmark and side it reports the median of every figure over the rounds, and
 per round ``new / base`` of the figure that matters, each side first divided by its own
 same-run floor (INSERT + PUBLISH for e2e, raw inserts for throughput and recording):
-below 1 is better for latencies, above 1 for rates.
+below 1 is better for latencies and CPU, above 1 for rates. ``measured`` is the new
+commit, ``baseline`` the base, ``ratio`` new / base.
 
     .venv/bin/python bench/ab_commits.py 6d583c0 HEAD --rounds 3
 """
@@ -54,8 +55,10 @@ BENCHES: dict[str, tuple[str, dict[str, tuple[str, ...]], list[str]]] = {
         "single_per_s": ("measured", "single", "per_s"),
         "many_per_s": ("measured", "many", "per_s"), "floor_per_s": ("baseline", "per_s"),
         "single_x_floor": ("ratio", "single_vs_floor"),
-        "many_x_floor": ("ratio", "many_vs_floor")},
-        ["single_x_floor", "many_x_floor"]),
+        "many_x_floor": ("ratio", "many_vs_floor"),
+        "single_cpu_us_per_event": ("measured", "single", "cpu_us_per_event"),
+        "many_cpu_us_per_event": ("measured", "many", "cpu_us_per_event")},
+        ["single_x_floor", "many_x_floor", "single_cpu_us_per_event", "many_cpu_us_per_event"]),
 }
 DEFAULT_ARGS = {
     "e2e": ["--events", "1000", "--rate", "50", "--learners", "20"],
@@ -170,11 +173,14 @@ def main() -> None:
                 runs[bench][side].append(run(paths[side], bench, argv, args.timeout))
     commits = {side: git("rev-parse", "--short", "HEAD", cwd=path)
                for side, path in paths.items()}
-    print(json.dumps({"benchmark": "ab_commits", "commits": commits, "rounds": args.rounds,
-                      "machine": {**common.machine(), "loadavg_at_end": common.loadavg()},
-                      "results": {b: summary(runs[b], b) for b in benches}},
-                     indent=2, default=str))
-
+    results = {b: summary(runs[b], b) for b in benches}
+    common.emit(common.report(
+        "ab_commits", {**vars(args), "commits": commits},
+        {b: {**r["median"]["new"], "runs": r["runs"]["new"]} for b, r in results.items()},
+        {b: {**r["median"]["base"], "runs": r["runs"]["base"]} for b, r in results.items()},
+        {b: {"of_medians": r["new_over_base_of_medians"],
+             "per_round": r["new_over_base_per_round"]} for b, r in results.items()},
+        {"note": "none: read new/base per round (each side as a ratio to its own floor)"}))
 
 if __name__ == "__main__":
     main()
