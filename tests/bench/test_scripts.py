@@ -36,9 +36,8 @@ SMALL = {
     "recording.py": ["--events", "60", "--rounds", "2", "--batch", "20", "--learners", "20",
                      "--courses", "2"],
     "ab_commits.py": ["HEAD", "HEAD", "--rounds", "1", "--benches", "recording",
-                      "--recording-args", "--events 30 --rounds 1 --learners 10 --courses 2"],
-    "notifications.py": ["--events", "200", "--learners", "40", "--rate", "30", "--seconds", "2",
-                         "--rounds", "1", "--relay-worker"],
+                      "--recording-args=--events 30 --rounds 1 --learners 10 --courses 2"],
+    "notifications.py": ["--events", "200", "--learners", "40", "--rate", "30", "--seconds", "2"],
 }
 
 
