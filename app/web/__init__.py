@@ -86,6 +86,11 @@ class CookieSessions(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         return True if framed_session() else super().get_cookie_secure(app)
 
+    def get_cookie_partitioned(self, app: Flask) -> bool:
+        """Partitioned (CHIPS) too: kept in the LMS's frame where third-party cookies are
+        blocked."""
+        return True if framed_session() else super().get_cookie_partitioned(app)
+
 
 def _is_api(path: str) -> bool:
     return path.startswith("/api/")

@@ -102,6 +102,19 @@ def find_deployment(platform_id: int, deployment_id: str) -> LtiDeployment | Non
         LtiDeployment.platform_id == platform_id, LtiDeployment.deployment_id == deployment_id))
 
 
+def platform_origins() -> list[str]:
+    """The web origins of every active platform (its issuer and its sign-in endpoint): the
+    pages a launch shows may be framed by these only."""
+    rows = db.session.execute(select(LtiPlatform.issuer, LtiPlatform.auth_login_url)
+                              .where(LtiPlatform.status == "active")).all()
+    return sorted({_origin(url) for row in rows for url in row})
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def remove_platform(platform_id: int) -> LtiPlatform:
     """Unregister a platform: its deployments and contexts go with it; its people's
     accounts and awards stay (they may sign in otherwise, or be linked again)."""

@@ -7,15 +7,22 @@
 - The session cookie of such a session is ``SameSite=None; Secure``: in the LMS's frame
   every request of ours is third-party, and a ``Lax`` cookie would not be sent.
   Launches therefore need HTTPS (browsers refuse ``SameSite=None`` without ``Secure``).
-- The state cookie set at login initiation has the same attributes, for the same
-  reason: the launch is a cross-site POST from the platform.
+- Both cookies are also ``Partitioned`` (CHIPS): browsers that block third-party cookies
+  (Chromium's default in 2026 for framed cross-site pages) still keep a partitioned
+  cookie, in a jar of the LMS's site alone. Browsers without CHIPS ignore the attribute;
+  where no cookie is kept at all, the platform's client-side storage and the "open in a
+  new window" handoff take over (app.web.lti.views).
+- The tool's own LTI pages (``/lti/…``: the storage page, refusals, notices) may be
+  framed by every registered platform: they are what a launch shows before (or instead
+  of) a session.
 """
 
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context, session
+from flask import Flask, g, has_request_context, request, session
 from werkzeug.wrappers import Response
 
+from app.services.lti.registrations import platform_origins
 from app.web.security_headers import extend_form_action
 
 SESSION_KEY = "lti_frame"  # origins that may frame this session's pages
@@ -35,6 +42,8 @@ def frame_ancestors() -> list[str] | None:
     if not has_request_context():
         return None
     found = [*session.get(SESSION_KEY, []), *g.get("extra_frame_ancestors", [])]
+    if not found and request.blueprint == "lti":
+        found = platform_origins()
     return found or None
 
 
@@ -57,4 +66,9 @@ def set_cross_site_cookie(response: Response, name: str, value: str, max_age: in
                           path: str = "/lti/") -> None:
     """A cookie the browser sends on the platform's cross-site POST back to us."""
     response.set_cookie(name, value, max_age=max_age, path=path, secure=True, httponly=True,
-                        samesite="None")
+                        samesite="None", partitioned=True)
+
+
+def delete_cross_site_cookie(response: Response, name: str, path: str = "/lti/") -> None:
+    response.delete_cookie(name, path=path, secure=True, httponly=True, samesite="None",
+                           partitioned=True)

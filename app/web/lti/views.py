@@ -35,7 +35,11 @@ from app.services.lti.login import start_login
 from app.services.lti.people import may_teach
 from app.services.signin import SignInRefused
 from app.web.lti import bp, deep_linking
-from app.web.lti.framing import remember_launch, set_cross_site_cookie
+from app.web.lti.framing import (
+    delete_cross_site_cookie,
+    remember_launch,
+    set_cross_site_cookie,
+)
 
 log = logging.getLogger(__name__)
 TEACHES = "lti_teaches"  # LMS contexts this session launched into as an instructor
@@ -53,7 +57,7 @@ def login() -> ResponseReturnValue:
         return refused_page(exc)
     answer: Response = redirect(start.auth_url)
     if start.storage_target:  # also keep the state in the platform's storage
-        answer = Response(render_template(
+        answer = _response(render_template(
             "lti/storage.html", mode="put", auth_url=start.auth_url, state=start.state,
             target=start.storage_target, origin=start.platform_origin))
     set_cross_site_cookie(answer, state.cookie_name(start.state),
@@ -80,8 +84,7 @@ def launch() -> ResponseReturnValue:
     if done.via_storage:
         return jsonify(open=handoff.link(done.user.id, _landing(done)))
     answer = _sign_in(done)
-    answer.delete_cookie(state.cookie_name(form.state or ""), path="/lti/", secure=True,
-                         samesite="None")
+    delete_cross_site_cookie(answer, state.cookie_name(form.state or ""))
     return answer
 
 

@@ -395,8 +395,11 @@
   }
   function restoreCarried() {
     var carried = [];
-    try { carried = JSON.parse(sessionStorage.getItem(CARRY_KEY) || "[]"); } catch (e) { /* ignore */ }
-    sessionStorage.removeItem(CARRY_KEY);
+    // Inside an LMS's frame a browser blocking third-party storage throws on any access.
+    try {
+      carried = JSON.parse(sessionStorage.getItem(CARRY_KEY) || "[]");
+      sessionStorage.removeItem(CARRY_KEY);
+    } catch (e) { /* storage disabled: nothing carried */ }
     carried.forEach(function (c) {
       if (!c.awards || !c.awards.length || c.remaining < 1000) return;
       c.awards.forEach(function (a) { state.seen.add(a.id); });

@@ -70,8 +70,14 @@ def test_launched_pages_may_be_framed_by_the_platform_only(launcher: Launcher,
     policy = answer.headers["Content-Security-Policy"]
     assert f"frame-ancestors {ISSUER}" in policy and "X-Frame-Options" not in answer.headers
     cookie = next(h for h in answer.headers.getlist("Set-Cookie") if h.startswith("session="))
-    assert "SameSite=None" in cookie and "Secure" in cookie
+    assert "SameSite=None" in cookie and "Secure" in cookie and "Partitioned" in cookie
     page = launcher.client.get("/achievements")
     assert f"frame-ancestors {ISSUER}" in page.headers["Content-Security-Policy"]
     elsewhere = client.get("/login")  # another browser, no launch: never framed
     assert "frame-ancestors 'none'" in elsewhere.headers["Content-Security-Policy"]
+
+
+def test_the_tools_own_pages_may_be_framed_by_registered_platforms(launcher: Launcher) -> None:
+    refused = launcher.client.post("/lti/launch", data={"state": "x", "id_token": "y"})
+    assert refused.status_code == 400
+    assert f"frame-ancestors {ISSUER}" in refused.headers["Content-Security-Policy"]

@@ -1,0 +1,181 @@
+"""LTI 1.3 launches against a real platform (PyPI ``lti1p3platform`` at https://127.0.0.2,
+tests.support.lti_platform) and our tool under gunicorn over HTTPS.
+
+In Chromium: the LMS course page frames the tool; login initiation, the platform's
+sign-in and the launch run inside the iframe, and the learner's dashboard shows there
+with their achievements, a new one arriving live as a toast. Without a browser (a
+``requests`` session plays one, cookies and all): the attacks, each refused with
+nothing stored — forged signature, wrong audience, expired token, unknown deployment,
+replayed launch, state from another browser.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, E2E_SETTINGS, run_axe, wait_live
+from tests.support.lti_platform import (  # noqa: F401  (the session fixture)
+    Member,
+    Platform,
+    Tool,
+    lti_platform,
+)
+from tests.support.lti_tool import HttpsWebServer, register_on_both
+from tests.support.services import migrate, require
+
+pytestmark = pytest.mark.e2e
+COURSE = "demo-python"
+SHOTS = Path("/tmp/shots-lti-core")
+FORM_FIELD = re.compile(r'name="(id_token|state)" value="([^"]*)"')
+
+
+@pytest.fixture(scope="module")
+def tool_server(tmp_path_factory: pytest.TempPathFactory,
+                lti_platform: Platform) -> Iterator[HttpsWebServer]:  # noqa: F811
+    url = f"sqlite:///{tmp_path_factory.mktemp('e2e-lti-launch') / 'lti.db'}"
+    migrate(url)
+    server = HttpsWebServer({"DATABASE_URL": url, **E2E_SETTINGS}, lti_platform,
+                            name="e2e-web-lti-launch")
+    yield server.seed_demo().start()
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def tool(lti_platform: Platform, tool_server: HttpsWebServer) -> Tool:  # noqa: F811
+    return register_on_both(lti_platform, tool_server)
+
+
+@pytest.fixture(scope="module")
+def lms_browser(lti_platform: Platform, tool_server: HttpsWebServer,  # noqa: F811
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    require(Path(CHROMIUM).exists(), f"Debian chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM,
+            args=[*CHROMIUM_ARGS, *lti_platform.chromium_args(tool_server.cert)],
+            viewport={"width": 1280, "height": 900})
+        yield context
+        context.close()
+
+
+def counts(server: HttpsWebServer) -> dict[str, int]:
+    from app.extensions import db
+    from app.models import Enrollment, Identity, LtiContext, User
+
+    with server.app.app_context():
+        return {model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+                for model in (User, Identity, Enrollment, LtiContext)}
+
+
+def user_id_of(server: HttpsWebServer, subject: str) -> int:
+    from app.extensions import db
+    from app.models import Identity
+
+    with server.app.app_context():
+        return db.session.scalar(select(Identity.user_id).where(Identity.subject == subject))
+
+
+def test_a_learner_launched_in_the_lms_frame_sees_their_achievements(
+        lti_platform: Platform, tool: Tool, tool_server: HttpsWebServer,  # noqa: F811
+        lms_browser: Any, axe_source: str) -> None:
+    ada = Member("e2e-ada", ["Learner"], name="Ada Learner", email="ada@lms.example")
+    course = lti_platform.course("Python Foundations").set_roster([ada])
+    page = lms_browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(lti_platform.page(tool, course, ada, custom={"course_key": COURSE}))
+    tool_frame = page.frame_locator("#tool")
+    tool_frame.locator("main h1").first.wait_for()
+    frame = next(f for f in page.frames if f.url.startswith(tool_server.url))
+    assert frame.evaluate("() => location.pathname") == "/"
+    wait_live(frame)
+
+    tool_server.complete_module(user_id_of(tool_server, "e2e-ada"), "demo-python-variables")
+    tool_frame.locator(".toast").first.wait_for()  # live, inside the frame
+    frame.goto(tool_server.url + "/")
+    assert tool_frame.get_by_text("Variables").first.is_visible()
+    assert run_axe(frame, axe_source) == [] and errors == []
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / "launch-dashboard-1280.png"), full_page=True)
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.screenshot(path=str(SHOTS / "launch-dashboard-375.png"), full_page=True)
+    page.close()
+
+
+# -- the attacks, a requests session as the browser ---------------------------------------
+
+class Browser:
+    """A cookie-keeping HTTP client that follows a launch the way a browser does."""
+
+    def __init__(self) -> None:
+        self.session = requests.Session()
+
+    def launch_form(self, start_url: str) -> dict[str, str]:
+        """Login initiation through the platform's sign-in: the form the LMS would post."""
+        answer = self.session.get(start_url, timeout=15)  # platform -> tool -> platform /auth
+        assert answer.status_code == 200, answer.text[:300]
+        fields = {name: html.unescape(value) for name, value in FORM_FIELD.findall(answer.text)}
+        assert set(fields) == {"id_token", "state"}, answer.text[:300]
+        return fields
+
+    def post(self, url: str, form: dict[str, str]) -> requests.Response:
+        return self.session.post(url, data=form, timeout=15, allow_redirects=False)
+
+
+@pytest.fixture
+def attack(lti_platform: Platform, tool: Tool,  # noqa: F811
+           tool_server: HttpsWebServer) -> Callable[..., requests.Response]:
+    """Launch with ``options`` (lti_platform.launch's), return the tool's answer, and
+    check that nothing was stored."""
+    def run(**options: Any) -> requests.Response:
+        member = Member(f"e2e-attacked-{len(lti_platform.launches)}", ["Learner"])
+        course = lti_platform.course("Attacked").set_roster([member])
+        before = counts(tool_server)
+        browser = Browser()
+        form = browser.launch_form(lti_platform.launch(tool, course, member, **options))
+        answer = browser.post(tool.launch_url, form)
+        assert counts(tool_server) == before
+        return answer
+    return run
+
+
+@pytest.mark.parametrize(("options", "status", "reason"), [
+    ({"forge_signature": True}, 401, "signature"),
+    ({"claims": {"aud": "another-tool"}}, 401, "audience"),
+    ({"expires_in": -3600}, 401, "expired"),
+    ({"claims": {"https://purl.imsglobal.org/spec/lti/claim/deployment_id": "dep-x"}}, 401,
+     "deployment"),
+])
+def test_attacks_through_the_platform_are_refused(attack: Callable[..., requests.Response],
+                                                  options: dict[str, Any], status: int,
+                                                  reason: str) -> None:
+    answer = attack(**options)
+    assert answer.status_code == status and f"Reason: {reason}" in answer.text
+
+
+def test_state_from_another_browser_and_a_replay(lti_platform: Platform, tool: Tool,  # noqa: F811
+                                                 tool_server: HttpsWebServer) -> None:
+    member = Member("e2e-replayed", ["Learner"])
+    course = lti_platform.course("Replayed").set_roster([member])
+    attacker, victim = Browser(), Browser()
+    form = attacker.launch_form(lti_platform.launch(tool, course, member))
+    before = counts(tool_server)
+    assert victim.post(tool.launch_url, form).status_code == 400  # not the victim's state
+    assert counts(tool_server) == before
+    cookies = attacker.session.cookies.copy()
+    assert attacker.post(tool.launch_url, form).status_code in (200, 302)  # the real one
+    after = counts(tool_server)
+    attacker.session.cookies.update(cookies)  # the state cookie too, captured
+    replay = attacker.post(tool.launch_url, form)
+    assert replay.status_code == 401 and "replay" in replay.text
+    assert counts(tool_server) == after
