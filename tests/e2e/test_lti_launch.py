@@ -34,6 +34,7 @@ from tests.support.services import migrate, require
 pytestmark = pytest.mark.e2e
 COURSE = "demo-python"
 SHOTS = Path("/tmp/shots-lti-core")
+SHOTS.mkdir(exist_ok=True)
 FORM_FIELD = re.compile(r'name="(id_token|state)" value="([^"]*)"')
 
 
@@ -105,10 +106,35 @@ def test_a_learner_launched_in_the_lms_frame_sees_their_achievements(
     frame.goto(tool_server.url + "/")
     assert tool_frame.get_by_text("Variables").first.is_visible()
     assert run_axe(frame, axe_source) == [] and errors == []
-    SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "launch-dashboard-1280.png"), full_page=True)
     page.set_viewport_size({"width": 375, "height": 800})
     page.screenshot(path=str(SHOTS / "launch-dashboard-375.png"), full_page=True)
+    page.close()
+
+
+def test_an_instructor_connects_the_lms_course_inside_the_frame(
+        lti_platform: Platform, tool: Tool, tool_server: HttpsWebServer,  # noqa: F811
+        lms_browser: Any, axe_source: str) -> None:
+    from tests.support.catalog import build_catalog
+
+    with tool_server.app.app_context():
+        build_catalog("e2e-chemistry", units=1, modules=1)
+    teacher = Member("e2e-tess", ["Instructor"], name="Tess Teacher", email="tess@lms.example")
+    course = lti_platform.course("Chemistry 101").set_roster([teacher])
+    page = lms_browser.new_page()
+    page.goto(lti_platform.page(tool, course, teacher))  # no course_key: unmapped
+    frame = page.frame_locator("#tool")
+    frame.get_by_role("heading", name="Connect your course").wait_for()
+    tool_page = next(f for f in page.frames if f.url.startswith(tool_server.url))
+    assert run_axe(tool_page, axe_source) == []
+    for width in (1280, 375):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(SHOTS / f"choose-course-framed-{width}.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    frame.get_by_label("Course e2e-chemistry").check()
+    frame.get_by_role("button", name="Connect").click()  # a CSRF-protected form, framed
+    frame.get_by_role("heading", name="Course e2e-chemistry").first.wait_for()
+    assert tool_page.evaluate("() => location.pathname") == "/console/courses/e2e-chemistry"
     page.close()
 
 
