@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, literal, or_, select, true, union_all
 
 from app.extensions import db
 from app.infra.inserts import insert_ignore_stmt
@@ -24,7 +24,7 @@ from app.infra.mail import mail_sender
 from app.models import Notification, PushSubscription
 from app.models.types import utcnow
 from app.services.notifications.kick import kick, note_written
-from app.services.notifications.preferences import CATEGORY_OF, declined
+from app.services.notifications.preferences import CATEGORY_OF, declined_among, switches_of
 
 
 @dataclass(frozen=True)
@@ -78,13 +78,20 @@ def email_enabled() -> bool:
     return mail_sender(current_app.config["ACHIEVEMENTS_CONFIG"]) is not None
 
 
+_SUBSCRIBED = "push subscription"  # a look-up row that is no switch
+
+
 def _channels(causes: Sequence[Cause]) -> dict[int, tuple[str, ...]]:
-    """Per learner, the channels worth a row: wanted, and able to deliver."""
-    users = {c.user_id for c in causes}
+    """Per learner, the channels worth a row: wanted, and able to deliver. The switches
+    and the push subscriptions are read by one statement: two cost a detection batch
+    more than storing its awards."""
+    users = sorted({c.user_id for c in causes})
     category = CATEGORY_OF[causes[0].kind]
-    off = declined(users, category)
-    pushable = set(db.session.scalars(select(PushSubscription.user_id).where(
-        PushSubscription.user_id.in_(list(users))).distinct()))
+    subscribed = (select(PushSubscription.user_id, literal(_SUBSCRIBED), true())
+                  .where(PushSubscription.user_id.in_(users)).distinct())
+    rows = db.session.execute(union_all(switches_of(users, category), subscribed)).all()
+    pushable = {row[0] for row in rows if row[1] == _SUBSCRIBED}
+    off = declined_among([row for row in rows if row[1] != _SUBSCRIBED], users, category)
     email = email_enabled()
     return {user_id: tuple(channel for channel, able in
                            (("email", email), ("push", user_id in pushable))

@@ -6,9 +6,10 @@ A category groups kinds the way Settings and the unsubscribe link speak of them;
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from app.extensions import db
 from app.models import NotificationSwitch
@@ -53,10 +54,21 @@ def declined(user_ids: Iterable[int], category: str) -> set[tuple[int, str]]:
     """(learner, channel) pairs that turned ``category`` off (or left off a default-off one)
     among ``user_ids``: one query for a whole batch of awards."""
     ids = list(set(user_ids))
-    rows = db.session.execute(select(NotificationSwitch.user_id, NotificationSwitch.channel,
-                                     NotificationSwitch.enabled)
-                              .where(NotificationSwitch.user_id.in_(ids),
-                                     NotificationSwitch.category == category)).all()
+    return declined_among(db.session.execute(switches_of(ids, category)).all(), ids, category)
+
+
+def switches_of(user_ids: Sequence[int], category: str) -> Select[Any]:
+    """The stored ``(user_id, channel, enabled)`` switches of ``category`` for these
+    learners (the notification outbox runs it in one statement with its other look-up)."""
+    return (select(NotificationSwitch.user_id, NotificationSwitch.channel,
+                   NotificationSwitch.enabled)
+            .where(NotificationSwitch.user_id.in_(list(user_ids)),
+                   NotificationSwitch.category == category))
+
+
+def declined_among(rows: Iterable[Any], user_ids: Sequence[int],
+                   category: str) -> set[tuple[int, str]]:
+    """:func:`declined` from rows of :func:`switches_of` already read."""
     chosen = {(user_id, channel): enabled for user_id, channel, enabled in rows}
-    return {(user_id, channel) for user_id in ids for channel in CHANNELS
+    return {(user_id, channel) for user_id in user_ids for channel in CHANNELS
             if not chosen.get((user_id, channel), default(category, channel))}
