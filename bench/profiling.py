@@ -173,14 +173,15 @@ def _cell(entry: dict[str, float] | None) -> str:
 WIDTH, ROW = 1200, 16
 
 
-def flame_svg(stacks: Counter[str], title: str) -> str:
+def flame_svg(stacks: Counter[str], title: str, cut: float = 0.001) -> str:
     """A flame graph (root at the bottom; width = samples) as a standalone SVG; each box
-    names its frame, its samples and its share in a tooltip. Frames under 0.1 % are cut."""
+    names its frame, its samples and its share in a tooltip. Frames under ``cut`` of the
+    samples are left out."""
     tree = _tree(stacks)
     total = tree["n"] or 1
-    bottom = (_depth(tree, total) + 2) * ROW + 24
+    bottom = (_depth(tree, total, cut) + 2) * ROW + 24
     boxes: list[str] = []
-    _draw(tree, 0.0, 0, total, bottom, boxes)
+    _draw(tree, 0.0, 0, total, bottom, boxes, cut)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{bottom + 4}" '
             f'font-family="monospace" font-size="11">'
             f'<rect width="100%" height="100%" fill="#fff"/>'
@@ -199,26 +200,26 @@ def _tree(stacks: Counter[str]) -> dict[str, Any]:
     return root
 
 
-def _depth(node: dict[str, Any], total: int) -> int:
-    kids = [kid for kid in node["kids"].values() if kid["n"] / total >= 0.001]
-    return 1 + max((_depth(kid, total) for kid in kids), default=0) if kids else 0
+def _depth(node: dict[str, Any], total: int, cut: float) -> int:
+    kids = [kid for kid in node["kids"].values() if kid["n"] / total >= cut]
+    return 1 + max((_depth(kid, total, cut) for kid in kids), default=0) if kids else 0
 
 
 def _draw(node: dict[str, Any], x: float, depth: int, total: int, bottom: int,
-          boxes: list[str]) -> None:
+          boxes: list[str], cut: float) -> None:
     for frame, kid in sorted(node["kids"].items()):
         width = WIDTH * kid["n"] / total
-        if kid["n"] / total >= 0.001:
+        if kid["n"] / total >= cut:
             boxes.append(_box(frame, kid["n"], total, x, bottom - (depth + 1) * ROW, width))
-            _draw(kid, x, depth + 1, total, bottom, boxes)
+            _draw(kid, x, depth + 1, total, bottom, boxes, cut)
         x += width
 
 
 def _box(frame: str, count: int, total: int, x: float, top: int, width: float) -> str:
     label = html.escape(frame)
-    hue = 20 + sum(map(ord, frame.split(" (")[0])) % 40
-    text = label[: int(width / 7)] if width > 21 else ""
+    green = 90 + sum(map(ord, frame.split(" (")[0])) % 130  # warm: red to yellow
+    text = html.escape(frame[: int(width / 7)]) if width > 21 else ""
     return (f'<g><title>{label}: {count} samples ({100 * count / total:.1f} %)</title>'
             f'<rect x="{x:.1f}" y="{top}" width="{max(width - 0.5, 0.5):.1f}" height="{ROW - 1}"'
-            f' fill="hsl({hue},85%,60%)"/>'
+            f' fill="rgb(235,{green},55)"/>'
             f'<text x="{x + 2:.1f}" y="{top}" dy="12">{text}</text></g>')
