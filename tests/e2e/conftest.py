@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 
 from tests.e2e.proxy import DroppingProxy
+from tests.support.lti_platform import lti_platform  # noqa: F401  (session fixtures, once:
+from tests.support.lti_tool import lti_browser, lti_tool_server  # noqa: F401  a module import copies them)
 from tests.support.services import (
     ARTIFACTS,
     ROOT,
@@ -41,14 +43,21 @@ E2E_SETTINGS = {"SSE_PING_SECONDS": "2"}
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def playwright_session() -> Iterator[Any]:
+    """One Playwright for the run: its sync API refuses a second one while one is running,
+    so every browser (``browser``, ``lti_browser`` with its own flags) comes from this."""
     require(Path(CHROMIUM).exists(), f"Debian chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_session: Any) -> Iterator[Any]:
+    instance = playwright_session.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield instance
+    instance.close()
 
 
 @pytest.fixture(scope="session")

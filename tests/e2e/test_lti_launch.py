@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,52 +21,38 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, E2E_SETTINGS, run_axe, wait_live
-from tests.support.lti_platform import (  # noqa: F401  (the session fixture)
-    Member,
-    Platform,
-    Tool,
-    lti_platform,
-)
+from tests.e2e.conftest import run_axe, wait_live
+from tests.support.lti_platform import Member, Platform, Tool
 from tests.support.lti_tool import HttpsWebServer, register_on_both
-from tests.support.services import migrate, require
 
 pytestmark = pytest.mark.e2e
-COURSE = "demo-python"
 SHOTS = Path("/tmp/shots-lti-core")
 SHOTS.mkdir(exist_ok=True)
 FORM_FIELD = re.compile(r'name="(id_token|state)" value="([^"]*)"')
 
 
 @pytest.fixture(scope="module")
-def tool_server(tmp_path_factory: pytest.TempPathFactory,
-                lti_platform: Platform) -> Iterator[HttpsWebServer]:  # noqa: F811
-    url = f"sqlite:///{tmp_path_factory.mktemp('e2e-lti-launch') / 'lti.db'}"
-    migrate(url)
-    server = HttpsWebServer({"DATABASE_URL": url, **E2E_SETTINGS}, lti_platform,
-                            name="e2e-web-lti-launch")
-    yield server.seed_demo().start()
-    server.stop()
+def tool(lti_platform: Platform, lti_tool_server: HttpsWebServer) -> Tool:
+    return register_on_both(lti_platform, lti_tool_server)
 
 
 @pytest.fixture(scope="module")
-def tool(lti_platform: Platform, tool_server: HttpsWebServer) -> Tool:  # noqa: F811
-    return register_on_both(lti_platform, tool_server)
+def tool_server(lti_tool_server: HttpsWebServer) -> HttpsWebServer:
+    """The session's tool server (shared with the LTI Advantage browser tests)."""
+    return lti_tool_server
 
 
 @pytest.fixture(scope="module")
-def lms_browser(lti_platform: Platform, tool_server: HttpsWebServer,  # noqa: F811
-                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    require(Path(CHROMIUM).exists(), f"Debian chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
+def lms_browser(lti_browser: Any) -> Any:
+    return lti_browser
 
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM,
-            args=[*CHROMIUM_ARGS, *lti_platform.chromium_args(tool_server.cert)],
-            viewport={"width": 1280, "height": 900})
-        yield context
-        context.close()
+
+def own_course(server: HttpsWebServer, key: str) -> None:
+    """A course of this test's own (other tests on the shared server map the demo one)."""
+    from tests.support.catalog import build_catalog
+
+    with server.app.app_context():
+        build_catalog(key, units=1, modules=1)
 
 
 def counts(server: HttpsWebServer) -> dict[str, int]:
@@ -87,24 +73,25 @@ def user_id_of(server: HttpsWebServer, subject: str) -> int:
 
 
 def test_a_learner_launched_in_the_lms_frame_sees_their_achievements(
-        lti_platform: Platform, tool: Tool, tool_server: HttpsWebServer,  # noqa: F811
+        lti_platform: Platform, tool: Tool, tool_server: HttpsWebServer,
         lms_browser: Any, axe_source: str) -> None:
+    own_course(tool_server, "e2e-launch")
     ada = Member("e2e-ada", ["Learner"], name="Ada Learner", email="ada@lms.example")
-    course = lti_platform.course("Python Foundations").set_roster([ada])
+    course = lti_platform.course("Launch 101").set_roster([ada])
     page = lms_browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(lti_platform.page(tool, course, ada, custom={"course_key": COURSE}))
+    page.goto(lti_platform.page(tool, course, ada, custom={"course_key": "e2e-launch"}))
     tool_frame = page.frame_locator("#tool")
     tool_frame.locator("main h1").first.wait_for()
     frame = next(f for f in page.frames if f.url.startswith(tool_server.url))
     assert frame.evaluate("() => location.pathname") == "/"
     wait_live(frame)
 
-    tool_server.complete_module(user_id_of(tool_server, "e2e-ada"), "demo-python-variables")
+    tool_server.complete_module(user_id_of(tool_server, "e2e-ada"), "e2e-launch-u1-m1")
     tool_frame.locator(".toast").first.wait_for()  # live, inside the frame
     frame.goto(tool_server.url + "/")
-    assert tool_frame.get_by_text("Variables").first.is_visible()
+    assert tool_frame.get_by_text("Module 1.1").first.is_visible()
     assert run_axe(frame, axe_source) == [] and errors == []
     page.screenshot(path=str(SHOTS / "launch-dashboard-1280.png"), full_page=True)
     page.set_viewport_size({"width": 375, "height": 800})
@@ -113,12 +100,9 @@ def test_a_learner_launched_in_the_lms_frame_sees_their_achievements(
 
 
 def test_an_instructor_connects_the_lms_course_inside_the_frame(
-        lti_platform: Platform, tool: Tool, tool_server: HttpsWebServer,  # noqa: F811
+        lti_platform: Platform, tool: Tool, tool_server: HttpsWebServer,
         lms_browser: Any, axe_source: str) -> None:
-    from tests.support.catalog import build_catalog
-
-    with tool_server.app.app_context():
-        build_catalog("e2e-chemistry", units=1, modules=1)
+    own_course(tool_server, "e2e-chemistry")
     teacher = Member("e2e-tess", ["Instructor"], name="Tess Teacher", email="tess@lms.example")
     course = lti_platform.course("Chemistry 101").set_roster([teacher])
     page = lms_browser.new_page()
@@ -159,7 +143,7 @@ class Browser:
 
 
 @pytest.fixture
-def attack(lti_platform: Platform, tool: Tool,  # noqa: F811
+def attack(lti_platform: Platform, tool: Tool,
            tool_server: HttpsWebServer) -> Callable[..., requests.Response]:
     """Launch with ``options`` (lti_platform.launch's), return the tool's answer, and
     check that nothing was stored."""
@@ -189,7 +173,7 @@ def test_attacks_through_the_platform_are_refused(attack: Callable[..., requests
     assert answer.status_code == status and f"Reason: {reason}" in answer.text
 
 
-def test_state_from_another_browser_and_a_replay(lti_platform: Platform, tool: Tool,  # noqa: F811
+def test_state_from_another_browser_and_a_replay(lti_platform: Platform, tool: Tool,
                                                  tool_server: HttpsWebServer) -> None:
     member = Member("e2e-replayed", ["Learner"])
     course = lti_platform.course("Replayed").set_roster([member])

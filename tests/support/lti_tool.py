@@ -8,13 +8,12 @@ import ssl
 import urllib.request
 from collections.abc import Iterator
 from contextlib import suppress
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.support.lti_platform import Platform, Tool
-from tests.support.services import migrate, require
+from tests.support.services import migrate
 from tests.support.web_server import WebServer
 
 CHROMIUM = "/usr/bin/chromium"
@@ -73,14 +72,12 @@ def lti_tool_server(tmp_path_factory: pytest.TempPathFactory,
 
 
 @pytest.fixture(scope="session")
-def lti_browser(lti_platform: Platform, lti_tool_server: HttpsWebServer) -> Iterator[Any]:
-    """Chromium trusting the platform's and the tool's certificates (their SPKI pins)."""
-    require(Path(CHROMIUM).exists(), f"Debian chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[*CHROMIUM_ARGS, *lti_platform.chromium_args(lti_tool_server.cert)])
-        yield browser
-        browser.close()
+def lti_browser(playwright_session: Any, lti_platform: Platform,
+                lti_tool_server: HttpsWebServer) -> Iterator[Any]:
+    """Chromium trusting the platform's and the tool's certificates (their SPKI pins), from
+    the run's one Playwright (tests/e2e/conftest.py: a second sync Playwright would fail)."""
+    browser = playwright_session.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[*CHROMIUM_ARGS, *lti_platform.chromium_args(lti_tool_server.cert)])
+    yield browser
+    browser.close()
