@@ -7,13 +7,16 @@ says. Launches here are top-level windows; the framed launch has its own test.""
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from app.models import Enrollment, Identity
+from tests.e2e.conftest import run_axe
 from tests.support.lti_platform import (  # noqa: F401  (the session fixture)
     Member,
     Platform,
@@ -26,10 +29,12 @@ from tests.support.lti_tool import (  # noqa: F401  (session fixtures)
     lti_tool_server,
     register_on_both,
 )
-from tests.support.services import wait_for
+from tests.support.services import PASSWORD, wait_for
 
 pytestmark = pytest.mark.e2e
 COURSE = "demo-python"
+SHOTS = Path("/tmp/shots-lti-advantage")
+WIDTHS = (1280, 375)
 TEACHER = Member("e2e-t1", ["Instructor"], name="Tess Teacher", email="tess@lms.example")
 LEARNERS = [Member(f"e2e-s{i}", ["Learner"], name=f"Student {i}",
                    email=f"student{i}@lms.example") for i in range(1, 4)]
@@ -64,7 +69,7 @@ def enrolled(server: HttpsWebServer) -> dict[str, tuple[str, bool]]:
         return {subject: (role, active) for subject, role, active in rows}
 
 
-def test_an_instructor_launch_syncs_the_roster(lms: Lms) -> None:
+def test_an_instructor_launch_syncs_the_roster(lms: Lms, axe_source: str) -> None:
     course = lms.platform.course("Python for everyone").set_roster([TEACHER, *LEARNERS])
     page = lms.browser.new_page()
 
@@ -76,15 +81,17 @@ def test_an_instructor_launch_syncs_the_roster(lms: Lms) -> None:
     wait_for(lambda: enrolled(lms.server) == expected, timeout=20, what="roster synced")
     page.goto(f"{lms.server.url}/console/courses/{COURSE}")
     assert "Roster last synced from the LMS" in page.locator("#roster-sync").inner_text()
+    looked_at(page, "console-course-roster", axe_source)
     page.close()
 
 
-def test_a_deep_linking_round_trip(lms: Lms) -> None:
+def test_a_deep_linking_round_trip(lms: Lms, axe_source: str) -> None:
     course = lms.platform.course("Python, section B").set_roster([TEACHER, LEARNERS[0]])
     page = lms.browser.new_page()
 
     page.goto(lms.platform.launch(lms.tool, course, TEACHER, message="LtiDeepLinkingRequest",
                                   custom={"course_key": COURSE}))
+    looked_at(page, "deep-linking-picker", axe_source)
     page.get_by_label(re.compile("whole dashboard")).check()
     page.get_by_role("button", name="Add to the course").click()
 
@@ -94,3 +101,78 @@ def test_a_deep_linking_round_trip(lms: Lms) -> None:
     page.goto(lms.platform.launch(lms.tool, course, LEARNERS[0], link=placed))
     page.wait_for_url(f"{lms.server.url}/")
     page.close()
+
+
+def test_dynamic_registration_then_an_admins_confirmation(lms: Lms, axe_source: str) -> None:
+    page = lms.browser.new_page()
+
+    page.goto(lms.platform.registration_url(f"{lms.server.url}/lti/register"))
+
+    page.get_by_role("status").filter(has_text="closed").wait_for()  # the tool's close message
+    registered = lms.platform.registrations[-1]["tool"]
+    admin_login(page, lms.server)
+    page.goto(f"{lms.server.url}/console/lti-platforms")
+    looked_at(page, "lti-platforms-pending", axe_source)
+    page.get_by_role("row").filter(has_text=registered.client_id).get_by_role(
+        "button", name=re.compile("^Confirm")).click()
+    page.get_by_text(re.compile("confirmed: launches from it are accepted")).wait_for()
+    looked_at(page, "lti-platforms-confirmed", axe_source)
+
+    course = lms.platform.course("Registered by itself").set_roster([LEARNERS[1]])
+    page.goto(lms.platform.launch(registered, course, LEARNERS[1],
+                                  custom={"course_key": fresh_course(lms.server)}))
+    page.wait_for_url(f"{lms.server.url}/")
+    page.close()
+
+
+def test_the_pages_that_only_report_say_what_happened(lms: Lms, axe_source: str) -> None:
+    page = lms.browser.new_page()
+    config_url, token = lms.platform.registration_offer()
+    register = f"{lms.server.url}/lti/register"
+
+    page.goto(f"{register}?openid_configuration={config_url}&registration_token={token}")
+    page.get_by_role("heading", name="Tool registered").wait_for()
+    looked_at(page, "lti-registered", axe_source)
+    page.goto(f"{register}?openid_configuration=http://lms.example/config")
+    page.get_by_role("heading", name="Registration failed").wait_for()
+    looked_at(page, "lti-registration-failed", axe_source)
+    course = lms.platform.course("Learners only").set_roster([LEARNERS[2]])
+    page.goto(lms.platform.launch(lms.tool, course, LEARNERS[2],
+                                  message="LtiDeepLinkingRequest",
+                                  custom={"course_key": fresh_course(lms.server)}))
+    page.get_by_role("heading", name="Cannot add a link").wait_for()
+    looked_at(page, "deep-linking-refused", axe_source)
+    page.close()
+
+
+def fresh_course(server: HttpsWebServer) -> str:
+    """A course no LMS context holds yet (a context may claim only such a course)."""
+    from tests.support.catalog import build_catalog
+
+    key = f"lti-{uuid.uuid4().hex[:8]}"
+    with server.app.app_context():
+        build_catalog(key, units=1, modules=1)
+    return key
+
+
+def admin_login(page: Any, server: HttpsWebServer) -> None:
+    from app.services.accounts import create_user
+
+    email = f"admin-{uuid.uuid4().hex[:8]}@example.com"
+    with server.app.app_context():
+        create_user(email, PASSWORD, "admin", "UTC")
+    page.goto(f"{server.url}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{server.url}/")
+
+
+def looked_at(page: Any, name: str, axe_source: str) -> None:
+    """Screenshots at both widths (for a person to look at) and no axe violations."""
+    SHOTS.mkdir(exist_ok=True)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+        assert run_axe(page, axe_source) == [], name
+    page.set_viewport_size({"width": 1280, "height": 900})
