@@ -17,18 +17,8 @@ from sqlalchemy import select
 
 from app.models import Enrollment, Identity
 from tests.e2e.conftest import run_axe
-from tests.support.lti_platform import (  # noqa: F401  (the session fixture)
-    Member,
-    Platform,
-    Tool,
-    lti_platform,
-)
-from tests.support.lti_tool import (  # noqa: F401  (session fixtures)
-    HttpsWebServer,
-    lti_browser,
-    lti_tool_server,
-    register_on_both,
-)
+from tests.support.lti_platform import Member, Platform, Tool
+from tests.support.lti_tool import HttpsWebServer, register_on_both
 from tests.support.services import PASSWORD, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -49,8 +39,7 @@ class Lms:
 
 
 @pytest.fixture(scope="module")
-def lms(lti_platform: Platform, lti_tool_server: HttpsWebServer,  # noqa: F811
-        lti_browser: Any) -> Lms:  # noqa: F811
+def lms(lti_platform: Platform, lti_tool_server: HttpsWebServer, lti_browser: Any) -> Lms:
     """The platform, our tool registered on it (and it here), a browser trusting both."""
     tool = register_on_both(lti_platform, lti_tool_server)
     return Lms(lti_platform, lti_tool_server, lti_browser, tool)
