@@ -114,16 +114,24 @@ def env_for(path: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(path)}
 
 
-def run(path: Path, bench: str, argv: list[str], timeout: float) -> dict[str, Any]:
+def run(path: Path, bench: str, argv: list[str], timeout: float,
+        attempts: int = 3) -> dict[str, Any]:
+    """One run's figures. A failed run is tried again (up to ``attempts`` in all): on a box
+    shared with the fault suite, PostgreSQL may be restarted under it."""
     script, figures, _ = BENCHES[bench]
-    done = subprocess.run([sys.executable, str(path / "bench" / script), *argv], cwd=path,
-                          env=env_for(path), capture_output=True, text=True,
-                          timeout=timeout, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"{script} at {path.name} failed:\n{done.stderr[-3000:]}")
+    for attempt in range(1, attempts + 1):
+        done = subprocess.run([sys.executable, str(path / "bench" / script), *argv], cwd=path,
+                              env=env_for(path), capture_output=True, text=True,
+                              timeout=timeout, check=False)
+        if done.returncode == 0:
+            break
+        print(f"{script} at {path.name} failed (attempt {attempt}):\n{done.stderr[-1500:]}",
+              file=sys.stderr)
+    else:
+        raise SystemExit(f"{script} at {path.name} failed {attempts} times")
     document = json.loads(done.stdout)
     row = {name: dig(document, keys) for name, keys in figures.items()}
-    return {**row, "loadavg_at_end": document["machine"]["loadavg_at_end"]}
+    return {**row, "attempts": attempt, "loadavg_at_end": document["machine"]["loadavg_at_end"]}
 
 
 def dig(document: dict[str, Any], keys: tuple[str, ...]) -> Any:
