@@ -107,8 +107,8 @@ def lti_sync_roster(self, context_id: int) -> int:  # type: ignore[no-untyped-de
     """Sync one LMS course's roster (Names and Roles); how many members it listed. A
     platform that fails is retried with backoff, then left to the next beat; in the
     embedded mode (eager) the launch that asked goes on at once."""
+    from app.services.lti.calls import PlatformError
     from app.services.lti.names_roles import sync_roster
-    from app.services.lti.tokens import PlatformError
 
     try:
         result = sync_roster(context_id)

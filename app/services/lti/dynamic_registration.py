@@ -14,12 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
-
 from app.errors import InvalidInput
 from app.models import LtiPlatform
+from app.services.lti.calls import PlatformError, call, json_object
 from app.services.lti.registrations import PlatformSpec, add_platform, url_problem
-from app.services.lti.tokens import PlatformError
 
 PLATFORM_CONFIG = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration"
@@ -29,7 +27,6 @@ AGS_SCOPES = ("https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
               "https://purl.imsglobal.org/spec/lti-ags/scope/score")
 REQUIRED = ("issuer", "authorization_endpoint", "registration_endpoint", "jwks_uri",
             "token_endpoint")
-TIMEOUT_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -60,7 +57,7 @@ def register(openid_configuration: str, registration_token: str | None,
 def platform_configuration(url: str, token: str | None) -> dict[str, Any]:
     """The platform's OpenID configuration, checked: its issuer on the same host as the
     URL we were given (spec §3.5.1), every endpoint we need present and usable."""
-    config = _json(_call("GET", url, token, None), url)
+    config = json_object(call("GET", url, headers=_headers(token)))
     missing = [name for name in REQUIRED if not isinstance(config.get(name), str)
                or url_problem(config[name])]
     if missing:
@@ -112,29 +109,11 @@ def _spec(config: dict[str, Any], answer: dict[str, Any]) -> PlatformSpec:
 
 
 def _post(url: str, body: dict[str, Any], token: str | None) -> dict[str, Any]:
-    return _json(_call("POST", url, token, body), url)
+    return json_object(call("POST", url, json=body, headers=_headers(token)))
 
 
-def _call(method: str, url: str, token: str | None,
-          body: dict[str, Any] | None) -> requests.Response:
+def _headers(token: str | None) -> dict[str, str]:
     headers = {"Accept": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    try:
-        reply = requests.request(method, url, json=body, headers=headers,
-                                 timeout=TIMEOUT_SECONDS)
-    except requests.RequestException as error:
-        raise PlatformError(f"{url}: {error}") from error
-    if reply.status_code not in (200, 201):
-        raise PlatformError(f"{url} answered {reply.status_code}: {reply.text[:200]}")
-    return reply
-
-
-def _json(reply: requests.Response, url: str) -> dict[str, Any]:
-    try:
-        body = reply.json()
-    except ValueError as error:
-        raise PlatformError(f"{url}: the answer is not JSON") from error
-    if not isinstance(body, dict):
-        raise PlatformError(f"{url}: the answer is not a JSON object")
-    return body
+    return headers

@@ -14,7 +14,6 @@ import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
 
-import requests
 from sqlalchemy import func, select
 
 from app.extensions import db
@@ -22,7 +21,8 @@ from app.infra.caches.catalog import catalog
 from app.models import Achievement, Course, Enrollment, Identity, LtiContext, LtiPlatform
 from app.read.course_report import course_award_keys
 from app.services.lti import people
-from app.services.lti.tokens import PlatformError, access_token
+from app.services.lti.calls import call, json_of
+from app.services.lti.tokens import access_token
 
 LINEITEM_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
 RESULT_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
@@ -33,7 +33,6 @@ LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 CONTAINER_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 RESULTS_TYPE = "application/vnd.ims.lis.v2.resultcontainer+json"
 SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
-TIMEOUT_SECONDS = 15
 
 
 def post_scores(context: LtiContext, platform: LtiPlatform) -> int:
@@ -109,14 +108,4 @@ def _call(platform: LtiPlatform, method: str, url: str, media_type: str,
                "Accept": media_type}
     if body is not None:
         headers["Content-Type"] = media_type
-    try:
-        reply = requests.request(method, url, json=body, headers=headers,
-                                 timeout=TIMEOUT_SECONDS)
-    except requests.RequestException as error:
-        raise PlatformError(f"{method} {url}: {error}") from error
-    if reply.status_code >= 300:
-        raise PlatformError(f"{method} {url} answered {reply.status_code}: {reply.text[:200]}")
-    try:
-        return reply.json() if reply.content else None
-    except ValueError as error:
-        raise PlatformError(f"{method} {url}: the answer is not JSON") from error
+    return json_of(call(method, url, headers=headers, json=body))

@@ -26,14 +26,14 @@ from app.models import Course, Enrollment, Identity, LtiContext, LtiPlatform
 from app.models.types import utcnow
 from app.services.accounts.courses import set_course_role
 from app.services.lti import grades, people
-from app.services.lti.tokens import PlatformError, access_token, forget
+from app.services.lti.calls import PlatformError, call, json_object
+from app.services.lti.tokens import access_token, forget
 
 SCOPE = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 MEDIA_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 SYNC_TASK = "achievements.lti_sync_roster"
 ROSTER_MAX_AGE = timedelta(hours=1)  # beat re-syncs a roster older than this
 MAX_PAGES = 1000  # a platform paging forever cannot keep a worker forever
-TIMEOUT_SECONDS = 15
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def fetch_members(platform: LtiPlatform, url: str) -> Iterator[dict[str, Any]]:
     origin = _origin(url)
     for _ in range(MAX_PAGES):
         reply = _get(platform, url)
-        body = _json(reply, url)
+        body = json_object(reply)
         members = body.get("members")
         if not isinstance(members, list):
             raise PlatformError(f"{url}: the membership container has no members list")
@@ -137,25 +137,12 @@ def _get(platform: LtiPlatform, url: str, retry: bool = True) -> requests.Respon
     headers = {"Authorization": f"Bearer {access_token(platform, [SCOPE])}",
                "Accept": MEDIA_TYPE}
     try:
-        reply = requests.get(url, headers=headers, timeout=TIMEOUT_SECONDS)
-    except requests.RequestException as error:
-        raise PlatformError(f"{url}: {error}") from error
-    if reply.status_code == 401 and retry:  # a token revoked or expired early: once more
-        forget(platform)
-        return _get(platform, url, retry=False)
-    if reply.status_code != 200:
-        raise PlatformError(f"{url} answered {reply.status_code}: {reply.text[:200]}")
-    return reply
-
-
-def _json(reply: requests.Response, url: str) -> dict[str, Any]:
-    try:
-        body = reply.json()
-    except ValueError as error:
-        raise PlatformError(f"{url}: the answer is not JSON") from error
-    if not isinstance(body, dict):
-        raise PlatformError(f"{url}: the answer is not a membership container")
-    return body
+        return call("GET", url, headers=headers)
+    except PlatformError as error:
+        if not retry or " answered 401" not in str(error):
+            raise
+    forget(platform)  # a token revoked or expired early: once more with a new one
+    return _get(platform, url, retry=False)
 
 
 def _origin(url: str) -> tuple[str, str]:

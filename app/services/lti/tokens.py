@@ -12,21 +12,15 @@ import time
 import uuid
 from collections.abc import Sequence
 
-import requests
-
 from app.models import LtiPlatform
+from app.services.lti.calls import PlatformError, call, json_object
 from app.services.lti.keys import sign_jwt
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-TIMEOUT_SECONDS = 10
 EARLY_SECONDS = 60  # renew this long before expiry: a token must outlive the calls it serves
 
 _cache: dict[tuple[int, str, str], tuple[str, float]] = {}
 _lock = threading.Lock()
-
-
-class PlatformError(Exception):
-    """A platform's service refused or failed; the message says which call and why."""
 
 
 def access_token(platform: LtiPlatform, scopes: Sequence[str]) -> str:
@@ -61,24 +55,11 @@ def client_assertion(platform: LtiPlatform) -> str:
 def _request_token(platform: LtiPlatform, scope: str) -> tuple[str, int]:
     form = {"grant_type": "client_credentials", "client_assertion_type": ASSERTION_TYPE,
             "client_assertion": client_assertion(platform), "scope": scope}
-    try:
-        reply = requests.post(platform.auth_token_url, data=form, timeout=TIMEOUT_SECONDS)
-    except requests.RequestException as error:
-        raise PlatformError(f"token endpoint {platform.auth_token_url}: {error}") from error
-    body = _json(reply)
-    if reply.status_code != 200 or not isinstance(body.get("access_token"), str):
-        raise PlatformError(f"token endpoint {platform.auth_token_url} answered "
-                            f"{reply.status_code}: {body.get('error_description') or body}")
+    body = json_object(call("POST", platform.auth_token_url, data=form))
+    if not isinstance(body.get("access_token"), str):
+        raise PlatformError(f"token endpoint {platform.auth_token_url}: no access_token")
     try:
         lifetime = int(body.get("expires_in", 3600))
     except (TypeError, ValueError):
         lifetime = 3600
     return body["access_token"], lifetime
-
-
-def _json(reply: requests.Response) -> dict[str, object]:
-    try:
-        body = reply.json()
-    except ValueError:
-        return {"error": reply.text[:200]}
-    return body if isinstance(body, dict) else {"error": str(body)[:200]}

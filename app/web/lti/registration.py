@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from app.errors import Conflict, InvalidInput
 from app.services.lti import dynamic_registration
-from app.services.lti.tokens import PlatformError
+from app.services.lti.calls import PlatformError
 from app.web.lti import bp
 from app.web.lti.framing import allow_frame_ancestor
 

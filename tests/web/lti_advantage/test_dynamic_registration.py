@@ -13,8 +13,8 @@ from app.errors import InvalidInput
 from app.extensions import db
 from app.models import LtiPlatform
 from app.services.lti import dynamic_registration
+from app.services.lti.calls import PlatformError
 from app.services.lti.registrations import deployments_of
-from app.services.lti.tokens import PlatformError
 from tests.support.lti_platform import Platform
 
 TOOL = dynamic_registration.Tool(public_url="https://tool.example", name="Achievements")

@@ -13,7 +13,7 @@ from app.models import Enrollment, Identity, User
 from app.models.types import utcnow
 from app.services.accounts import create_user, enroll
 from app.services.lti import names_roles
-from app.services.lti.tokens import PlatformError
+from app.services.lti.calls import PlatformError
 from tests.web.lti_advantage.conftest import Lms, Member
 
 
@@ -123,7 +123,7 @@ def test_tokens_are_reused_until_they_expire(lms: Lms) -> None:
 def test_a_platform_refusing_our_assertion_changes_nothing(lms: Lms) -> None:
     lms.tool.jwks = {"keys": []}  # the platform no longer knows our key
 
-    with pytest.raises(PlatformError, match="token endpoint"):
+    with pytest.raises(PlatformError, match="/token answered 401"):
         names_roles.sync_roster(five(lms).context.id)
 
     assert people(lms) == {}
