@@ -16,7 +16,6 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid
-from pywebpush import WebPushException, webpush
 from sqlalchemy import select
 
 from app.config import Config
@@ -74,6 +73,8 @@ def push(settings: Config, subscription: dict[str, Any], payload: dict[str, Any]
     """Encrypt ``payload`` to the subscription and post it. ``topic`` (at most 32 URL-safe
     characters) makes the push service replace an undelivered message of the same topic,
     so a notice sent again after a crash reaches the device once."""
+    from pywebpush import WebPushException, webpush  # here: it loads aiohttp (~0.1 s)
+
     key, _ = vapid_key(settings)
     subject = settings.VAPID_SUBJECT or f"mailto:{settings.ISSUER_EMAIL}"
     try:

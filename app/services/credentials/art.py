@@ -14,8 +14,9 @@ import re
 from functools import cache, lru_cache
 from pathlib import Path
 
-import cairosvg
 from openbadges_bakery import bake
+
+from app.infra.rasterize import svg_to_png
 
 BADGE_DIR = Path(__file__).resolve().parents[2] / "web" / "static" / "badges"
 SVG_TITLE = re.compile(r"<title[^>]*>([^<]+)</title>")
@@ -44,8 +45,7 @@ def badge_file(name: str) -> str:
 def badge_png(name: str) -> bytes:
     """The badge's art as a square PNG (rendered once per process and stem)."""
     svg = (BADGE_DIR / f"{badge_file(name)}.svg").read_bytes()
-    png: bytes = cairosvg.svg2png(bytestring=svg, output_width=PNG_SIZE, output_height=PNG_SIZE)
-    return png
+    return svg_to_png(svg, PNG_SIZE, PNG_SIZE)
 
 
 def baked_png(png: bytes, assertion_json: str) -> bytes:

@@ -17,12 +17,12 @@ import re
 from functools import lru_cache
 from typing import Any
 
-import cairosvg
 from PIL import Image, ImageOps
 
 from app.domain.badge_art import draw, image_problems
 from app.domain.badges import AUTHORED_ART, AUTHORED_PREFIX, art_stem
 from app.errors import NotFound
+from app.infra.rasterize import svg_to_png
 from app.services.badges.images import get_image
 from app.services.credentials.art import PNG_SIZE, badge_png
 from app.services.credentials.issuer import Issuer
@@ -90,9 +90,7 @@ def own_png(token: str) -> bytes:
 @lru_cache(maxsize=64)
 def _design_png(design: str, color: str, glyph: str) -> bytes:
     svg = draw(design, color, glyph, f"{design} badge with a {glyph}")
-    png: bytes = cairosvg.svg2png(bytestring=svg.encode(), output_width=PNG_SIZE,
-                                  output_height=PNG_SIZE)
-    return png
+    return svg_to_png(svg.encode(), PNG_SIZE, PNG_SIZE)
 
 
 @lru_cache(maxsize=32)
@@ -100,7 +98,7 @@ def _upload_png(key: str, content_type: str, data: bytes) -> bytes:
     """A stored (already sanitized) upload, fitted into the square without distortion.
     Its bytes never change under its ``key`` (their sha256), so the drawing is kept."""
     if content_type == "image/svg+xml":
-        data = cairosvg.svg2png(bytestring=data, output_width=PNG_SIZE)  # unsafe=False
+        data = svg_to_png(data, PNG_SIZE)
     with Image.open(io.BytesIO(data)) as decoded:
         fitted = ImageOps.contain(decoded.convert("RGBA"), (PNG_SIZE, PNG_SIZE))
     square = Image.new("RGBA", (PNG_SIZE, PNG_SIZE), (0, 0, 0, 0))

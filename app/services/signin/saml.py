@@ -16,12 +16,8 @@ import shutil
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from saml2.client import Saml2Client
-from saml2.config import SPConfig
-from saml2.metadata import create_metadata_string
 from sqlalchemy import delete
 
 from app.extensions import db
@@ -31,9 +27,17 @@ from app.services.accounts.identities import Claims, role_from
 from app.services.signin.failures import refuse
 from app.services.signin.saml_keys import key_files
 
+if TYPE_CHECKING:  # pysaml2 is imported where used: its schemas cost every process ~1 s
+    from saml2.client import Saml2Client
+    from saml2.config import SPConfig
+
 REQUEST_TTL = timedelta(minutes=10)  # time a person has at the IdP
 METADATA_REFRESH_SECONDS = 3600.0  # an IdP metadata URL is read again after this
 NAME_ATTRIBUTES = ("eduPersonPrincipalName",)  # else the NameID names the person
+# pysaml2's binding names (saml2.BINDING_HTTP_*), spelled out so importing this module
+# does not load pysaml2: only a process that signs someone in through SAML pays for it.
+BINDING_HTTP_POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+BINDING_HTTP_REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,8 @@ class SamlSP:
         remote = self.settings.idp_metadata.startswith(("http://", "https://"))
         stale = remote and time.monotonic() - self._built > METADATA_REFRESH_SECONDS
         if self._client is None or stale:
+            from saml2.client import Saml2Client
+
             try:
                 self._client, self._built = Saml2Client(config=self._config()), time.monotonic()
             except Exception as exc:  # unreadable metadata, no xmlsec1, a bad key file
@@ -75,6 +81,8 @@ class SamlSP:
         source = self.settings.idp_metadata
         metadata = ({"remote": [{"url": source}]} if source.startswith(("http://", "https://"))
                     else {"local": [source]})
+        from saml2.config import SPConfig
+
         config = SPConfig()
         config.load({
             "entityid": f"{base}/saml/metadata", "xmlsec_binary": shutil.which("xmlsec1"),
@@ -93,6 +101,8 @@ class SamlSP:
 
     def metadata(self) -> str:
         """The SP metadata XML to give the identity team (entity id, ACS, certificate)."""
+        from saml2.metadata import create_metadata_string
+
         return create_metadata_string(None, config=self.client.config, valid=None).decode()
 
     def start(self, next_url: str) -> str:
