@@ -12,7 +12,7 @@ from flask_login import current_user
 from werkzeug.exceptions import UnsupportedMediaType
 
 from app import extensions
-from app.web.lti.framing import framed_session
+from app.web.lti.framing import framed_session, note_framed_cookie
 from app.web.problems import register_problem_handlers
 from app.web.security_headers import REDOC_URL, init_security_headers
 
@@ -76,7 +76,9 @@ class CookieSessions(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
             return self.session_class()
-        return super().open_session(app, request)
+        opened = super().open_session(app, request)
+        note_framed_cookie(opened)
+        return opened
 
     def get_cookie_samesite(self, app: Flask) -> str | None:
         """``None`` for a session an LTI launch started: its pages live in the LMS's frame,

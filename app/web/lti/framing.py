@@ -48,8 +48,17 @@ def frame_ancestors() -> list[str] | None:
 
 
 def framed_session() -> bool:
-    """True when this session was started by a launch (its cookie crosses sites)."""
-    return has_request_context() and bool(session.get(SESSION_KEY))
+    """True when this session was started by a launch (its cookie crosses sites), also
+    once it is cleared (log-out): the cookie must then be deleted in the frame's jar."""
+    if not has_request_context():
+        return False
+    return bool(session.get(SESSION_KEY)) or bool(g.get("lti_framed_cookie"))
+
+
+def note_framed_cookie(opened: dict | None) -> None:
+    """Called as the session opens: remember that the request came with a framed one."""
+    if opened is not None and opened.get(SESSION_KEY):
+        g.lti_framed_cookie = True
 
 
 def allow_frame_ancestor(origin: str) -> None:

@@ -58,7 +58,7 @@ def test_an_instructor_of_an_unmapped_course_chooses_it(launcher: Launcher) -> N
 
 def test_a_learner_of_an_unmapped_course_is_told_politely(launcher: Launcher) -> None:
     launcher.login()
-    answer = launcher.launch()
+    answer = launcher.launch(locale="en")
     assert answer.status_code == 200 and b"Not set up yet" in answer.data
     assert stored()["enrollments"] == 0
 
@@ -81,3 +81,13 @@ def test_the_tools_own_pages_may_be_framed_by_registered_platforms(launcher: Lau
     refused = launcher.client.post("/lti/launch", data={"state": "x", "id_token": "y"})
     assert refused.status_code == 400
     assert f"frame-ancestors {ISSUER}" in refused.headers["Content-Security-Policy"]
+
+
+def test_log_out_inside_the_frame_deletes_the_framed_cookie(launcher: Launcher) -> None:
+    launcher.login()
+    launcher.launch()
+    answer = launcher.client.post("/logout")
+    cookie = next(h for h in answer.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "Max-Age=0" in cookie or "Expires=Thu, 01 Jan 1970" in cookie
+    assert "Partitioned" in cookie and "SameSite=None" in cookie
+    assert launcher.client.get("/achievements").status_code == 302
