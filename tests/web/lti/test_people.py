@@ -65,3 +65,24 @@ def test_a_trusted_platform_links_the_account_with_its_email(launcher: Launcher,
     assert launcher.launch().status_code == 200
     identity = db.session.scalar(select(Identity))
     assert identity.user_id == local.id and stored()["users"] == 1
+
+
+def test_a_course_another_lms_course_holds_is_not_offered(launcher: Launcher,
+                                                          app: Any) -> None:
+    from app.models import Course, LtiContext
+
+    build_catalog("c1", units=1, modules=1)
+    build_catalog("c2", units=1, modules=1)
+    c1 = db.session.scalar(select(Course.id).where(Course.key == "c1"))
+    other = LtiContext(platform_id=db.session.scalar(select(LtiPlatform.id)),
+                       context_id="another-course", course_id=c1)
+    db.session.add(other)
+    db.session.commit()
+    launcher.login()
+    choose = launcher.launch(roles=[f"{MEMBERSHIP}#Instructor"]).headers["Location"]
+    page = launcher.client.get(choose)
+    assert b'value="c2"' in page.data and b'value="c1"' not in page.data
+    taken = launcher.client.post(choose, data={"course": "c1"})
+    assert taken.status_code == 422
+    assert db.session.scalar(select(LtiContext.course_id).where(
+        LtiContext.context_id == "course-101")) is None
