@@ -5,15 +5,11 @@ by werkzeug in a thread of the test process.
 
 The library is framework-agnostic and keeps no state; this module gives it what a platform
 such as Moodle has: registered tools, courses with rosters and gradebooks, pages that frame
-the tool, and the URLs a tool is configured with. Glue beyond the library, and why:
-- ``/auth`` checks ``redirect_uri`` against the tool's registered ones and ``login_hint``
-  against the user the launch was started for (the library checks only their presence);
-- a deep linking response must carry ``aud`` = our issuer, the tool's deployment id and the
-  ``data`` we sent (the library checks signature and message type only);
-- LTI Dynamic Registration 1.0 (not in the library): the openid-configuration document, a
-  ``/register`` endpoint taking a one-time registration token, a page framing the tool's
-  registration URL that notes the ``org.imsglobal.lti.close`` message;
-- token endpoint and NRPS/AGS paging: see ``tests.support.lti_platform_services``.
+the tool, and the URLs a tool is configured with. Its HTTP side is in three modules, each
+saying what glue it adds where the library stops: ``lti_platform_launch`` (login
+initiation, the signed launch, the framing page with client-side storage, the deep linking
+return), ``lti_platform_services`` (token endpoint, NRPS and AGS, ``Link`` paging) and
+``lti_platform_registration`` (Dynamic Registration, not in the library).
 
 Use: the session fixture ``lti_platform`` (import it into a conftest), then
 ``tool = lti_platform.register_tool("https://127.0.0.1:<port>")``,
@@ -26,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html
 import json
 import secrets
 import ssl
@@ -35,39 +30,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
-import jwt
 import pytest
 import trustme
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lti1p3platform.ltiplatform import LTI1P3PlatformConfAbstract
-from lti1p3platform.message_launch import LTIAdvantageMessageLaunchAbstract
-from lti1p3platform.oidc_login import OIDCLoginAbstract
 from lti1p3platform.registration import Registration
 from werkzeug.routing import Map, Rule
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from tests.support import lti_platform_launch as launch_flow
 from tests.support import lti_platform_registration as registration
 from tests.support import lti_platform_services as services
-
-ROLE = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
-CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
-DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/"
-
-
-def _pem(key: rsa.RSAPrivateKey, private: bool) -> str:
-    if private:
-        return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                 serialization.NoEncryption()).decode()
-    return key.public_key().public_bytes(serialization.Encoding.PEM,
-                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-
-
-def new_key() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+from tests.support.lti_platform_launch import ROLE, _pem, new_key
 
 
 @dataclass
@@ -149,28 +126,6 @@ class Launch:
     dl_data: str = field(default_factory=lambda: secrets.token_urlsafe(8))
 
 
-# The platform side of LTI client-side postMessage storage (1EdTech "LTI Client Side
-# postMessages" and "Platform Storage"; not in lti1p3platform): the course page keeps what a
-# framed tool puts, per origin, and answers lti.capabilities, lti.put_data, lti.get_data.
-STORAGE_SCRIPT = """
-const kept = new Map();
-addEventListener('message', (event) => {
-  const m = event.data || {};
-  const answer = (extra) => event.source.postMessage(
-    {subject: m.subject + '.response', message_id: m.message_id, ...extra}, event.origin);
-  const where = event.origin + ' ' + m.key;
-  if (m.subject === 'lti.capabilities') {
-    answer({supported_messages: [{subject: 'lti.put_data'}, {subject: 'lti.get_data'}]});
-  } else if (m.subject === 'lti.put_data') {
-    kept.set(where, m.value); answer({key: m.key, value: m.value});
-  } else if (m.subject === 'lti.get_data') {
-    answer(kept.has(where) ? {key: m.key, value: kept.get(where)}
-                           : {error: {code: 'bad_request', message: 'no such key'}});
-  }
-});
-"""
-
-
 class _Config(LTI1P3PlatformConfAbstract):
     """The library's registration store, for one tool (made per request: JWKS refetched)."""
 
@@ -188,42 +143,9 @@ class _Config(LTI1P3PlatformConfAbstract):
             tool.jwks_url or "")
 
 
-class _Login(OIDCLoginAbstract):
-    def set_lti_message_hint(self, **kwargs: Any) -> None:
-        self._lti_message_hint = kwargs["hint"]
-
-    def get_redirect(self, url: str) -> Response:
-        return Response(status=302, headers={"Location": url})
-
-
-class _MessageLaunch(LTIAdvantageMessageLaunchAbstract):
-    forged_key: rsa.RSAPrivateKey | None = None
-
-    def render_launch_form(self, launch_data: dict[str, Any], **kwargs: Any) -> Response:
-        token = launch_data["id_token"]
-        if self.forged_key is not None:  # same kid, another key: a forged signature
-            header = jwt.get_unverified_header(token)
-            payload = jwt.decode(token, options={"verify_signature": False})
-            token = jwt.encode(payload, _pem(self.forged_key, True), "RS256",
-                               headers={"kid": header["kid"]})
-        return auto_post(launch_data["launch_url"], {"id_token": token,
-                                                     "state": launch_data["state"]})
-
-
 class _Quiet(WSGIRequestHandler):
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         """Requests are not logged: failures answer with a body saying why."""
-
-
-def auto_post(url: str, fields: dict[str, str], title: str = "Launching…") -> Response:
-    """A page that POSTs ``fields`` to ``url`` at once (how LTI messages travel)."""
-    inputs = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
-                     for k, v in fields.items())
-    body = (f'<!doctype html><html lang="en"><title>{title}</title><body>'
-            f'<form id="f" method="post" action="{html.escape(url)}">{inputs}'
-            f'<button>Continue</button></form>'
-            "<script>document.getElementById('f').submit()</script></body></html>")
-    return Response(body, content_type="text/html; charset=utf-8")
 
 
 class Platform:
@@ -321,21 +243,8 @@ class Platform:
 
     def id_token_claims(self, tool: Tool, course: Course, member: Member,
                         **options: Any) -> dict[str, Any]:
-        """A launch as a browser would carry it, without one: login initiation, the auth
-        request, the signed id_token; its claims after checking them against our JWKS."""
-        import requests
-
-        start = requests.get(self.launch(tool, course, member, **options),
-                             allow_redirects=False, timeout=10)
-        query = dict(parse_qsl(urlsplit(start.headers["Location"]).query))
-        form = requests.post(self.auth_login_url, timeout=10, data={
-            "scope": "openid", "response_type": "id_token", "response_mode": "form_post",
-            "prompt": "none", "client_id": query["client_id"], "state": "s",
-            "redirect_uri": query["target_link_uri"], "login_hint": query["login_hint"],
-            "lti_message_hint": query["lti_message_hint"], "nonce": secrets.token_hex(8)})
-        token = html.unescape(form.text.split('name="id_token" value="')[1].split('"')[0])
-        key = jwt.PyJWKClient(self.jwks_url).get_signing_key_from_jwt(token).key
-        return jwt.decode(token, key, algorithms=["RS256"], audience=tool.client_id)
+        """A launch's verified id_token claims, without a browser."""
+        return launch_flow.id_token_claims(self, tool, course, member, **options)
 
     def config(self, tool: Tool) -> _Config:
         """The library's view of this tool's registration, fresh (the tool's JWKS refetched)."""
@@ -392,24 +301,17 @@ class Platform:
             digests.append(base64.b64encode(hashlib.sha256(der).digest()).decode())
         return digests
 
-    _routes = Map([Rule("/jwks.json", endpoint="jwks"), Rule("/launch", endpoint="login"),
-                   Rule("/page", endpoint="page"), Rule("/auth", endpoint="auth"),
-                   Rule("/deep_links/<hint>", endpoint="deep_link_return"),
-                   Rule("/token", endpoint="token"),
-                   Rule("/contexts/<course_id>/memberships", endpoint="memberships"),
-                   Rule("/contexts/<course_id>/lineitems", endpoint="lineitems"),
-                   Rule("/contexts/<course_id>/lineitems/<int:item>", endpoint="lineitem"),
-                   Rule("/contexts/<course_id>/lineitems/<int:item>/<part>", endpoint="lineitem"),
+    _routes = Map([Rule("/jwks.json", endpoint="jwks"), *launch_flow.RULES, *services.RULES,
                    *registration.RULES])
+    _modules = (launch_flow, services, registration)
 
     def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
         try:
             endpoint, args = self._routes.bind_to_environ(environ).match()
-            if endpoint in registration.ENDPOINTS:
-                response = getattr(registration, endpoint)(self, request, **args)
-            else:
-                response = getattr(self, f"_{endpoint}")(request, **args)
+            module = next((m for m in self._modules if endpoint in m.ENDPOINTS), None)
+            response = (getattr(module, endpoint)(self, request, **args) if module
+                        else self._jwks(request))
         except Exception as error:  # a test platform answers, never hangs
             status = getattr(error, "code", 500)
             response = Response(f"{type(error).__name__}: {error}",
@@ -418,135 +320,6 @@ class Platform:
 
     def _jwks(self, request: Request) -> Response:
         return Response(json.dumps(self.jwks()), content_type="application/json")
-
-    def _login(self, request: Request) -> Response:
-        launch = self.launches[request.args["hint"]]
-        login = _Login(request, self.config(launch.tool))
-        login.set_lti_message_hint(hint=request.args["hint"])
-        login.set_launch_url(launch.link["url"] if launch.link else launch.tool.launch_url)
-        response: Response = login.initiate_login(launch.member.user_id)
-        if launch.storage:  # LTI client-side storage: the page framing the tool keeps data
-            response.headers["Location"] += "&lti_storage_target=_parent"
-        return response
-
-    def _page(self, request: Request) -> Response:
-        launch = self.launches[request.args["hint"]]
-        src = html.escape(f"{self.issuer}/launch?hint={request.args['hint']}")
-        body = (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
-                f'<meta name="viewport" content="width=device-width">'
-                f"<title>{html.escape(launch.course.title)}</title></head><body><main>"
-                f"<h1>{html.escape(launch.course.title)}</h1>"
-                f'<iframe id="tool" title="Achievements" src="{src}" '
-                f'style="width:100%;height:80vh;border:0"></iframe></main>'
-                f"<script>{STORAGE_SCRIPT}</script></body></html>")
-        return Response(body, content_type="text/html; charset=utf-8")
-
-    def _auth(self, request: Request) -> Response:
-        params = request.values
-        launch = self.launches.get(params.get("lti_message_hint", ""))
-        if launch is None or params.get("client_id") != launch.tool.client_id:
-            return Response("unknown lti_message_hint or client_id", status=400)
-        if params.get("redirect_uri") not in launch.tool.redirect_uris:
-            return Response("redirect_uri is not registered for this tool", status=400)
-        if params.get("login_hint") != launch.member.user_id:
-            return Response("login_hint is not the user this launch was started for", 400)
-        if params.get("response_type") != "id_token" or params.get("scope") != "openid":
-            return Response("response_type must be id_token and scope openid", status=400)
-        return self._message(launch, services.WerkzeugRequest(request))
-
-    def _message(self, launch: Launch, request: Any) -> Response:
-        message = _MessageLaunch(request, self.config(launch.tool))
-        member, course = launch.member, launch.course
-        message.set_user_data(member.user_id, member.roles, member.name, member.email)
-        message.set_launch_context_claim(course.id, [ROLE.replace(
-            "membership#", "course#CourseOffering")], course.title, course.label)
-        message.set_launch_presentation_claim("iframe", f"{self.issuer}/page")
-        assert message.lti_claim_launch_presentation is not None
-        message.lti_claim_launch_presentation[CLAIM + "launch_presentation"]["locale"] = (
-            member.locale)
-        link = launch.link or {"id": f"link-{course.id}", "title": "Achievements"}
-        if launch.message == "LtiResourceLinkRequest":
-            message.set_resource_link_claim(link["id"], title=link.get("title"))
-        message.set_custom_parameters_claim({**(link.get("custom") or {}), **launch.custom})
-        message.set_nrps(course.memberships_url).set_ags(course.lineitems_url)
-        if launch.message == "LtiDeepLinkingRequest":
-            message.set_dl(f"{self.issuer}/deep_links/{_hint_of(self, launch)}", "Achievements",
-                           accept_types={"ltiResourceLink"}, extra_data=launch.dl_data)  # type: ignore[arg-type]
-        extra = {"given_name": member.given_name, "family_name": member.family_name}
-        message.set_extra_claims({**{k: v for k, v in extra.items() if v}, **launch.claims})
-        message.set_id_token_expiration(launch.expires_in)
-        message.forged_key = new_key() if launch.forge_signature else None
-        return message.lti_launch()
-
-    def _deep_link_return(self, request: Request, hint: str) -> Response:
-        launch = self.launches[hint]
-        config = self.config(launch.tool)
-        items = config.validate_deeplinking_resp({"JWT": request.form.get("JWT", "")})
-        claims = jwt.decode(request.form["JWT"], options={"verify_signature": False})
-        problems = [name for name, ok in (
-            ("aud", self.issuer in _as_list(claims.get("aud"))),
-            ("iss", claims.get("iss") == launch.tool.client_id),
-            ("deployment_id", claims.get(CLAIM + "deployment_id") == launch.tool.deployment_id),
-            ("data", claims.get(DL_CLAIM + "data") == launch.dl_data)) if not ok]
-        if problems:
-            return Response(f"deep linking response refused: {', '.join(problems)}", status=400)
-        for item in items:
-            launch.course.links.append({**item, "id": f"link-{secrets.token_hex(4)}"})
-        self.deep_links.append({"client_id": launch.tool.client_id, "items": items,
-                                "course_id": launch.course.id, "claims": claims})
-        titles = "".join(f"<li>{html.escape(i.get('title', '?'))}</li>" for i in items)
-        return Response(f'<!doctype html><html lang="en"><title>Placed</title><body><main>'
-                        f'<h1>Placed in {html.escape(launch.course.title)}</h1>'
-                        f'<ul id="placed">{titles}</ul></main></body></html>',
-                        content_type="text/html; charset=utf-8")
-
-    def _token(self, request: Request) -> Response:
-        return services.issue_token(self, request)
-
-    def _memberships(self, request: Request, course_id: str) -> Response:
-        config = services.bearer_config(self, request)
-        if config is None:
-            return Response('{"error": "unknown token"}', status=401)
-        service = services.Memberships(services.WerkzeugRequest(request), config,
-                                       self.courses[course_id], self.page_size)
-        return services.to_http(service.handle_resp(service.handle_get_members))
-
-    def _lineitems(self, request: Request, course_id: str) -> Response:
-        return self._grades(request, course_id, None, None)
-
-    def _lineitem(self, request: Request, course_id: str, item: int,
-                  part: str | None = None) -> Response:
-        return self._grades(request, course_id, item, part)
-
-    def _grades(self, request: Request, course_id: str, item: int | None,
-                part: str | None) -> Response:
-        config = services.bearer_config(self, request)
-        if config is None:
-            return Response('{"error": "unknown token"}', status=401)
-        course = self.courses[course_id]
-        service = services.Grades(services.WerkzeugRequest(request), config, course)
-        item_id = f"{course.lineitems_url}/{item}"
-        handler = {(False, None, "GET"): service.handle_get_lineitems,
-                   (False, None, "POST"): service.handle_create_lineitem,
-                   (True, None, "GET"): service.handle_get_lineitem,
-                   (True, None, "PUT"): service.handle_update_lineitem,
-                   (True, None, "DELETE"): service.handle_delete_lineitem,
-                   (True, "scores", "POST"): service.handle_update_score,
-                   (True, "results", "GET"): service.handle_get_results,
-                   }.get((item is not None, part, request.method))
-        if handler is None:
-            return Response(status=405)
-        args = {"line_item_id": item_id} if item is not None else {}
-        return services.to_http(service.handle_resp(handler, **args))
-
-
-def _hint_of(platform: Platform, launch: Launch) -> str:
-    return next(hint for hint, value in platform.launches.items() if value is launch)
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
 
 @pytest.fixture(scope="session")
 def lti_platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:

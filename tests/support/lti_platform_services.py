@@ -29,11 +29,19 @@ from lti1p3platform.service_connector import (
     NamesRoleProvisioningService,
     TPage,
 )
+from werkzeug.routing import Rule
 from werkzeug.wrappers import Request as HttpRequest
 from werkzeug.wrappers import Response
 
 if TYPE_CHECKING:
     from tests.support.lti_platform import Course, Platform
+
+RULES = [Rule("/token", endpoint="token"),
+         Rule("/contexts/<course_id>/memberships", endpoint="memberships"),
+         Rule("/contexts/<course_id>/lineitems", endpoint="lineitems"),
+         Rule("/contexts/<course_id>/lineitems/<int:item>", endpoint="lineitem"),
+         Rule("/contexts/<course_id>/lineitems/<int:item>/<part>", endpoint="lineitem")]
+ENDPOINTS = ("token", "memberships", "lineitems", "lineitem")
 
 
 class WerkzeugRequest(Request):
@@ -66,7 +74,7 @@ def to_http(reply: LibResponse) -> Response:
                     content_type=reply.media_type if reply.code < 300 else "application/json")
 
 
-def issue_token(platform: Platform, request: HttpRequest) -> Response:
+def token(platform: Platform, request: HttpRequest) -> Response:
     """``POST /token``: client credentials with a JWT client assertion (1EdTech Security §4)."""
     assertion = request.form.get("client_assertion", "")
     try:
@@ -190,3 +198,43 @@ class Grades(AssignmentsGradesService):
                     "resultScore": s.get("scoreGiven"), "resultMaximum": s.get("scoreMaximum")}
                    for uid, s in latest.items() if user_id is None or uid == user_id]
         return {"content": results, "has_next": False}
+
+
+def memberships(platform: Platform, request: HttpRequest, course_id: str) -> Response:
+    config = bearer_config(platform, request)
+    if config is None:
+        return Response('{"error": "unknown token"}', status=401)
+    service = Memberships(WerkzeugRequest(request), config, platform.courses[course_id],
+                          platform.page_size)
+    return to_http(service.handle_resp(service.handle_get_members))
+
+
+def lineitems(platform: Platform, request: HttpRequest, course_id: str) -> Response:
+    return grades(platform, request, course_id, None, None)
+
+
+def lineitem(platform: Platform, request: HttpRequest, course_id: str, item: int,
+             part: str | None = None) -> Response:
+    return grades(platform, request, course_id, item, part)
+
+
+def grades(platform: Platform, request: HttpRequest, course_id: str, item: int | None,
+           part: str | None) -> Response:
+    config = bearer_config(platform, request)
+    if config is None:
+        return Response('{"error": "unknown token"}', status=401)
+    course = platform.courses[course_id]
+    service = Grades(WerkzeugRequest(request), config, course)
+    item_id = f"{course.lineitems_url}/{item}"
+    handler = {(False, None, "GET"): service.handle_get_lineitems,
+               (False, None, "POST"): service.handle_create_lineitem,
+               (True, None, "GET"): service.handle_get_lineitem,
+               (True, None, "PUT"): service.handle_update_lineitem,
+               (True, None, "DELETE"): service.handle_delete_lineitem,
+               (True, "scores", "POST"): service.handle_update_score,
+               (True, "results", "GET"): service.handle_get_results,
+               }.get((item is not None, part, request.method))
+    if handler is None:
+        return Response(status=405)
+    args = {"line_item_id": item_id} if item is not None else {}
+    return to_http(service.handle_resp(handler, **args))
