@@ -28,6 +28,16 @@ def make_due() -> None:
     db.session.commit()
 
 
+def queue_unsent(app, learner) -> None:
+    """An award whose email (and push) notice is due but unsent: the relay that ran after
+    the award found no SMTP server listening."""
+    settings = app.config["ACHIEVEMENTS_CONFIG"]
+    port, settings.SMTP_PORT = settings.SMTP_PORT, free_port()
+    record(learner, "module_completed", WHEN, module="c1-u1-m1")
+    settings.SMTP_PORT = port
+    make_due()
+
+
 def statuses() -> list[str]:
     return list(db.session.scalars(select(Notification.status).order_by(Notification.id)))
 
@@ -49,11 +59,7 @@ def test_smtp_down_then_up_sends_each_email_once(app, catalog, learner, inbox) -
 
 def test_a_claim_held_by_a_dead_worker_is_sent_again_with_its_message_id(
         app, catalog, learner, inbox) -> None:
-    settings = app.config["ACHIEVEMENTS_CONFIG"]
-    port, settings.SMTP_PORT = settings.SMTP_PORT, free_port()
-    record(learner, "module_completed", WHEN, module="c1-u1-m1")
-    settings.SMTP_PORT = port
-    make_due()
+    queue_unsent(app, learner)
     _, [held] = claim(10, "school.example")  # ...and the worker dies before sending
     assert relay() == 0  # its lease still runs: nobody else sends it
     db.session.execute(update(Notification).values(lease_until=utcnow() - timedelta(1)))
@@ -66,11 +72,7 @@ def test_a_claim_held_by_a_dead_worker_is_sent_again_with_its_message_id(
 
 def test_a_relay_whose_claim_ran_out_before_its_turn_does_not_send_it_again(
         app, catalog, learner, inbox) -> None:
-    settings = app.config["ACHIEVEMENTS_CONFIG"]
-    port, settings.SMTP_PORT = settings.SMTP_PORT, free_port()
-    record(learner, "module_completed", WHEN, module="c1-u1-m1")
-    settings.SMTP_PORT = port
-    make_due()
+    queue_unsent(app, learner)
     slow_token, slow = claim(10, "school.example")  # a relay still busy with earlier mail...
     db.session.execute(update(Notification).values(lease_until=utcnow() - timedelta(1)))
     db.session.commit()
@@ -83,15 +85,11 @@ def test_a_relay_whose_claim_ran_out_before_its_turn_does_not_send_it_again(
 
 def test_a_claim_past_half_its_lease_is_renewed_before_sending(app, catalog, learner,
                                                                 inbox) -> None:
-    settings = app.config["ACHIEVEMENTS_CONFIG"]
-    port, settings.SMTP_PORT = settings.SMTP_PORT, free_port()
-    record(learner, "module_completed", WHEN, module="c1-u1-m1")
-    settings.SMTP_PORT = port
-    make_due()
+    queue_unsent(app, learner)
     token, [message, *_] = claim(10, "school.example")
     message.lease_until = utcnow() + timedelta(seconds=1)  # most of its 90 s went
     assert hold(message, token)
-    lease = settings.NOTIFY_LEASE_SECONDS
+    lease = app.config["ACHIEVEMENTS_CONFIG"].NOTIFY_LEASE_SECONDS
     held = db.session.scalars(select(Notification.lease_until).where(
         Notification.id.in_(message.ids))).all()
     assert all(until > utcnow() + timedelta(seconds=lease - 5) for until in held)
@@ -155,11 +153,7 @@ def test_the_weekly_digest_goes_to_those_who_asked(catalog, learner, inbox) -> N
 def test_the_sweep_wakes_the_relay_for_a_claim_a_dead_worker_held(app, catalog, learner,
                                                                   inbox) -> None:
     from app.services.notifications.outbox import requeue_stuck
-    settings = app.config["ACHIEVEMENTS_CONFIG"]
-    port, settings.SMTP_PORT = settings.SMTP_PORT, free_port()
-    record(learner, "module_completed", WHEN, module="c1-u1-m1")
-    settings.SMTP_PORT = port
-    make_due()
+    queue_unsent(app, learner)
     claim(10, "school.example")
     assert requeue_stuck(60) == 0  # its lease still runs
     db.session.execute(update(Notification).values(lease_until=utcnow() - timedelta(1)))
