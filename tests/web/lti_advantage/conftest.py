@@ -13,7 +13,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Course as OurCourse
 from app.models import LtiContext, LtiPlatform
-from app.services.lti.keys import public_jwks
+from app.services.lti.keys import RING, public_jwks
 from app.services.lti.registrations import PlatformSpec, add_platform
 from tests.support.catalog import build_catalog
 from tests.support.lti_platform import (  # noqa: F401  (the session fixture)
@@ -42,6 +42,7 @@ class Lms:
 
 def register_both(platform: Platform, **tool_options: Any) -> tuple[Tool, LtiPlatform]:
     """Our tool on the platform (with our public keys), the platform here."""
+    RING.forget_active_key()  # a shared PostgreSQL database is emptied between tests
     tool = platform.register_tool(jwks=public_jwks(), **tool_options)
     registered = add_platform(PlatformSpec(
         issuer=platform.issuer, client_id=tool.client_id,

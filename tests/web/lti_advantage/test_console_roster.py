@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from flask import Flask
 
 from app.models import User
@@ -18,6 +19,7 @@ def course_page(app: Flask, make_user: Callable[..., User], key: str = "c1") -> 
         f"/console/courses/{key}").get_data(as_text=True)
 
 
+@pytest.mark.both_databases
 def test_a_synced_roster_shows_when(app: Flask, lms: Lms,
                                     make_user: Callable[..., User]) -> None:
     lms.roster(Member("s1", ["Learner"]))

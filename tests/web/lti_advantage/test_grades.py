@@ -3,6 +3,7 @@ in this course" on the test platform, and each learner's count of the course's a
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -39,6 +40,7 @@ def test_one_line_item_for_the_course(lms: Lms) -> None:
     assert items[0]["scoreMaximum"] > 1
 
 
+@pytest.mark.both_databases
 def test_each_learner_gets_their_count_of_the_course_awards(lms: Lms) -> None:
     synced(lms)
     award(learner("s1"), "c1-u1-m1")

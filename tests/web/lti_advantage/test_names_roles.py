@@ -35,6 +35,7 @@ def five(lms: Lms) -> Lms:
         Member("m1", ["Mentor"], name="Max Mentor"))
 
 
+@pytest.mark.both_databases
 def test_members_become_learners_and_instructors_across_pages(lms: Lms) -> None:
     result = names_roles.sync_roster(five(lms).context.id)
 
@@ -60,6 +61,7 @@ def test_sync_time_is_recorded(lms: Lms) -> None:
     assert lms.context.roster_synced_at is not None
 
 
+@pytest.mark.both_databases
 def test_members_who_left_become_inactive_and_keep_their_awards(lms: Lms) -> None:
     names_roles.sync_roster(five(lms).context.id)
     lms.course.members = [m for m in lms.course.members if m.user_id != "s2"]
@@ -138,6 +140,7 @@ def test_an_unmapped_context_is_not_synced(lms: Lms) -> None:
     assert names_roles.sync_roster(five(lms).context.id) is None
 
 
+@pytest.mark.both_databases
 def test_beat_asks_for_stale_and_never_synced_rosters_only(lms: Lms) -> None:
     five(lms)
     assert names_roles.request_due(timedelta(hours=1)) == 1  # never synced: synced now (eager)
