@@ -122,6 +122,36 @@ def test_an_instructor_connects_the_lms_course_inside_the_frame(
     page.close()
 
 
+def test_a_frame_that_keeps_no_cookie_opens_a_new_window(
+        lti_platform: Platform, tool: Tool, tool_server: HttpsWebServer,
+        lms_browser: Any) -> None:
+    """The platform's form post reaches us without the state cookie (as in a browser that
+    keeps no cookie in frames at all): the state comes back from the LMS page's storage,
+    and the launch ends on a one-time link that signs in in a window of its own."""
+    own_course(tool_server, "e2e-cookieless")
+    bo = Member("e2e-bo", ["Learner"], name="Bo Cookieless", email="bo@lms.example")
+    course = lti_platform.course("Cookieless 101").set_roster([bo])
+    context = lms_browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+
+    def forget_cookies(route: Any) -> None:  # the platform's sign-in answers the launch
+        context.clear_cookies()
+        route.continue_()
+
+    page.route(f"{lti_platform.auth_login_url}*", forget_cookies)
+    page.goto(lti_platform.page(tool, course, bo, custom={"course_key": "e2e-cookieless"}))
+    frame = page.frame_locator("#tool")
+    opener = frame.get_by_role("link", name="Open in a new window")
+    opener.wait_for()
+    page.screenshot(path=str(SHOTS / "cookieless-open-1280.png"))
+    with context.expect_page() as popup:
+        opener.click()
+    window = popup.value
+    window.wait_for_url(f"{tool_server.url}/")
+    assert window.get_by_role("heading", level=1).first.is_visible()
+    context.close()
+
+
 # -- the attacks, a requests session as the browser ---------------------------------------
 
 class Browser:
