@@ -51,15 +51,20 @@ def register_both(platform: Platform, **tool_options: Any) -> tuple[Tool, LtiPla
     return tool, registered
 
 
-@pytest.fixture
-def lms(app: Any, lti_platform: Platform) -> Lms:  # noqa: F811  (the fixture above)
+def build_lms(platform: Platform) -> Lms:
+    """Both registrations and an LMS course mapped to our course ``c1`` (in an app context)."""
     build_catalog("c1", units=1, modules=2)
-    tool, registered = register_both(lti_platform)
-    course = lti_platform.course()
+    tool, registered = register_both(platform)
+    course = platform.course()
     ours = db.session.scalar(select(OurCourse.id).where(OurCourse.key == "c1"))
     context = LtiContext(platform_id=registered.id, context_id=course.id, title=course.title,
                          course_id=ours, context_memberships_url=course.memberships_url,
                          lineitems_url=course.lineitems_url)
     db.session.add(context)
     db.session.commit()
-    return Lms(lti_platform, tool, course, registered, context)
+    return Lms(platform, tool, course, registered, context)
+
+
+@pytest.fixture
+def lms(app: Any, lti_platform: Platform) -> Lms:  # noqa: F811  (the fixture above)
+    return build_lms(lti_platform)
