@@ -1,8 +1,9 @@
 """LTI Advantage in a real browser, against the test platform (PyPI ``lti1p3platform`` at
 https://127.0.0.2) and our app under gunicorn over HTTPS: an instructor's launch syncs the
 course roster from the platform's Names and Roles service; an instructor places a link by
-Deep Linking, the platform accepts it, and a learner's launch of that link lands where it
-says. Launches here are top-level windows; the framed launch has its own test."""
+Deep Linking inside the platform's iframe, the platform accepts it, and a learner's framed
+launch of that link lands where it says; Dynamic Registration from the platform's page, then
+an administrator's confirmation in the console."""
 
 from __future__ import annotations
 
@@ -74,21 +75,34 @@ def test_an_instructor_launch_syncs_the_roster(lms: Lms, axe_source: str) -> Non
     page.close()
 
 
-def test_a_deep_linking_round_trip(lms: Lms, axe_source: str) -> None:
+def test_a_deep_linking_round_trip_in_the_lms_frame(lms: Lms, axe_source: str) -> None:
     course = lms.platform.course("Python, section B").set_roster([TEACHER, LEARNERS[0]])
     page = lms.browser.new_page()
 
-    page.goto(lms.platform.launch(lms.tool, course, TEACHER, message="LtiDeepLinkingRequest",
-                                  custom={"course_key": COURSE}))
-    looked_at(page, "deep-linking-picker", axe_source)
-    page.get_by_label(re.compile("whole dashboard")).check()
-    page.get_by_role("button", name="Add to the course").click()
+    page.goto(lms.platform.page(lms.tool, course, TEACHER, message="LtiDeepLinkingRequest",
+                                custom={"course_key": COURSE}))
+    frame = page.frame_locator("#tool")
+    frame.get_by_label(re.compile("whole dashboard")).check()
+    frame.get_by_role("button", name="Add to the course").click()
 
-    page.get_by_role("heading", name="Placed in Python, section B").wait_for()
+    frame.get_by_role("heading", name="Placed in Python, section B").wait_for()
     placed = course.links[-1]
     assert placed["custom"] == {"target": "dashboard", "course_key": COURSE}
-    page.goto(lms.platform.launch(lms.tool, course, LEARNERS[0], link=placed))
-    page.wait_for_url(f"{lms.server.url}/")
+    page.goto(lms.platform.page(lms.tool, course, LEARNERS[0], link=placed))
+    page.frame_locator("#tool").get_by_role("link", name="Dashboard").wait_for()
+    assert page.frames[-1].url == f"{lms.server.url}/"
+    page.close()
+
+
+def test_the_picker_is_accessible(lms: Lms, axe_source: str) -> None:
+    course = lms.platform.course("Python, section C").set_roster([TEACHER])
+    page = lms.browser.new_page()
+
+    page.goto(lms.platform.launch(lms.tool, course, TEACHER, message="LtiDeepLinkingRequest",
+                                  custom={"course_key": fresh_course(lms.server)}))
+
+    page.get_by_role("heading", name="Choose what this link opens").wait_for()
+    looked_at(page, "deep-linking-picker", axe_source)
     page.close()
 
 
