@@ -42,7 +42,8 @@ def start(launch: Launch) -> ResponseReturnValue:
     try:
         settings = dl.settings_from(launch.claims)
     except InvalidInput as error:
-        return _notice(error.detail, 400)
+        return _notice(_("The LMS asked for a link this tool cannot give: %(why)s.",
+                         why=error.detail), 400)
     pending = dl.Pending(launch.platform.id, launch.deployment.deployment_id,
                          settings.return_url, settings.data, launch.user.id, course_key)
     return _picker(pending, dl.seal(pending))
@@ -54,8 +55,9 @@ def deep_linking_choice() -> ResponseReturnValue:
     """The instructor's choice: signed and posted back to the LMS."""
     try:
         pending = dl.unseal(request.form.get("request", ""))
-    except InvalidInput as error:
-        return _notice(error.detail, 400)
+    except InvalidInput:
+        return _notice(_("This choice expired or was altered. Add the tool again from the "
+                         "LMS course."), 400)
     if pending.user_id != current_user.id or not _teaches(pending.course_key):
         return _notice(_("Only the course's instructors can choose what this link opens."),
                        403)
