@@ -74,6 +74,16 @@ def to_http(reply: LibResponse) -> Response:
                     content_type=reply.media_type if reply.code < 300 else "application/json")
 
 
+def serve(service: Any, handler: Any, **args: Any) -> Response:
+    """A service call on the wire; a token the library cannot verify (signed by a key the
+    platform rotated away, expired) is a 401, as platforms answer, not an error page."""
+    try:
+        return to_http(service.handle_resp(handler, **args))
+    except jwt.PyJWTError as error:
+        return Response(json.dumps({"error": f"invalid token: {error}"}), status=401,
+                        content_type="application/json")
+
+
 def token(platform: Platform, request: HttpRequest) -> Response:
     """``POST /token``: client credentials with a JWT client assertion (1EdTech Security §4)."""
     assertion = request.form.get("client_assertion", "")
@@ -206,7 +216,7 @@ def memberships(platform: Platform, request: HttpRequest, course_id: str) -> Res
         return Response('{"error": "unknown token"}', status=401)
     service = Memberships(WerkzeugRequest(request), config, platform.courses[course_id],
                           platform.page_size)
-    return to_http(service.handle_resp(service.handle_get_members))
+    return serve(service, service.handle_get_members)
 
 
 def lineitems(platform: Platform, request: HttpRequest, course_id: str) -> Response:
@@ -237,4 +247,4 @@ def grades(platform: Platform, request: HttpRequest, course_id: str, item: int |
     if handler is None:
         return Response(status=405)
     args = {"line_item_id": item_id} if item is not None else {}
-    return to_http(service.handle_resp(handler, **args))
+    return serve(service, handler, **args)

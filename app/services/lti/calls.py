@@ -12,7 +12,12 @@ TIMEOUT_SECONDS = 15
 
 
 class PlatformError(Exception):
-    """A platform's service refused or failed; the message says which call and why."""
+    """A platform's service refused or failed; the message says which call and why,
+    ``status`` the HTTP status when the platform answered one."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def call(method: str, url: str, *, headers: dict[str, str] | None = None,
@@ -24,7 +29,8 @@ def call(method: str, url: str, *, headers: dict[str, str] | None = None,
     except requests.RequestException as error:
         raise PlatformError(f"{method} {url}: {error}") from error
     if not 200 <= reply.status_code < 300:
-        raise PlatformError(f"{method} {url} answered {reply.status_code}: {reply.text[:200]}")
+        raise PlatformError(f"{method} {url} answered {reply.status_code}: {reply.text[:200]}",
+                            reply.status_code)
     return reply
 
 

@@ -139,7 +139,7 @@ def _get(platform: LtiPlatform, url: str, retry: bool = True) -> requests.Respon
     try:
         return call("GET", url, headers=headers)
     except PlatformError as error:
-        if not retry or " answered 401" not in str(error):
+        if not retry or error.status != 401:
             raise
     forget(platform)  # a token revoked or expired early: once more with a new one
     return _get(platform, url, retry=False)

@@ -122,6 +122,17 @@ def test_tokens_are_reused_until_they_expire(lms: Lms) -> None:
     assert lms.platform.tokens_issued == issued
 
 
+def test_a_token_the_platform_no_longer_takes_is_renewed_once(lms: Lms) -> None:
+    names_roles.sync_roster(five(lms).context.id)
+    issued = lms.platform.tokens_issued
+    lms.platform.rotate_key()  # tokens it signed before are refused from now on (401)
+
+    again = names_roles.sync_roster(lms.context.id)
+
+    assert again is not None and again.members == 5
+    assert lms.platform.tokens_issued > issued
+
+
 def test_a_platform_refusing_our_assertion_changes_nothing(lms: Lms) -> None:
     lms.tool.jwks = {"keys": []}  # the platform no longer knows our key
 
