@@ -97,12 +97,17 @@ def test_a_deep_linking_round_trip_in_the_lms_frame(lms: Lms, axe_source: str) -
     page.close()
 
 
-def test_the_picker_is_accessible(lms: Lms, axe_source: str) -> None:
+def test_an_unconnected_lms_course_is_connected_then_the_picker(lms: Lms,
+                                                                axe_source: str) -> None:
+    key = fresh_course(lms.server)
     course = lms.platform.course("Python, section C").set_roster([TEACHER])
     page = lms.browser.new_page()
 
-    page.goto(lms.platform.launch(lms.tool, course, TEACHER, message="LtiDeepLinkingRequest",
-                                  custom={"course_key": fresh_course(lms.server)}))
+    page.goto(lms.platform.launch(lms.tool, course, TEACHER, message="LtiDeepLinkingRequest"))
+    page.get_by_role("heading", name="Connect this LMS course").wait_for()
+    looked_at(page, "deep-linking-connect", axe_source)
+    page.get_by_label("Course").select_option(key)
+    page.get_by_role("button", name="Continue").click()
 
     page.get_by_role("heading", name="Choose what this link opens").wait_for()
     looked_at(page, "deep-linking-picker", axe_source)

@@ -11,7 +11,7 @@ placed in a course, checks a choice and signs the answer. A placed link is an
 from __future__ import annotations
 
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from flask import current_app
@@ -21,9 +21,11 @@ from sqlalchemy import select
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
 from app.infra.caches.catalog import catalog
-from app.models import Achievement, LtiPlatform
+from app.models import Achievement, LtiPlatform, User
 from app.read.course_report import course_columns
+from app.services.accounts.courses import set_course_role
 from app.services.lti import claims as c
+from app.services.lti import contexts, names_roles, people
 from app.services.lti.keys import sign_jwt
 
 ITEMS_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/content_items"
@@ -52,7 +54,8 @@ class Pending:
     return_url: str
     data: str | None
     user_id: int
-    course_key: str
+    course_key: str  # "" while the LMS course is not connected to one of ours
+    context_id: int | None = None
 
     @property
     def settings(self) -> Settings:
@@ -128,6 +131,20 @@ def response_jwt(platform: LtiPlatform, deployment_id: str, settings: Settings,
     if settings.data is not None:
         claims[DATA_CLAIM] = settings.data
     return sign_jwt(claims)
+
+
+def connect(pending: Pending, course_key: str, user: User) -> Pending:
+    """An instructor's deep linking request in an LMS course not yet connected: connect it
+    to the course they chose (the same rule as the launch's choose-course page: a course
+    no other LMS course holds, or one they teach), make them its instructor, sync its
+    roster; the request then goes on for that course."""
+    if pending.context_id is None:
+        raise InvalidInput("this request has no LMS course", fields={"course": ["none"]})
+    course = contexts.map_context(pending.context_id, course_key, user.id)
+    set_course_role(user.id, course.id, "instructor")
+    people.may_teach(user)
+    names_roles.request_sync(pending.context_id)
+    return replace(pending, course_key=course.key)
 
 
 def seal(pending: Pending) -> str:

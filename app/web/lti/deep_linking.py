@@ -12,10 +12,11 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.errors import InvalidInput, NotFound
+from app.errors import DomainError, InvalidInput, NotFound
 from app.extensions import db
 from app.models import Course, LtiPlatform
 from app.services.accounts.courses import courses_taught
+from app.services.lti import contexts
 from app.services.lti import deep_linking as dl
 from app.services.lti.launch import Launch
 from app.web.lti import bp
@@ -35,17 +36,37 @@ def start(launch: Launch) -> ResponseReturnValue:
     if launch.course_role != "instructor":
         return _notice(_("Only the course's instructors can choose what this link opens."),
                        403)
-    course_key = _course_key(launch)
-    if course_key is None:
-        return _notice(_("This LMS course is not connected to a course here yet. Open the "
-                         "tool once from the course as an instructor to connect it."), 409)
     try:
         settings = dl.settings_from(launch.claims)
     except InvalidInput as error:
         return _notice(_("The LMS asked for a link this tool cannot give: %(why)s.",
                          why=error.detail), 400)
     pending = dl.Pending(launch.platform.id, launch.deployment.deployment_id,
-                         settings.return_url, settings.data, launch.user.id, course_key)
+                         settings.return_url, settings.data, launch.user.id,
+                         _course_key(launch) or "",
+                         launch.context.id if launch.context is not None else None)
+    if not pending.course_key:
+        return _course_chooser(pending)
+    return _picker(pending, dl.seal(pending))
+
+
+@bp.route("/deep-linking/course", methods=["POST"])
+@login_required
+def deep_linking_course() -> ResponseReturnValue:
+    """The LMS course connected to the instructor's choice; then the picker for it."""
+    try:
+        pending = dl.unseal(request.form.get("request", ""))
+    except InvalidInput:
+        return _notice(_("This choice expired or was altered. Add the tool again from the "
+                         "LMS course."), 400)
+    if pending.user_id != current_user.id:
+        return _notice(_("Only the course's instructors can choose what this link opens."),
+                       403)
+    try:
+        pending = dl.connect(pending, request.form.get("course", ""),
+                             current_user._get_current_object())
+    except DomainError:
+        return _course_chooser(pending, _("Choose one of the courses listed."), 422)
     return _picker(pending, dl.seal(pending))
 
 
@@ -83,6 +104,18 @@ def target_url(launch: Launch, course_key: str) -> str:
     found = dl.landing(launch.custom.get("target", "dashboard"), course_key, launch.user.id,
                        launch.course_role == "instructor")
     return LANDINGS[found.page](found.key)
+
+
+def _course_chooser(pending: dl.Pending, error: str | None = None,
+                    status: int = 200) -> ResponseReturnValue:
+    courses = (contexts.claimable_courses(pending.context_id, pending.user_id)
+               if pending.context_id is not None else [])
+    if not courses:
+        return _notice(_("This LMS course is not connected to a course here, and there is "
+                         "no course you may connect it to. Ask an administrator."), 409)
+    page = render_template("lti/deep_linking_course.html", courses=courses, error=error,
+                           request_token=dl.seal(pending))
+    return page, status
 
 
 def _picker(pending: dl.Pending, token: str, error: str | None = None,

@@ -5,6 +5,7 @@ verifies against our JWKS and stores as a link in the course."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html import unescape
 from typing import Any
 
@@ -15,7 +16,7 @@ from flask_login import login_user
 
 from app.errors import InvalidInput
 from app.extensions import db
-from app.models import LtiDeployment, User
+from app.models import LtiContext, LtiDeployment, User
 from app.services.accounts.principal import Principal
 from app.services.badges import create_badge, publish_badge
 from app.services.lti import deep_linking as dl
@@ -154,6 +155,47 @@ def test_a_choice_not_offered_shows_the_picker_again(app: Flask, lms: Lms) -> No
     assert answer.status_code == 422
     assert "Choose one of the pages below." in answer.get_data(as_text=True)
     assert lms.course.links == []
+
+
+def unmapped(lms: Lms) -> Launch:
+    """A deep linking launch from an LMS course not connected to any course here."""
+    context = LtiContext(platform_id=lms.registered.id, context_id="ctx-new", title="New")
+    db.session.add(context)
+    db.session.commit()
+    return replace(dl_launch(lms, role=None), context=context, course_role="instructor")
+
+
+def test_an_unconnected_lms_course_is_connected_first(app: Flask, lms: Lms) -> None:
+    build_catalog("c2", units=1, modules=1)
+    launch = unmapped(lms)
+    page, status = picker(app, launch)
+    assert status == 200 and "Connect this LMS course" in page
+
+    answer = signed_in(app, launch.user).post("/lti/deep-linking/course", data={
+        "request": field(page, "request"), "course": "c2"})
+
+    assert answer.status_code == 200
+    assert "Achievements in Course c2" in answer.get_data(as_text=True)
+    db.session.refresh(launch.context)
+    assert launch.context is not None and launch.context.course_id is not None
+
+
+def test_a_course_another_lms_course_holds_cannot_be_taken(app: Flask, lms: Lms) -> None:
+    build_catalog("c2", units=1, modules=1)
+    launch = unmapped(lms)
+    page, _ = picker(app, launch)
+
+    answer = signed_in(app, launch.user).post("/lti/deep-linking/course", data={
+        "request": field(page, "request"), "course": "c1"})  # lms.context holds c1
+
+    assert answer.status_code == 422
+    assert "Choose one of the courses listed." in answer.get_data(as_text=True)
+
+
+def test_with_no_course_to_connect_the_instructor_is_told(app: Flask, lms: Lms) -> None:
+    page, status = picker(app, unmapped(lms))  # c1, the only course, is held already
+
+    assert status == 409 and "Ask an administrator" in page
 
 
 def test_learners_get_no_picker(app: Flask, lms: Lms) -> None:
