@@ -76,7 +76,7 @@ def test_a_learner_launched_in_the_lms_frame_sees_their_achievements(
         lti_platform: Platform, tool: Tool, tool_server: HttpsWebServer,
         lms_browser: Any, axe_source: str) -> None:
     own_course(tool_server, "e2e-launch")
-    ada = Member("e2e-ada", ["Learner"], name="Ada Learner", email="ada@lms.example")
+    ada = Member("e2e-ada", ["Learner"], name="Ada Learner", email="ada.launch@lms.example")
     course = lti_platform.course("Launch 101").set_roster([ada])
     page = lms_browser.new_page()
     errors: list[str] = []
@@ -103,7 +103,8 @@ def test_an_instructor_connects_the_lms_course_inside_the_frame(
         lti_platform: Platform, tool: Tool, tool_server: HttpsWebServer,
         lms_browser: Any, axe_source: str) -> None:
     own_course(tool_server, "e2e-chemistry")
-    teacher = Member("e2e-tess", ["Instructor"], name="Tess Teacher", email="tess@lms.example")
+    teacher = Member("e2e-tess", ["Instructor"], name="Tess Teacher",
+                     email="tess.launch@lms.example")
     course = lti_platform.course("Chemistry 101").set_roster([teacher])
     page = lms_browser.new_page()
     page.goto(lti_platform.page(tool, course, teacher))  # no course_key: unmapped
@@ -129,7 +130,7 @@ def test_a_frame_that_keeps_no_cookie_opens_a_new_window(
     keeps no cookie in frames at all): the state comes back from the LMS page's storage,
     and the launch ends on a one-time link that signs in in a window of its own."""
     own_course(tool_server, "e2e-cookieless")
-    bo = Member("e2e-bo", ["Learner"], name="Bo Cookieless", email="bo@lms.example")
+    bo = Member("e2e-bo", ["Learner"], name="Bo Cookieless", email="bo.launch@lms.example")
     course = lti_platform.course("Cookieless 101").set_roster([bo])
     context = lms_browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
