@@ -191,3 +191,11 @@ def test_made_up_kids_do_not_make_the_tool_fetch_again_and_again(
                             launcher.nonce)
         assert stranger.launch(sub=f"x{attempt}").status_code == 401
     assert jwks_server.fetches == fetches  # within REFETCH_MIN_SECONDS of the last fetch
+
+
+def test_platform_keys_that_cannot_be_fetched(launcher: Launcher,
+                                              caplog: pytest.LogCaptureFixture) -> None:
+    db.session.query(LtiPlatform).update({"jwks_url": "http://127.0.0.1:9/jwks"})  # discard
+    db.session.commit()
+    launcher.login()
+    refused(launcher.launch(), 502, "platform_keys", caplog)
