@@ -6,6 +6,7 @@ cookie is first-party. It is only ever shown inside the frame it was made for.""
 from __future__ import annotations
 
 import secrets
+from typing import NamedTuple
 
 from flask import current_app, url_for
 from itsdangerous import BadData, URLSafeTimedSerializer
@@ -15,26 +16,35 @@ from app.services.lti import nonces
 HANDOFF_SECONDS = 120
 
 
-def link(user_id: int, target: str) -> str:
+class Handoff(NamedTuple):
+    user_id: int
+    target: str  # a path of ours
+    context_id: int | None  # the LMS context an instructor launched into, if any
+
+
+def link(user_id: int, target: str, context_id: int | None = None) -> str:
     """The ``/lti/open/<token>`` URL that signs ``user_id`` in and goes to ``target``."""
-    token = _serializer().dumps({"u": user_id, "t": target, "j": secrets.token_urlsafe(16)})
+    token = _serializer().dumps({"u": user_id, "t": target, "c": context_id,
+                                 "j": secrets.token_urlsafe(16)})
     return url_for("lti.open_in_window", token=token)
 
 
-def take(token: str) -> tuple[int, str] | None:
-    """(user id, target) the first time a fresh token is presented; None otherwise."""
+def take(token: str) -> Handoff | None:
+    """What the link carries, the first time a fresh token is presented; None otherwise."""
     try:
         data = _serializer().loads(token, max_age=HANDOFF_SECONDS)
-        user_id, target, jti = int(data["u"]), str(data["t"]), str(data["j"])
+        found = Handoff(int(data["u"]), str(data["t"]),
+                        None if data.get("c") is None else int(data["c"]))
+        jti = str(data["j"])
     except (BadData, KeyError, TypeError, ValueError):
         return None
-    if not target.startswith("/") or target.startswith("//"):
+    if not found.target.startswith("/") or found.target.startswith("//"):
         return None
     try:
         fresh = nonces.consume("handoff:" + jti, HANDOFF_SECONDS)
     except nonces.NonceStoreDown:
         return None
-    return (user_id, target) if fresh else None
+    return found if fresh else None
 
 
 def _serializer() -> URLSafeTimedSerializer:

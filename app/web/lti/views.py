@@ -81,8 +81,9 @@ def launch() -> ResponseReturnValue:
     except LinkRequired as exc:
         return render_template("signin_link.html", email=exc.claims.email, verified=False,
                                error=None), 409
-    if done.via_storage:
-        return jsonify(open=handoff.link(done.user.id, _landing(done)))
+    if done.via_storage:  # no cookie sticks in this frame: continue in a window of its own
+        target = _destination(done) or url_for("pages.dashboard")
+        return jsonify(open=handoff.link(done.user.id, target, _taught_context(done)))
     answer = _sign_in(done)
     delete_cross_site_cookie(answer, state.cookie_name(form.state or ""))
     return answer
@@ -96,13 +97,15 @@ def open_in_window(token: str) -> ResponseReturnValue:
     if found is None:
         return _notice(_("This link has expired"), _("Open the tool from your course again."),
                        410)
-    user = db.session.get(User, found[0])
+    user = db.session.get(User, found.user_id)
     if user is None:
         return _notice(_("This link has expired"), _("Open the tool from your course again."),
                        410)
     session.clear()
     login_user(user)
-    return redirect(found[1])
+    if found.context_id is not None:
+        session[TEACHES] = [found.context_id]
+    return redirect(found.target)
 
 
 @bp.get("/jwks.json")
@@ -152,25 +155,38 @@ def _sign_in(done: Launch) -> Response:
     login_user(done.user)
     remember_launch(_frame_origins(done))
     record.signed_in("lti", False)
-    if done.context is not None and done.course_role == "instructor":
-        session[TEACHES] = [done.context.id]
+    if _taught_context(done) is not None:
+        session[TEACHES] = [_taught_context(done)]
     if done.message_type == c.DEEP_LINKING_REQUEST:
         return _response(deep_linking.start(done))
-    return _land(done)
-
-
-def _land(done: Launch) -> Response:
-    """A resource link: the placed page, or the course choice / "not set up yet"."""
-    course = _course(done)
-    if done.context is not None and course is None:
-        if done.course_role == "instructor":
-            return redirect(url_for(".choose_course", context_id=done.context.id))
+    target = _destination(done)
+    if target is None:
         return _response(_notice(_("Not set up yet"), _(
             "Your course has not been connected to its achievements yet. Please check "
             "back later, or ask your instructor."), 200))
-    if course is not None and done.course_role == "instructor" and done.context is not None:
-        _request_roster_sync(done.context.id)
-    return redirect(_landing(done, course))
+    return redirect(target)
+
+
+def _destination(done: Launch) -> str | None:
+    """A resource link's page: the placed one, or the course choice (an instructor of an
+    unmapped LMS course); None for a learner there ("not set up yet"). An instructor's
+    launch of a mapped course also asks for the roster."""
+    course = _course(done)
+    if done.context is not None and course is None:
+        if done.course_role != "instructor":
+            return None
+        return url_for(".choose_course", context_id=done.context.id)
+    taught = _taught_context(done)
+    if course is not None and taught is not None:
+        _request_roster_sync(taught)
+    return _landing(done, course)
+
+
+def _taught_context(done: Launch) -> int | None:
+    """The LMS context an instructor launched into (they may connect it)."""
+    if done.context is not None and done.course_role == "instructor":
+        return done.context.id
+    return None
 
 
 def _landing(done: Launch, course: Course | None = None) -> str:

@@ -72,6 +72,22 @@ def test_a_state_missing_from_platform_storage_is_refused(launcher: Launcher,
     assert answer.status_code == 400 and stored()["users"] == 0
 
 
+def test_a_cookieless_instructor_chooses_the_course_in_the_new_window(launcher: Launcher,
+                                                                     app: Any) -> None:
+    from tests.support.catalog import build_catalog
+    from tests.web.lti.conftest import INSTRUCTOR
+
+    build_catalog("c1", units=1, modules=1)
+    start(launcher)
+    link = https_client(app).post("/lti/launch", headers={"X-LTI-Storage": "1"}, data={
+        "id_token": launcher.id_token(roles=[INSTRUCTOR]), "state": launcher.state,
+        "stored_state": launcher.state}).get_json()["open"]
+    window = https_client(app)
+    choose = window.get(link).headers["Location"]
+    assert choose.startswith("/lti/contexts/")
+    assert window.post(choose, data={"course": "c1"}).status_code == 302
+
+
 @pytest.mark.parametrize(("params", "reason"), [
     ({"target_link_uri": "https://elsewhere.test/phish"}, "login"),
     ({"login_hint": ""}, "login"),
