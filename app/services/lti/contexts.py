@@ -19,8 +19,11 @@ from sqlalchemy import Select, exists, or_, select
 
 from app.errors import Forbidden, NotFound
 from app.extensions import db
-from app.models import Course, Enrollment, LtiContext, LtiPlatform
+from app.models import Course, Enrollment, LtiContext, LtiPlatform, User
+from app.services.accounts.courses import set_course_role
 from app.services.lti import claims as c
+from app.services.lti import names_roles
+from app.services.lti.people import may_teach
 
 
 def save_context(platform: LtiPlatform, claims: Mapping[str, Any]) -> LtiContext | None:
@@ -66,6 +69,17 @@ def map_context(context_id: int, course_key: str, user_id: int) -> Course:
                         fields={"course": ["taken"]})
     context.course_id = course.id
     db.session.commit()
+    return course
+
+
+def connect(context_id: int, course_key: str, user: User) -> Course:
+    """An instructor connects their LMS course (the choose-course page, or a deep linking
+    request in an unconnected course): mapped if they may claim the course, they become
+    its instructor, and its roster is asked for."""
+    course = map_context(context_id, course_key, user.id)
+    set_course_role(user.id, course.id, "instructor")
+    may_teach(user)
+    names_roles.request_sync(context_id)
     return course
 
 

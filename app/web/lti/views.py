@@ -25,14 +25,12 @@ from app.errors import DomainError
 from app.extensions import db
 from app.infra.metrics import record
 from app.models import Course, LtiContext, User
-from app.services.accounts.courses import set_course_role
 from app.services.accounts.identities import LinkRequired
 from app.services.lti import claims as c
-from app.services.lti import contexts, handoff, keys, state
+from app.services.lti import contexts, handoff, keys, names_roles, state
 from app.services.lti import launch as launches
 from app.services.lti.launch import Launch, LaunchForm, StoredStateNeeded, origin_of
 from app.services.lti.login import start_login
-from app.services.lti.people import may_teach
 from app.services.signin import SignInRefused
 from app.web.lti import bp, deep_linking
 from app.web.lti.framing import (
@@ -131,14 +129,11 @@ def choose_course(context_id: int) -> ResponseReturnValue:
 
 def _map(context: LtiContext, course_key: str) -> ResponseReturnValue:
     try:
-        course = contexts.map_context(context.id, course_key, current_user.id)
+        course = contexts.connect(context.id, course_key, current_user._get_current_object())
     except DomainError:
         return _chooser(context, _("Choose one of the courses listed."), 422)
-    set_course_role(current_user.id, course.id, "instructor")
-    may_teach(current_user._get_current_object())
     log.info("lti context %s mapped to course %s by user %s", context.id, course.key,
              current_user.id)
-    _request_roster_sync(context.id)
     return redirect(url_for("console.course", course_key=course.key))
 
 
@@ -204,8 +199,6 @@ def _course(done: Launch) -> Course | None:
 
 def _request_roster_sync(context_id: int) -> None:
     """The roster from the platform's Names and Roles service, in the background."""
-    from app.services.lti import names_roles
-
     names_roles.request_sync(context_id)
 
 
