@@ -91,3 +91,15 @@ def test_log_out_inside_the_frame_deletes_the_framed_cookie(launcher: Launcher) 
     assert "Max-Age=0" in cookie or "Expires=Thu, 01 Jan 1970" in cookie
     assert "Partitioned" in cookie and "SameSite=None" in cookie
     assert launcher.client.get("/achievements").status_code == 302
+
+
+def test_only_an_instructor_who_launched_may_connect_the_course(launcher: Launcher) -> None:
+    build_catalog("c1", units=1, modules=1)
+    launcher.login()
+    launcher.launch(locale="en")  # a learner of the unmapped LMS course
+    context = db.session.scalar(select(LtiContext))
+    page = f"/lti/contexts/{context.id}/course"
+    assert launcher.client.get(page).status_code == 403
+    assert launcher.client.post(page, data={"course": "c1"}).status_code == 403
+    db.session.expire_all()
+    assert context.course_id is None
