@@ -31,7 +31,8 @@ class LtiPlatform(db.Model):
     """
 
     __tablename__ = "lti_platforms"
-    __table_args__ = (UniqueConstraint("issuer", "client_id", name="uq_lti_platforms_client"),)
+    __table_args__ = (UniqueConstraint("issuer", "client_id", name="uq_lti_platforms_client"),
+                      UniqueConstraint("invite_id", name="uq_lti_platforms_invite"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -46,6 +47,8 @@ class LtiPlatform(db.Model):
     status: Mapped[str] = mapped_column(String(10), default="active",
                                         server_default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # the registration invite that let the platform register itself; unique: one use each
+    invite_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class LtiDeployment(db.Model):

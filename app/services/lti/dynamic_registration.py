@@ -5,7 +5,9 @@ registration endpoint, and store the platform and deployment as **pending**.
 
 Pending, because anyone who can make an LMS (or a page pretending to be one) call this URL
 would otherwise register a platform whose launches we trust: nothing launches until an
-administrator confirms it in the console (``registrations.confirm_platform``).
+administrator confirms it in the console (``registrations.confirm_platform``). And only
+with an administrator's invite (``invites``), checked first: without one no outgoing
+request is made and nothing is stored.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from urllib.parse import urlsplit
 
 from app.errors import InvalidInput
 from app.models import LtiPlatform
+from app.services.lti import invites
 from app.services.lti.calls import PlatformError, call, json_object
 from app.services.lti.registrations import PlatformSpec, add_platform, url_problem
 
@@ -41,17 +44,19 @@ class Tool:
         return self.public_url.rstrip("/") + path
 
 
-def register(openid_configuration: str, registration_token: str | None,
+def register(invite: str | None, openid_configuration: str, registration_token: str | None,
              tool: Tool) -> LtiPlatform:
-    """Run the registration; the pending platform. ``InvalidInput`` for a bad request,
-    ``PlatformError`` when the platform's answers are unusable; nothing stored then."""
+    """Run the registration; the pending platform. ``Forbidden`` without a usable invite,
+    ``InvalidInput`` for a bad request, ``PlatformError`` when the platform's answers are
+    unusable; nothing stored then."""
+    invite_id = invites.usable_invite(invite)
     if not openid_configuration.startswith("https://") or url_problem(openid_configuration):
         raise InvalidInput("openid_configuration must be the platform's https URL",
                            fields={"openid_configuration": ["invalid"]})
     config = platform_configuration(openid_configuration, registration_token)
     answer = _post(str(config["registration_endpoint"]), tool_configuration(tool, config),
                    registration_token)
-    return add_platform(_spec(config, answer))
+    return add_platform(_spec(config, answer, invite_id))
 
 
 def platform_configuration(url: str, token: str | None) -> dict[str, Any]:
@@ -91,7 +96,7 @@ def tool_configuration(tool: Tool, config: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _spec(config: dict[str, Any], answer: dict[str, Any]) -> PlatformSpec:
+def _spec(config: dict[str, Any], answer: dict[str, Any], invite_id: str) -> PlatformSpec:
     client_id = answer.get("client_id")
     if not isinstance(client_id, str) or not client_id:
         raise PlatformError("the registration answer has no client_id")
@@ -105,7 +110,7 @@ def _spec(config: dict[str, Any], answer: dict[str, Any]) -> PlatformSpec:
         deployment_ids=[str(deployment)] if deployment else [],
         name=f"{product} ({urlsplit(config['issuer']).hostname})" if product else None,
         auth_audience=audience if isinstance(audience, str) and audience else None,
-        status="pending")
+        status="pending", invite_id=invite_id)
 
 
 def _post(url: str, body: dict[str, Any], token: str | None) -> dict[str, Any]:

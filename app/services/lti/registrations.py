@@ -39,6 +39,7 @@ class PlatformSpec:
     name: str | None = None
     auth_audience: str | None = None
     status: str = "active"
+    invite_id: str | None = None
 
 
 def add_platform(spec: PlatformSpec) -> LtiPlatform:
@@ -49,7 +50,8 @@ def add_platform(spec: PlatformSpec) -> LtiPlatform:
         name=(spec.name or urlsplit(spec.issuer).hostname or spec.issuer)[:120],
         issuer=spec.issuer, client_id=spec.client_id, auth_login_url=spec.auth_login_url,
         auth_token_url=spec.auth_token_url, auth_audience=spec.auth_audience,
-        jwks_url=spec.jwks_url, trusted_email=spec.trusted_email, status=spec.status)
+        jwks_url=spec.jwks_url, trusted_email=spec.trusted_email, status=spec.status,
+        invite_id=spec.invite_id)
     db.session.add(platform)
     try:
         db.session.flush()

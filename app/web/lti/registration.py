@@ -1,8 +1,9 @@
 """LTI Dynamic Registration 1.0: ``/lti/register``, the URL an administrator pastes into
 Moodle 4.x or Canvas. The LMS opens it (framed) with ``openid_configuration`` and
-``registration_token``; the page registers us and posts ``org.imsglobal.lti.close`` to
-the LMS. The platform waits, pending, for an administrator's confirmation in the console
-(``app.web.console.lti_platforms``).
+``registration_token``, added to the URL's ``invite`` (made in the console; without a
+usable one: 403, no outgoing request); the page registers us and posts
+``org.imsglobal.lti.close`` to the LMS. The platform waits, pending, for an
+administrator's confirmation in the console (``app.web.console.lti_platforms``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from flask import current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from app.errors import Conflict, InvalidInput
+from app.errors import Conflict, Forbidden, InvalidInput
 from app.services.lti import dynamic_registration
 from app.services.lti.calls import PlatformError
 from app.web.lti import bp
@@ -34,7 +35,10 @@ def register() -> ResponseReturnValue:
         logo_url=settings["PUBLIC_URL"] + url_for("static", filename="badges/high_score.svg"))
     try:
         platform = dynamic_registration.register(
-            config_url, request.args.get("registration_token") or None, tool)
+            request.args.get("invite"), config_url,
+            request.args.get("registration_token") or None, tool)
+    except Forbidden:
+        return _failed(_uninvited(), 403)
     except InvalidInput as error:
         return _failed(error.detail, 400)
     except Conflict as error:
@@ -51,6 +55,13 @@ def _frame_for(config_url: str) -> None:
     parts = urlsplit(config_url)
     if parts.scheme == "https" and parts.netloc:
         allow_frame_ancestor(f"https://{parts.netloc}")
+
+
+def _uninvited() -> str:
+    """The refusal of a URL without a usable invite, saying where to get one."""
+    return _("This registration URL has no valid invitation: it is missing, expired (an "
+             "invitation lasts 7 days) or already used. Ask the administrator of %(service)s "
+             "for a registration URL.", service=current_app.config["ISSUER_NAME"])
 
 
 def _failed(reason: str, status: int) -> ResponseReturnValue:

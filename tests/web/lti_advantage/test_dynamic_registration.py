@@ -1,5 +1,7 @@
 """LTI Dynamic Registration against the test platform: we read its configuration, send
-ours with its one-time token, and keep it pending until an administrator confirms."""
+ours with its one-time token, and keep it pending until an administrator confirms. Only
+with an administrator's invite: without a usable one, no request leaves and nothing is
+stored."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from app.extensions import db
 from app.models import LtiPlatform
 from app.services.lti import dynamic_registration
 from app.services.lti.calls import PlatformError
+from app.services.lti.invites import create_invite
 from app.services.lti.registrations import deployments_of
 from tests.support.lti_platform import Platform
 
@@ -27,7 +30,8 @@ def platforms() -> int:
 
 def test_the_platform_is_stored_pending_with_its_deployment(app: Any,
                                                              lti_platform: Platform) -> None:
-    stored = dynamic_registration.register(*lti_platform.registration_offer(), TOOL)
+    offer = lti_platform.registration_offer()
+    stored = dynamic_registration.register(create_invite(), *offer, TOOL)
 
     made = lti_platform.registrations[-1]["tool"]
     assert (stored.issuer, stored.client_id, stored.status) == (
@@ -39,7 +43,7 @@ def test_the_platform_is_stored_pending_with_its_deployment(app: Any,
 
 def test_our_configuration_names_our_endpoints_messages_and_scopes(
         app: Any, lti_platform: Platform) -> None:
-    dynamic_registration.register(*lti_platform.registration_offer(), TOOL)
+    dynamic_registration.register(create_invite(), *lti_platform.registration_offer(), TOOL)
 
     sent = lti_platform.registrations[-1]["request"]
     assert sent["initiate_login_uri"] == "https://tool.example/lti/login"
@@ -54,10 +58,10 @@ def test_our_configuration_names_our_endpoints_messages_and_scopes(
 def test_a_used_registration_token_is_refused_and_nothing_stored(
         app: Any, lti_platform: Platform) -> None:
     offer = lti_platform.registration_offer()
-    dynamic_registration.register(*offer, TOOL)
+    dynamic_registration.register(create_invite(), *offer, TOOL)
 
     with pytest.raises(PlatformError, match="401"):
-        dynamic_registration.register(*offer, TOOL)
+        dynamic_registration.register(create_invite(), *offer, TOOL)
     assert platforms() == 1
 
 
@@ -65,20 +69,22 @@ def test_a_used_registration_token_is_refused_and_nothing_stored(
                                  "not a url"])
 def test_a_configuration_url_that_is_not_https_is_refused(app: Any, url: str) -> None:
     with pytest.raises(InvalidInput):
-        dynamic_registration.register(url, "token", TOOL)
+        dynamic_registration.register(create_invite(), url, "token", TOOL)
     assert platforms() == 0
 
 
 def test_a_configuration_that_is_not_one_is_refused(app: Any, lti_platform: Platform) -> None:
     with pytest.raises(PlatformError):
-        dynamic_registration.register(lti_platform.jwks_url, None, TOOL)
+        dynamic_registration.register(create_invite(), lti_platform.jwks_url, None, TOOL)
     assert platforms() == 0
 
 
-def register_page(app: Flask, config_url: str, token: str | None) -> Any:
+def register_page(app: Flask, config_url: str, token: str | None,
+                  invite: str | None = "new") -> Any:
     app.config["PUBLIC_URL"] = "https://tool.example"  # platforms take https tools only
-    query = {"openid_configuration": config_url, **({"registration_token": token}
-                                                    if token else {})}
+    query = {"openid_configuration": config_url,
+             **({"registration_token": token} if token else {}),
+             **({"invite": create_invite() if invite == "new" else invite} if invite else {})}
     return app.test_client().get("/lti/register", query_string=query)
 
 
