@@ -2,8 +2,8 @@
 https://127.0.0.2) and our app under gunicorn over HTTPS: an instructor's launch syncs the
 course roster from the platform's Names and Roles service; an instructor places a link by
 Deep Linking inside the platform's iframe, the platform accepts it, and a learner's framed
-launch of that link lands where it says; Dynamic Registration from the platform's page, then
-an administrator's confirmation in the console."""
+launch of that link lands where it says; Dynamic Registration from the platform's page with
+the URL an administrator made in the console, then their confirmation there."""
 
 from __future__ import annotations
 
@@ -116,12 +116,16 @@ def test_an_unconnected_lms_course_is_connected_then_the_picker(lms: Lms,
 
 def test_dynamic_registration_then_an_admins_confirmation(lms: Lms, axe_source: str) -> None:
     page = lms.browser.new_page()
+    admin_login(page, lms.server)
+    page.goto(f"{lms.server.url}/console/lti-platforms")
+    page.get_by_role("button", name="Make a registration URL").click()
+    invite_url = page.get_by_label("Registration URL", exact=True).input_value()
+    looked_at(page, "lti-platforms-invite", axe_source)
 
-    page.goto(lms.platform.registration_url(f"{lms.server.url}/lti/register"))
+    page.goto(lms.platform.registration_url(invite_url))
 
     page.get_by_role("status").filter(has_text="closed").wait_for()  # the tool's close message
     registered = lms.platform.registrations[-1]["tool"]
-    admin_login(page, lms.server)
     page.goto(f"{lms.server.url}/console/lti-platforms")
     looked_at(page, "lti-platforms-pending", axe_source)
     page.get_by_role("row").filter(has_text=registered.client_id).get_by_role(
@@ -139,14 +143,17 @@ def test_dynamic_registration_then_an_admins_confirmation(lms: Lms, axe_source: 
 def test_the_pages_that_only_report_say_what_happened(lms: Lms, axe_source: str) -> None:
     page = lms.browser.new_page()
     config_url, token = lms.platform.registration_offer()
-    register = f"{lms.server.url}/lti/register"
+    register = f"{lms.server.url}/lti/register?openid_configuration="
 
-    page.goto(f"{register}?openid_configuration={config_url}&registration_token={token}")
+    page.goto(f"{register}{config_url}&registration_token={token}&invite={invite(lms.server)}")
     page.get_by_role("heading", name="Tool registered").wait_for()
     looked_at(page, "lti-registered", axe_source)
-    page.goto(f"{register}?openid_configuration=http://lms.example/config")
+    page.goto(f"{register}http://lms.example/config&invite={invite(lms.server)}")
     page.get_by_role("heading", name="Registration failed").wait_for()
     looked_at(page, "lti-registration-failed", axe_source)
+    page.goto(f"{register}{config_url}&registration_token={token}")
+    page.get_by_text("for a registration URL").wait_for()
+    looked_at(page, "lti-registration-uninvited", axe_source)
     course = lms.platform.course("Learners only").set_roster([LEARNERS[2]])
     page.goto(lms.platform.launch(lms.tool, course, LEARNERS[2],
                                   message="LtiDeepLinkingRequest",
@@ -164,6 +171,14 @@ def fresh_course(server: HttpsWebServer) -> str:
     with server.app.app_context():
         build_catalog(key, units=1, modules=1)
     return key
+
+
+def invite(server: HttpsWebServer) -> str:
+    """A registration invite, as the console's button makes one."""
+    from app.services.lti.invites import create_invite
+
+    with server.app.app_context():
+        return create_invite()
 
 
 def admin_login(page: Any, server: HttpsWebServer) -> None:

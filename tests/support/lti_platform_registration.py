@@ -37,7 +37,8 @@ def offer_page_url(platform: Platform, tool_register_url: str) -> str:
     platform.registration_tokens.add(token)
     query = urlencode({"openid_configuration": platform.openid_configuration_url,
                        "registration_token": token})
-    platform.offers[token] = f"{tool_register_url}?{query}"
+    joiner = "&" if "?" in tool_register_url else "?"  # the tool's URL may carry its own
+    platform.offers[token] = f"{tool_register_url}{joiner}{query}"
     return f"{platform.issuer}/tools/register?offer={token}"
 
 

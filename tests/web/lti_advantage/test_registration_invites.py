@@ -5,6 +5,7 @@ is genuine, at most 7 days old and not used yet. Administrators make the URL in 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -98,7 +99,7 @@ def test_admins_make_a_registration_url_that_works(
 
     page = client.post("/console/lti-platforms/invite").get_data(as_text=True)
 
-    shown = page.split('id="invite-url" value="', 1)[1].split('"', 1)[0]
+    shown = re.search(r'id="invite-url"[^>]*>([^<]*)</textarea>', page).group(1)  # type: ignore[union-attr]
     assert shown.startswith("https://tool.example/lti/register?invite=")
     assert invites.usable_invite(shown.split("invite=", 1)[1])
 
