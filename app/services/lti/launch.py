@@ -29,7 +29,7 @@ from app.services.lti import claims as c
 from app.services.lti import nonces, state
 from app.services.lti.contexts import course_of, save_context
 from app.services.lti.keys import ALGORITHM
-from app.services.lti.people import claims_of, course_role, may_teach, person_for
+from app.services.lti.people import claims_of, course_role, may_teach, person_and_news
 from app.services.lti.platform_keys import PlatformKeysUnavailable, key_for
 from app.services.lti.registrations import find_deployment
 from app.services.signin import refuse
@@ -74,6 +74,7 @@ class Launch:
     message_type: str
     custom: dict[str, str]
     via_storage: bool = False
+    created: bool = False  # the user was made by this launch
 
 
 class StoredStateNeeded(Exception):
@@ -112,9 +113,10 @@ def save(verified: Verified) -> Launch:
     role in it. Raises :class:`LinkRequired` when their email is a local account's that
     this platform may not link."""
     claims, platform = verified.claims, verified.platform
-    user = person_for(platform, claims["sub"], claims)
-    if user is None:
+    found = person_and_news(platform, claims["sub"], claims)
+    if found is None:
         raise LinkRequired(claims_of(platform, claims["sub"], claims))
+    user, created = found
     context, custom = save_context(platform, claims), c.custom_params(claims)
     role = course_role(claims[c.ROLES])
     course = course_of(context, custom, user.id) if context is not None else None
@@ -123,7 +125,7 @@ def save(verified: Verified) -> Launch:
         if role == "instructor":
             may_teach(user)
     return Launch(claims, platform, verified.deployment, context, user, role,
-                  claims[c.MESSAGE_TYPE], custom, verified.via_storage)
+                  claims[c.MESSAGE_TYPE], custom, verified.via_storage, created)
 
 
 def _check_state(form: LaunchForm) -> tuple[state.LaunchState, bool]:

@@ -58,12 +58,19 @@ def claims_of(platform: LtiPlatform, subject: str, claims: Mapping[str, Any]) ->
 def person_for(platform: LtiPlatform, subject: str, claims: Mapping[str, Any]) -> User | None:
     """The user for ``(issuer, subject)``, made on first sight; None when their email
     belongs to a local account this platform may not link (an admin must link it)."""
+    found = person_and_news(platform, subject, claims)
+    return found[0] if found else None
+
+
+def person_and_news(platform: LtiPlatform, subject: str,
+                    claims: Mapping[str, Any]) -> tuple[User, bool] | None:
+    """:func:`person_for`, and whether the user was made just now (a launch counts its
+    sign-in as a new or an existing account)."""
     try:
-        user, _created = sign_in(claims_of(platform, subject, claims), None,
-                                 vouched=platform.trusted_email)
+        return sign_in(claims_of(platform, subject, claims), None,
+                       vouched=platform.trusted_email)
     except LinkRequired:
         return None
-    return user
 
 
 def may_teach(user: User) -> None:

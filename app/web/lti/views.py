@@ -149,7 +149,7 @@ def _sign_in(done: Launch) -> Response:
     session.clear()
     login_user(done.user)
     remember_launch(_frame_origins(done))
-    record.signed_in("lti", False)
+    record.signed_in("lti", done.created)
     if _taught_context(done) is not None:
         session[TEACHES] = [_taught_context(done)]
     if done.message_type == c.DEEP_LINKING_REQUEST:

@@ -13,6 +13,9 @@ from app.extensions import db
 from app.models import Enrollment, Identity, LtiContext, User
 from tests.support.catalog import build_catalog
 from tests.web.lti.conftest import INSTRUCTOR, ISSUER, Launcher, stored
+from tests.web.signin.conftest import sample
+
+SIGN_INS = "achievements_sign_ins_total"
 
 pytestmark = pytest.mark.both_databases
 
@@ -33,10 +36,14 @@ def test_first_launch_makes_the_learner_and_enrolls_them(launcher: Launcher) -> 
 
 
 def test_a_second_launch_finds_the_same_person(launcher: Launcher) -> None:
+    before = {account: sample(SIGN_INS, protocol="lti", account=account)
+              for account in ("created", "existing")}
     for _ in range(2):
         launcher.login()
         assert launcher.launch().status_code == 200  # unmapped: "not set up yet"
     assert stored()["users"] == 1 and stored()["identities"] == 1
+    assert [sample(SIGN_INS, protocol="lti", account=account) - before[account]
+            for account in ("created", "existing")] == [1, 1]  # counted as made, then found
 
 
 def test_an_instructor_of_an_unmapped_course_chooses_it(launcher: Launcher) -> None:
