@@ -23,9 +23,8 @@ from app.extensions import db
 from app.infra.caches.catalog import catalog
 from app.models import Achievement, LtiPlatform, User
 from app.read.course_report import course_columns
-from app.services.accounts.courses import set_course_role
 from app.services.lti import claims as c
-from app.services.lti import contexts, names_roles, people
+from app.services.lti import contexts
 from app.services.lti.keys import sign_jwt
 
 ITEMS_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/content_items"
@@ -140,10 +139,7 @@ def connect(pending: Pending, course_key: str, user: User) -> Pending:
     roster; the request then goes on for that course."""
     if pending.context_id is None:
         raise InvalidInput("this request has no LMS course", fields={"course": ["none"]})
-    course = contexts.map_context(pending.context_id, course_key, user.id)
-    set_course_role(user.id, course.id, "instructor")
-    people.may_teach(user)
-    names_roles.request_sync(pending.context_id)
+    course = contexts.connect(pending.context_id, course_key, user)
     return replace(pending, course_key=course.key)
 
 
