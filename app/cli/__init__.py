@@ -11,6 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app.cli.failures import cli_failure
 from app.errors import DomainError
 from app.extensions import db
 from app.models import User
@@ -48,12 +49,6 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(translations_cli)
 
 
-def _fail(exc: DomainError) -> click.ClickException:
-    db.session.rollback()
-    detail = exc.detail + (f" {exc.fields}" if exc.fields else "")
-    return click.ClickException(detail)
-
-
 @catalog_cli.command("import")
 @click.argument("file", type=click.File("r"))
 @click.option("--draft", is_flag=True,
@@ -65,7 +60,7 @@ def catalog_import(file: click.File, draft: bool) -> None:
     except json.JSONDecodeError as exc:
         raise click.ClickException(f"not valid JSON: {exc}") from exc
     except DomainError as exc:
-        raise _fail(exc) from exc
+        raise cli_failure(exc) from exc
     click.echo(report.summary())
 
 
@@ -84,7 +79,7 @@ def users_create(email: str, password: str, role: str, timezone: str, locale: st
     try:
         user = create_user(email, password, role, timezone, locale, name)
     except DomainError as exc:
-        raise _fail(exc) from exc
+        raise cli_failure(exc) from exc
     click.echo(user.id)
 
 
@@ -99,7 +94,7 @@ def users_link(email: str, provider: str, subject: str) -> None:
     try:
         user = link_identity(email, provider, subject)
     except DomainError as exc:
-        raise _fail(exc) from exc
+        raise cli_failure(exc) from exc
     click.echo(f"{provider} {subject} signs in as {user.email} (user {user.id})")
 
 
@@ -116,7 +111,7 @@ def users_enroll(email: str, course_key: str, role: str) -> None:
     try:
         created = enroll(user.id, course_key, role)
     except DomainError as exc:
-        raise _fail(exc) from exc
+        raise cli_failure(exc) from exc
     click.echo(f"{email} {'enrolled in' if created else 'already in'} {course_key} as {role}")
 
 
@@ -128,7 +123,7 @@ def tokens_create(name: str, scopes: tuple[str, ...]) -> None:
     try:
         token, plaintext = create_token(name, list(scopes))
     except DomainError as exc:
-        raise _fail(exc) from exc
+        raise cli_failure(exc) from exc
     click.echo(f"token {token.id} '{name}' scopes: {' '.join(scopes)} (store it now)")
     click.echo(plaintext)
 
@@ -148,7 +143,7 @@ def tokens_revoke(token_id: int) -> None:
     try:
         revoke_token(token_id)
     except DomainError as exc:
-        raise _fail(exc) from exc
+        raise cli_failure(exc) from exc
     click.echo(f"token {token_id} revoked")
 
 

@@ -8,8 +8,8 @@ import sys
 import click
 from flask.cli import AppGroup
 
+from app.cli.failures import cli_failure
 from app.errors import DomainError
-from app.extensions import db
 from app.read.achievement_types import listed_types
 from app.read.summary import learner_summary
 from app.services.awarding.backfill import BackfillReport, backfill, learners
@@ -17,11 +17,6 @@ from app.services.awarding.revocation import restore_award, revoke_award
 
 achievements_cli = AppGroup("achievements", help="Detection maintenance: backfill, revocation.")
 PRINT_LIMIT = 50
-
-
-def _fail(exc: DomainError) -> click.ClickException:
-    db.session.rollback()
-    return click.ClickException(exc.detail + (f" {exc.fields}" if exc.fields else ""))
 
 
 @achievements_cli.command("backfill")
@@ -40,7 +35,7 @@ def backfill_command(user_id: int | None, rule: str | None, dry_run: bool,
             report = backfill(user_id, rule, dry_run, bar.update, batch_size=batch_size,
                               jobs=jobs)
     except DomainError as exc:
-        raise _fail(exc) from exc
+        raise cli_failure(exc) from exc
     _print_report(report)
 
 
@@ -62,7 +57,7 @@ def revoke_command(award_id: int, reason: str, actor: str) -> None:
     try:
         award = revoke_award(award_id, reason, actor)
     except DomainError as exc:
-        raise _fail(exc) from exc
+        raise cli_failure(exc) from exc
     click.echo(f"award {award.id} ({award.dedupe_key}, user {award.user_id}) revoked "
                f"at {award.revoked_at:%Y-%m-%d %H:%M:%S}Z: {award.revoked_reason}")
 
@@ -75,7 +70,7 @@ def restore_command(award_id: int, actor: str) -> None:
     try:
         award = restore_award(award_id, actor)
     except DomainError as exc:
-        raise _fail(exc) from exc
+        raise cli_failure(exc) from exc
     click.echo(f"award {award.id} ({award.dedupe_key}, user {award.user_id}) restored")
 
 
@@ -86,7 +81,7 @@ def summary_command(user_id: int) -> None:
     try:
         click.echo(json.dumps(learner_summary(user_id), indent=2, sort_keys=True))
     except DomainError as exc:
-        raise _fail(exc) from exc
+        raise cli_failure(exc) from exc
 
 
 @achievements_cli.command("types")

@@ -13,7 +13,7 @@ from typing import Any
 import click
 from flask.cli import AppGroup
 
-from app.cli import _fail
+from app.cli.failures import cli_failure
 from app.errors import DomainError
 from app.services.accounts.principal import Principal
 from app.services.badges import (
@@ -33,7 +33,7 @@ def _run(action: Callable[[], Any]) -> Any:
     try:
         return action()
     except DomainError as exc:
-        raise _fail(exc) from exc
+        raise cli_failure(exc) from exc
 
 
 @badges_cli.command("list")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from app.cli.failures import cli_failure
 from app.errors import DomainError
-from app.extensions import db
 from app.services.lti import keys, registrations
 from app.services.lti.registrations import PlatformSpec
 
@@ -16,11 +16,6 @@ platforms_cli = AppGroup("platforms", help="LMS platforms registered with the to
 keys_cli = AppGroup("keys", help="The keys the tool signs its LTI messages with.")
 lti_cli.add_command(platforms_cli)
 lti_cli.add_command(keys_cli)
-
-
-def _fail(exc: DomainError) -> click.ClickException:
-    db.session.rollback()
-    return click.ClickException(exc.detail)
 
 
 @platforms_cli.command("add")
@@ -48,7 +43,7 @@ def platforms_add(issuer: str, client_id: str, auth_login_url: str, auth_token_u
     try:
         platform = registrations.add_platform(spec)
     except DomainError as exc:
-        raise _fail(exc) from exc
+        raise cli_failure(exc) from exc
     click.echo(platform.id)
 
 
@@ -70,7 +65,7 @@ def platforms_remove(platform_id: int) -> None:
     try:
         platform = registrations.remove_platform(platform_id)
     except DomainError as exc:
-        raise _fail(exc) from exc
+        raise cli_failure(exc) from exc
     click.echo(f"removed platform {platform_id} ({platform.issuer})")
 
 
@@ -82,7 +77,7 @@ def platforms_confirm(platform_id: int) -> None:
     try:
         registrations.confirm_platform(platform_id)
     except DomainError as exc:
-        raise _fail(exc) from exc
+        raise cli_failure(exc) from exc
     click.echo(f"platform {platform_id} is active")
 
 
