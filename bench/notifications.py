@@ -33,6 +33,7 @@ import uuid
 from typing import Any
 
 import common
+import cpu
 import throughput
 from aiosmtpd.controller import Controller
 
@@ -79,14 +80,15 @@ def settings(port: int | None, relay_queue: str | None) -> dict[str, str]:
     return {**extra, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port)} if port else extra
 
 
-def start(svc: common.Services, relay_queue: str | None) -> None:
+def start(svc: common.Services, relay_queue: str | None) -> Worker | None:
     """The detection worker and beat, and the relay's own worker when it has a queue."""
     svc.start_processes()
-    if relay_queue:
-        relay = Worker(svc.settings, concurrency=common.WORKER_THREADS, name="bench-relay",
-                       queues=[relay_queue])
-        svc.stack.callback(relay.stop)
-        relay.start()
+    if not relay_queue:
+        return None
+    relay = Worker(svc.settings, concurrency=common.WORKER_THREADS, name="bench-relay",
+                   queues=[relay_queue])
+    svc.stack.callback(relay.stop)
+    return relay.start()
 
 
 def emails_left(url: str) -> int:
@@ -145,7 +147,8 @@ def latency_phase(args: argparse.Namespace, port: int, receipts: Receipts) -> di
         count = int(args.rate * args.seconds)
         people = throughput.seed(args.learners, 10, -(-count // args.learners))
         plan = throughput.plan_events(people, count)
-        start(svc, queue)
+        relay = start(svc, queue)
+        relay_cpu = cpu.tree_cpu_seconds(relay.pid) if relay else 0.0
         recorded_per_s = record_paced(plan, args.rate, deadline)
         throughput.wait_drained(svc.database_url, deadline)
         common.wait_for(lambda: emails_left(svc.database_url) == 0,
@@ -159,7 +162,10 @@ def latency_phase(args: argparse.Namespace, port: int, receipts: Receipts) -> di
         span = max(float(r[2]) for r in rows) or 1.0
         delays = [(receipts.at[mid] - float(earned)) * 1000 for mid, earned, _ in rows
                   if mid in receipts.at]
+        relay_ms = (cpu.tree_cpu_seconds(relay.pid) - relay_cpu) * 1000 if relay else None
+        emails = len({mid for mid, _, _ in rows})
         return {"events_per_s": recorded_per_s, "awards": len(rows),
+                "relay_cpu_ms_per_email": round(relay_ms / emails, 2) if relay_ms else None,
                 "awards_per_s": round(len(rows) / span, 1), "received": len(delays),
                 "award_to_smtp_ms": common.percentiles(delays)}
 
