@@ -14,7 +14,12 @@ from app.models import User
 from app.services.accounts import create_token, create_user
 from tests.support.catalog import build_catalog
 from tests.support.databases import DATABASES, pg_app_context, sqlite_app_context
+from tests.support.lti_platform import lti_platform  # noqa: F401  (see below)
 from tests.support.services import fresh_database
+
+# lti_platform, the LTI test platform, is registered here once for the whole run: it sets
+# this process's trusted CA (REQUESTS_CA_BUNDLE), so a second copy (one per conftest that
+# imported it) left one of the two platforms untrusted.
 
 
 def embedded_config(tmp_path: Path, **overrides: object) -> Config:

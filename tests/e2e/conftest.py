@@ -17,8 +17,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.proxy import DroppingProxy
-from tests.support.lti_platform import lti_platform  # noqa: F401  (session fixtures, once:
-from tests.support.lti_tool import lti_browser, lti_tool_server  # noqa: F401  a module import copies them)
+from tests.support.lti_tool import lti_browser, lti_tool_server  # noqa: F401  (session fixtures, here once: a module import copies them)
 from tests.support.services import (
     ARTIFACTS,
     ROOT,

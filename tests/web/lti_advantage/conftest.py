@@ -16,13 +16,7 @@ from app.models import LtiContext, LtiPlatform
 from app.services.lti.keys import RING, public_jwks
 from app.services.lti.registrations import PlatformSpec, add_platform
 from tests.support.catalog import build_catalog
-from tests.support.lti_platform import (  # noqa: F401  (the session fixture)
-    Course,
-    Member,
-    Platform,
-    Tool,
-    lti_platform,
-)
+from tests.support.lti_platform import Course, Member, Platform, Tool
 
 
 @dataclass
@@ -66,5 +60,5 @@ def build_lms(platform: Platform) -> Lms:
 
 
 @pytest.fixture
-def lms(app: Any, lti_platform: Platform) -> Lms:  # noqa: F811  (the fixture above)
+def lms(app: Any, lti_platform: Platform) -> Lms:
     return build_lms(lti_platform)
