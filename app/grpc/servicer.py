@@ -87,7 +87,7 @@ class AchievementServicer(pb_grpc.AchievementServiceServicer):
         page = history_versions(user_id, filters, request.page_token or None,
                            convert.page_size(request.page_size, MAX_LIMIT))
         encoded = self._awards(call_locale(request, context)).encoded(page.items)
-        return _named(_listing(encoded, page.next_cursor or ""), user_id)
+        return _named(_listing(encoded, page.next_cursor or ""), user_id, page.learner_name)
 
     def GetAchievement(self, request: pb.GetAchievementRequest,
                        context: grpc.ServicerContext) -> pb.GetAchievementResponse:
@@ -145,12 +145,13 @@ def _listing(encoded: Sequence[bytes], next_page_token: str) -> pb.ListAchieveme
     return response
 
 
-def _named(response: pb.ListAchievementsResponse,
-           user_id: int) -> pb.ListAchievementsResponse:
-    """The page with its learner's current name: kept award messages carry none, so a
-    rename needs no invalidation."""
+def _named(response: pb.ListAchievementsResponse, user_id: int,
+           name: str | None) -> pb.ListAchievementsResponse:
+    """The page with its learner's current name (read with the page on PostgreSQL, else
+    here): kept award messages carry none, so a rename needs no invalidation."""
     if response.achievements:
-        name = learner_names([user_id]).get(user_id, "")
+        if name is None:
+            name = learner_names([user_id]).get(user_id, "")
         for message in response.achievements:
             message.learner_name = name
     return response

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import psycopg as postgresql_psycopg
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
 from app.infra.sql import fetch_all, on_postgresql
-from app.models import Achievement
+from app.models import Achievement, User
 
 MAX_LIMIT = 100
 # Every mapped column under its attribute name (``meta``, not ``metadata``): a history
@@ -33,6 +33,7 @@ AWARD_COLUMNS = tuple(getattr(Achievement, column.key)
 class Page:
     items: list[Any]  # read-only rows with Achievement's attributes
     next_cursor: str | None
+    learner_name: str | None = None  # history_versions on PostgreSQL: "" when unset
 
 
 @dataclass(frozen=True)
@@ -213,10 +214,15 @@ def history_statement(user_id: int, filters: HistoryFilter, cursor: str | None,
     return sql, {"user_id": user_id, "limit": limit, **params}
 
 
+# The learner's display name on every row of an ids-only page (an uncorrelated subquery:
+# PostgreSQL runs it once), so gRPC names the learner without a second round trip.
+_LEARNER_NAME = select(User.display_name).where(User.id == bindparam("user_id")).scalar_subquery()
+
+
 def _compile_history(shape: tuple[bool, ...]) -> str:
     one_type, types, since, until, after_id, before_id, ids_only = shape
     a = Achievement
-    columns = [a.id, a.public] if ids_only else AWARD_COLUMNS
+    columns = [a.id, a.public, _LEARNER_NAME] if ids_only else AWARD_COLUMNS
     query = select(*columns).where(*_seen_by(bindparam("user_id")))  # type: ignore[arg-type]
     if one_type:  # "=", not "= ANY": the (user_id, type, id) index then yields id order
         query = query.where(a.achievement_type == bindparam("type", type_=String))
@@ -288,10 +294,10 @@ def history_versions(user_id: int, filters: HistoryFilter, cursor: str | None = 
         return Page([(row.id, row.public) for row in page.items], page.next_cursor)
     check_limit(limit)
     sql, params = history_statement(user_id, filters, cursor, limit + 1, ids_only=True)
-    pairs = [(row[0], row[1]) for row in fetch_all(sql, params)]
-    more = len(pairs) > limit
-    pairs = pairs[:limit]
-    return Page(pairs, encode_cursor(pairs[-1][0]) if more and pairs else None)
+    rows = fetch_all(sql, params)
+    pairs = [(row[0], row[1]) for row in rows[:limit]]
+    return Page(pairs, encode_cursor(pairs[-1][0]) if len(rows) > limit and pairs else None,
+                (rows[0][2] or "") if rows else None)
 
 
 def awards_by_ids(ids: Sequence[int]) -> list[Any]:
