@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from functools import cache
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -26,8 +27,17 @@ def catalog_path(locale: str) -> Path:
 
 def shipped_locales() -> list[str]:
     """English (the message ids themselves) first, then every locale with a catalog."""
+    return list(_catalog_locales())
+
+
+@cache
+def _catalog_locales() -> tuple[str, ...]:
+    """The locales found once per process: every page and gRPC call negotiates its language
+    against them, and globbing the folder each time was a third of a GetSummary call.
+    Invalidation: none while the process runs; the catalogs ship with the code, so a
+    catalog added (``flask translations add``) serves from the next start."""
     found = sorted(p.parent.parent.name for p in TRANSLATIONS_DIR.glob("*/LC_MESSAGES/messages.po"))
-    return [DEFAULT_LOCALE] + [code for code in found if code != DEFAULT_LOCALE]
+    return (DEFAULT_LOCALE, *(code for code in found if code != DEFAULT_LOCALE))
 
 
 def compile_catalogs(directory: Path = TRANSLATIONS_DIR) -> list[Path]:
