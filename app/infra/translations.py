@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import os
 import tempfile
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parents[1] / "translations"
 TEMPLATE = TRANSLATIONS_DIR / "messages.pot"
@@ -28,6 +30,17 @@ def catalog_path(locale: str) -> Path:
 def shipped_locales() -> list[str]:
     """English (the message ids themselves) first, then every locale with a catalog."""
     return list(_catalog_locales())
+
+
+@lru_cache(maxsize=1024)
+def best_shipped_locale(header: str) -> str | None:
+    """The shipped locale that best matches an ``Accept-Language`` value or a single tag.
+
+    Kept per header value (at most 1,024): browsers and services send few distinct ones,
+    and parsing each again was a tenth of a gRPC call (pages and gRPC both ask here).
+    Invalidation: none; the answer depends only on the value and on the locales of this
+    process (fixed, see below)."""
+    return parse_accept_header(header, LanguageAccept).best_match(_catalog_locales())
 
 
 @cache

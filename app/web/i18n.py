@@ -16,7 +16,12 @@ from flask_babel import get_locale, refresh
 from flask_login import current_user
 
 from app.extensions import babel
-from app.infra.translations import DEFAULT_LOCALE, compile_catalogs, shipped_locales
+from app.infra.translations import (
+    DEFAULT_LOCALE,
+    best_shipped_locale,
+    compile_catalogs,
+    shipped_locales,
+)
 from app.web import localized
 
 
@@ -28,7 +33,7 @@ def select_locale() -> str:
     saved = getattr(current_user, "locale", None) if current_user else None
     if saved in supported:
         return saved
-    return request.accept_languages.best_match(supported) or DEFAULT_LOCALE
+    return best_shipped_locale(request.headers.get("Accept-Language", "")) or DEFAULT_LOCALE
 
 
 def select_timezone() -> str | None:
