@@ -14,17 +14,11 @@ from app.extensions import celery, db
 from app.models import Enrollment, Identity
 from app.services.lti import names_roles
 from tests.support.services import Worker, wait_for
-from tests.web.lti_advantage.conftest import (  # noqa: F401  (the platform fixture)
-    Lms,
-    Member,
-    Platform,
-    build_lms,
-    lti_platform,
-)
+from tests.web.lti_advantage.conftest import Lms, Member, Platform, build_lms
 
 
 @pytest.fixture
-def lms(services_app: Flask, lti_platform: Platform) -> Lms:  # noqa: F811
+def lms(services_app: Flask, lti_platform: Platform) -> Lms:
     """The LMS course mapped to ``c1`` on PostgreSQL, tasks going to real workers."""
     return build_lms(lti_platform)
 
