@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template, request, url_for
+from flask import abort, current_app, make_response, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -34,8 +34,7 @@ LANDINGS = {
 def start(launch: Launch) -> ResponseReturnValue:
     """An ``LtiDeepLinkingRequest``: instructors of a mapped course get the picker."""
     if launch.course_role != "instructor":
-        return _notice(_("Only the course's instructors can choose what this link opens."),
-                       403)
+        return _not_an_instructor()
     try:
         settings = dl.settings_from(launch.claims)
     except InvalidInput as error:
@@ -54,14 +53,7 @@ def start(launch: Launch) -> ResponseReturnValue:
 @login_required
 def deep_linking_course() -> ResponseReturnValue:
     """The LMS course connected to the instructor's choice; then the picker for it."""
-    try:
-        pending = dl.unseal(request.form.get("request", ""))
-    except InvalidInput:
-        return _notice(_("This choice expired or was altered. Add the tool again from the "
-                         "LMS course."), 400)
-    if pending.user_id != current_user.id:
-        return _notice(_("Only the course's instructors can choose what this link opens."),
-                       403)
+    pending = _returned_request(teaching=False)
     try:
         pending = dl.connect(pending, request.form.get("course", ""),
                              current_user._get_current_object())
@@ -74,14 +66,7 @@ def deep_linking_course() -> ResponseReturnValue:
 @login_required
 def deep_linking_choice() -> ResponseReturnValue:
     """The instructor's choice: signed and posted back to the LMS."""
-    try:
-        pending = dl.unseal(request.form.get("request", ""))
-    except InvalidInput:
-        return _notice(_("This choice expired or was altered. Add the tool again from the "
-                         "LMS course."), 400)
-    if pending.user_id != current_user.id or not _teaches(pending.course_key):
-        return _notice(_("Only the course's instructors can choose what this link opens."),
-                       403)
+    pending = _returned_request(teaching=True)
     try:
         chosen = dl.placement(pending.course_key, request.form.get("target", ""))
     except (InvalidInput, NotFound):
@@ -104,6 +89,24 @@ def target_url(launch: Launch, course_key: str) -> str:
     found = dl.landing(launch.custom.get("target", "dashboard"), course_key, launch.user.id,
                        launch.course_role == "instructor")
     return LANDINGS[found.page](found.key)
+
+
+def _returned_request(teaching: bool) -> dl.Pending:
+    """The request a picker form carried back; a page in words ends the request instead
+    when it was altered or expired (400), is another person's, or (``teaching``) names a
+    course they do not teach (403)."""
+    try:
+        pending = dl.unseal(request.form.get("request", ""))
+    except InvalidInput:
+        abort(make_response(_notice(_("This choice expired or was altered. Add the tool again "
+                                      "from the LMS course."), 400)))
+    if pending.user_id != current_user.id or (teaching and not _teaches(pending.course_key)):
+        abort(make_response(_not_an_instructor()))
+    return pending
+
+
+def _not_an_instructor() -> ResponseReturnValue:
+    return _notice(_("Only the course's instructors can choose what this link opens."), 403)
 
 
 def _course_chooser(pending: dl.Pending, error: str | None = None,
