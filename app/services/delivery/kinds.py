@@ -16,21 +16,21 @@ from typing import Any
 from babel.dates import format_date, format_datetime
 from flask import current_app
 from flask_babel import get_locale
-from sqlalchemy import select
+from sqlalchemy import and_
 
 from app.domain.badges import award_slug, expires_at
-from app.extensions import db
-from app.models import Achievement, User
+from app.models import Achievement
 from app.models.types import utcnow
 from app.read.learner_state import learner_zone
 from app.read.summary import learner_summary
 from app.read.wording import award_text, localize_milestone
 from app.services.credentials.records import own_image
 from app.services.delivery.claims import Notice
-from app.services.notifications.preferences import CATEGORY_OF, wants
+from app.services.delivery.reads import AwardFacts, ClaimReads, Recipient, award_facts
+from app.services.notifications.preferences import CATEGORY_OF
 
 Context = dict[str, Any]
-KindFunction = Callable[[User, list[Notice]], Context | None]
+KindFunction = Callable[[Recipient, list[Notice], ClaimReads], Context | None]
 KINDS: dict[str, KindFunction] = {}
 MAX_ART = 5  # badge pictures carried inline by one email; more are listed without
 
@@ -40,10 +40,11 @@ def notice_kind(name: str) -> Callable[[KindFunction], KindFunction]:
     channel, and the context names the learner, the links and the category."""
     def register(function: KindFunction) -> KindFunction:
         @wraps(function)
-        def with_rules(user: User, rows: list[Notice]) -> Context | None:
-            if not wants(user.id, name, rows[0].channel):
+        def with_rules(user: Recipient, rows: list[Notice],
+                       reads: ClaimReads) -> Context | None:
+            if not reads.wants(user.id, name, rows[0].channel):
                 return None
-            context = function(user, rows)
+            context = function(user, rows, reads)
             if context is None:
                 return None
             return {"kind": name, "category": CATEGORY_OF[name], "user": user,
@@ -58,36 +59,36 @@ def public_url() -> str:
 
 
 @notice_kind("award")
-def award(user: User, rows: list[Notice]) -> Context | None:
-    awards = [a for a in _awards(user, [r.subject_id for r in rows]) if a.revoked_at is None]
+def award(user: Recipient, rows: list[Notice], reads: ClaimReads) -> Context | None:
+    awards = [a for a in reads.awards_of(user.id, [r.subject_id for r in rows])
+              if a.revoked_at is None]
     if not awards:
         return None
     return {"awards": [_award(user, a, i < MAX_ART) for i, a in enumerate(awards)]}
 
 
 @notice_kind("revoked")
-def revoked(user: User, rows: list[Notice]) -> Context | None:
-    return _one(user, rows[0], lambda a: a.revoked_at is not None,
+def revoked(user: Recipient, rows: list[Notice], reads: ClaimReads) -> Context | None:
+    return _one(user, rows[0], reads, lambda a: a.revoked_at is not None,
                 reason=rows[0].detail or "")
 
 
 @notice_kind("restored")
-def restored(user: User, rows: list[Notice]) -> Context | None:
-    return _one(user, rows[0], lambda a: a.revoked_at is None)
+def restored(user: Recipient, rows: list[Notice], reads: ClaimReads) -> Context | None:
+    return _one(user, rows[0], reads, lambda a: a.revoked_at is None)
 
 
 @notice_kind("expiry")
-def expiry(user: User, rows: list[Notice]) -> Context | None:
+def expiry(user: Recipient, rows: list[Notice], reads: ClaimReads) -> Context | None:
     days = int(rows[0].cause.rsplit(":", 1)[-1])
-    return _one(user, rows[0], lambda a: a.revoked_at is None, days=days)
+    return _one(user, rows[0], reads, lambda a: a.revoked_at is None, days=days)
 
 
 @notice_kind("digest")
-def digest(user: User, rows: list[Notice]) -> Context | None:
+def digest(user: Recipient, rows: list[Notice], reads: ClaimReads) -> Context | None:
     since = utcnow() - timedelta(days=7)
-    recent = db.session.scalars(select(Achievement).where(
-        Achievement.user_id == user.id, Achievement.revoked_at.is_(None),
-        Achievement.earned_at >= since).order_by(Achievement.id)).all()
+    recent = award_facts(and_(Achievement.user_id == user.id, Achievement.revoked_at.is_(None),
+                              Achievement.earned_at >= since))
     locale = str(get_locale())
     upcoming = [localize_milestone(m, locale)
                 for m in learner_summary(user.id)["next_milestones"][:3]]
@@ -97,22 +98,16 @@ def digest(user: User, rows: list[Notice]) -> Context | None:
             "milestones": upcoming}
 
 
-def _one(user: User, row: Notice, still: Callable[[Achievement], bool],
+def _one(user: Recipient, row: Notice, reads: ClaimReads, still: Callable[[AwardFacts], bool],
          **extra: Any) -> Context | None:
     """The context of a notice about one award, or None when the award changed since."""
-    found = _awards(user, [row.subject_id])
+    found = reads.awards_of(user.id, [row.subject_id])
     if not found or not still(found[0]):
         return None
     return {"award": _award(user, found[0], True), "at": _when(user, row.created_at), **extra}
 
 
-def _awards(user: User, ids: list[int | None]) -> list[Achievement]:
-    return list(db.session.scalars(select(Achievement).where(
-        Achievement.user_id == user.id, Achievement.id.in_([i for i in ids if i]))
-        .order_by(Achievement.id)))
-
-
-def _award(user: User, award: Achievement, with_art: bool) -> Context:
+def _award(user: Recipient, award: AwardFacts, with_art: bool) -> Context:
     rules = current_app.config["ACHIEVEMENTS_CONFIG"].RULES
     ends = expires_at(award.achievement_type, award.earned_at, rules, award.meta)
     title, description = award_text(award.achievement_type, award.meta or {}, award.title,
@@ -125,12 +120,12 @@ def _award(user: User, award: Achievement, with_art: bool) -> Context:
             "cid": f"badge-{award.id}" if with_art else None}
 
 
-def _day(user: User, moment: datetime) -> str:
+def _day(user: Recipient, moment: datetime) -> str:
     zone = learner_zone(user.timezone)
     return format_date(moment.astimezone(zone), format="long", locale=str(get_locale()))
 
 
-def _when(user: User, moment: datetime) -> str:
+def _when(user: Recipient, moment: datetime) -> str:
     zone = learner_zone(user.timezone)
     return format_datetime(moment.astimezone(zone), format="medium", tzinfo=zone,
                            locale=str(get_locale()))

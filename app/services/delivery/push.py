@@ -18,7 +18,8 @@ from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.infra.webpush import push
-from app.models import PushSubscription, User
+from app.models import PushSubscription
+from app.services.delivery.reads import Recipient
 from app.services.delivery.rendering import environment
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ def payload(context: dict[str, Any]) -> dict[str, Any]:
             "tag": context["kind"]}
 
 
-def deliver_push(user: User, context: dict[str, Any], message_id: str) -> bool:
+def deliver_push(user: Recipient, context: dict[str, Any], message_id: str) -> bool:
     """Push to each of the learner's subscriptions; False when there is none left."""
     settings = current_app.config["ACHIEVEMENTS_CONFIG"]
     subscriptions = db.session.execute(select(

@@ -21,10 +21,10 @@ from flask_babel import force_locale
 
 from app.extensions import db
 from app.infra.mail import PermanentMailError, mail_sender
-from app.models import User
 from app.services.delivery.claims import Message, claim, finish, hold, release
 from app.services.delivery.kinds import KINDS
 from app.services.delivery.push import deliver_push
+from app.services.delivery.reads import ClaimReads, Recipient, read_for
 from app.services.delivery.rendering import email_message, language_context, message_domain
 from app.services.notifications.tokens import unsubscribe_token
 
@@ -54,6 +54,7 @@ def _deliver_all(token: str, messages: list[Message]) -> tuple[int, bool]:
     """Send each; after a transient email failure the rest of the batch's emails wait
     (the server is likely down) while pushes go on. (sent, whether to stop)."""
     sent, email_down = 0, False
+    reads = read_for(messages)
     for message in messages:
         if not hold(message, token):
             log.info("notice %s left: its claim ran out before its turn", message.message_id)
@@ -63,7 +64,7 @@ def _deliver_all(token: str, messages: list[Message]) -> tuple[int, bool]:
                     message.attempts)
             continue
         try:
-            outcome = deliver(message)
+            outcome = deliver(message, reads)
         except PermanentMailError as exc:
             db.session.rollback()
             log.warning("email %s refused for good: %s", message.message_id, exc)
@@ -80,14 +81,14 @@ def _deliver_all(token: str, messages: list[Message]) -> tuple[int, bool]:
     return sent, email_down
 
 
-def deliver(message: Message) -> str:
+def deliver(message: Message, reads: ClaimReads) -> str:
     """Render and send one message; ``sent`` or ``skipped`` (unwanted, nothing to say)."""
-    user = db.session.get(User, message.user_id)
+    user = reads.recipients.get(message.user_id)
     if user is None:
         return "skipped"
     locale = user.locale or "en"
     with force_locale(locale):
-        context = KINDS[message.kind](user, message.rows)
+        context = KINDS[message.kind](user, message.rows, reads)
         if context is None:
             return "skipped"
         context.update(language_context(user, locale))
@@ -96,7 +97,7 @@ def deliver(message: Message) -> str:
         return _email(user, context, message)
 
 
-def _email(user: User, context: dict, message: Message) -> str:
+def _email(user: Recipient, context: dict, message: Message) -> str:
     settings = current_app.config["ACHIEVEMENTS_CONFIG"]
     sender = mail_sender(settings)
     if sender is None:

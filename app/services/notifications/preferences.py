@@ -35,7 +35,26 @@ def switches(user_id: int) -> dict[tuple[str, str], bool]:
 
 def wants(user_id: int, kind: str, channel: str) -> bool:
     """Whether this learner wants this kind of notice on this channel now."""
-    return switches(user_id)[CATEGORY_OF[kind], channel]
+    return wanted(chosen_switches([user_id]), user_id, kind, channel)
+
+
+def chosen_switches(user_ids: Sequence[int]) -> dict[tuple[int, str, str], bool]:
+    """What these learners chose, one statement for all: ``(user, category, channel)`` ->
+    on; a switch they never touched is absent (its default holds)."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(select(
+        NotificationSwitch.user_id, NotificationSwitch.category, NotificationSwitch.channel,
+        NotificationSwitch.enabled).where(NotificationSwitch.user_id.in_(list(user_ids))))
+    return {(user_id, category, channel): enabled
+            for user_id, category, channel, enabled in rows}
+
+
+def wanted(chosen: dict[tuple[int, str, str], bool], user_id: int, kind: str,
+           channel: str) -> bool:
+    """:func:`wants`, from :func:`chosen_switches` already read."""
+    category = CATEGORY_OF[kind]
+    return chosen.get((user_id, category, channel), default(category, channel))
 
 
 def set_switch(user_id: int, category: str, channel: str, enabled: bool) -> None:
