@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy import and_, func, literal, or_, select, true, union_all
 
 from app.extensions import db
+from app.infra.bulk import NoticeRow, insert_notices_pg, is_postgresql
 from app.infra.inserts import insert_ignore_stmt
 from app.infra.mail import mail_sender
 from app.models import Notification, PushSubscription
@@ -57,14 +58,18 @@ def queue(causes: Sequence[Cause], email_delay: float = 0.0,
     if not causes:
         return 0
     now = due or utcnow()
+    email_due = now + timedelta(seconds=email_delay)
     channels = _channels(causes)
-    rows = [_row(c, channel, now, email_delay) for c in causes
+    rows = [(c.user_id, c.kind, channel, c.cause, c.subject_id, c.detail) for c in causes
             for channel in channels.get(c.user_id, ())]
     if not rows:
         return 0
     note_written()
+    if is_postgresql():
+        return insert_notices_pg(rows, now, email_due)
     result = db.session.execute(insert_ignore_stmt(Notification.__table__,
-                                                   ["cause", "channel", "user_id"]), rows)
+                                                   ["cause", "channel", "user_id"]),
+                                [_row(row, now, email_due) for row in rows])
     return max(result.rowcount or 0, 0)
 
 
@@ -98,11 +103,12 @@ def _channels(causes: Sequence[Cause]) -> dict[int, tuple[str, ...]]:
                            if able and (user_id, channel) not in off) for user_id in users}
 
 
-def _row(cause: Cause, channel: str, now: datetime, email_delay: float) -> dict[str, Any]:
-    delay = email_delay if channel == "email" else 0.0
-    return {"user_id": cause.user_id, "kind": cause.kind, "channel": channel,
-            "cause": cause.cause, "subject_id": cause.subject_id, "detail": cause.detail,
-            "status": "pending", "due_at": now + timedelta(seconds=delay), "attempts": 0,
+def _row(row: NoticeRow, now: datetime, email_due: datetime) -> dict[str, Any]:
+    """What :func:`insert_notices_pg` writes, as the portable insert's parameters."""
+    user_id, kind, channel, cause, subject_id, detail = row
+    return {"user_id": user_id, "kind": kind, "channel": channel, "cause": cause,
+            "subject_id": subject_id, "detail": detail, "status": "pending",
+            "due_at": email_due if channel == "email" else now, "attempts": 0,
             "created_at": now}
 
 

@@ -1,0 +1,43 @@
+"""Writing notices: a row per cause and channel the learner can and wants to receive, email
+due after its window and push at once, and a cause written twice stored once. On both
+databases: PostgreSQL writes them through its own one-statement insert (app.infra.bulk)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Notification, PushSubscription
+from app.models.types import utcnow
+from app.services.notifications.outbox import Cause, queue
+from app.services.notifications.preferences import set_switch
+
+pytestmark = pytest.mark.both_databases
+
+
+def test_one_row_per_cause_and_channel_stored_once(app, make_user, inbox) -> None:
+    pushing, mailing, declining = make_user(), make_user(), make_user()
+    db.session.add(PushSubscription(user_id=pushing.id, endpoint="https://push.example/1",
+                                    p256dh="k", auth="a"))
+    set_switch(declining.id, "revocations", "email", False)
+    db.session.commit()
+    now = utcnow()
+    causes = [Cause(pushing.id, "revoked", "change:1", 7, "a reason"),
+              Cause(mailing.id, "revoked", "change:2", 8), Cause(declining.id, "revoked",
+                                                                 "change:3", 9)]
+    assert queue(causes, email_delay=60, due=now) == 3
+    db.session.commit()
+    assert queue(causes, email_delay=60, due=now) == 0  # a redelivered cause adds nothing
+    db.session.commit()
+    rows = db.session.execute(select(
+        Notification.user_id, Notification.channel, Notification.cause, Notification.subject_id,
+        Notification.detail, Notification.status, Notification.due_at, Notification.attempts)
+        .order_by(Notification.user_id, Notification.channel)).all()
+    later = now + timedelta(seconds=60)
+    assert [tuple(row) for row in rows] == [
+        (pushing.id, "email", "change:1", 7, "a reason", "pending", later, 0),
+        (pushing.id, "push", "change:1", 7, "a reason", "pending", now, 0),
+        (mailing.id, "email", "change:2", 8, None, "pending", later, 0)]
