@@ -38,7 +38,7 @@ SMALL = {
     "ab_commits.py": ["HEAD", "HEAD", "--rounds", "1", "--benches", "recording",
                       "--recording-args=--events 30 --rounds 1 --learners 10 --courses 2"],
     "notifications.py": ["--events", "200", "--learners", "40", "--rate", "30", "--seconds", "2",
-                         "--rounds", "1", "--relay-worker"],
+                         "--rounds", "1", "--relay-worker", "--relay-nice", "5"],
 }
 
 
