@@ -54,15 +54,16 @@ AWARD_COLUMNS = (Achievement.id, Achievement.user_id, Achievement.achievement_ty
                  Achievement.earned_at, Achievement.revoked_at)
 
 
-def award_facts(condition: Any, *order: Any) -> list[AwardFacts]:
-    """The awards matching ``condition``, in ``order`` (by id when none is given)."""
-    rows = db.session.execute(select(*AWARD_COLUMNS).where(condition)
-                              .order_by(*(order or (Achievement.id,))))
+def award_facts(condition: Any) -> list[AwardFacts]:
+    """The awards matching ``condition``, by id."""
+    rows = db.session.execute(select(*AWARD_COLUMNS).where(condition).order_by(Achievement.id))
     return [AwardFacts(*row) for row in rows]
 
 
 @dataclass(frozen=True)
 class ClaimReads:
+    """What :func:`read_for` found: recipients and awards by id, and the switches chosen."""
+
     recipients: dict[int, Recipient]
     awards: dict[int, AwardFacts]
     switches: dict[tuple[int, str, str], bool]

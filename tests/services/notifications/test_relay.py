@@ -4,10 +4,11 @@ email; reminders and digests are written once however often the beat runs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from app.extensions import db
 from app.models import Notification
@@ -180,3 +181,39 @@ def test_the_digest_names_next_milestones_in_the_learners_language(catalog, lear
     assert upcoming and german != [m["title"] for m in upcoming]
     assert all(title in text for title in german)
     assert not any(m["title"] in text for m in upcoming if m["type"] != "badge")
+
+
+def _selects_while(action: Callable[[], object]) -> int:
+    """How many SELECT statements ``action`` ran."""
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        action()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    return sum(s.lstrip().upper().startswith("SELECT") for s in statements)
+
+
+def test_a_claims_reads_do_not_grow_with_its_messages(app, catalog, make_user, inbox) -> None:
+    """Recipients, awards and switches are read once per claim (app.services.delivery.reads),
+    not once per message: the claim of one learner's email and of five reads alike."""
+    settings = app.config["ACHIEVEMENTS_CONFIG"]
+    port, settings.SMTP_PORT = settings.SMTP_PORT, free_port()  # emails wait, unsent
+    learners = [make_user() for _ in range(6)]
+    for learner in learners:
+        record(learner, "module_completed", WHEN, module="c1-u1-m1")
+    settings.SMTP_PORT = port
+    make_due()
+    first = learners[0].id
+    db.session.execute(update(Notification).where(Notification.user_id != first)
+                       .values(due_at=utcnow() + timedelta(hours=1)))
+    db.session.commit()
+    one = _selects_while(relay)
+    make_due()
+    many = _selects_while(relay)
+    assert len(inbox.wait_for(6)) == 6 and set(statuses()) == {"sent"}
+    assert many == one
