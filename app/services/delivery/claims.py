@@ -18,13 +18,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Update, and_, or_, select, update
 
 from app.extensions import db
 from app.models import Notification
 from app.models.types import utcnow
 
 MAX_BACKOFF_SECONDS = 600
+_ROWS = Notification.__table__
+
+
+def _held(ids: list[int], token: str) -> Update:
+    """An UPDATE of the rows among ``ids`` that the claim ``token`` still holds. On the table
+    itself: these rows are never ORM objects here, and SQLAlchemy's ORM-enabled UPDATE spent
+    more CPU than the statement did (a ninth of the relay's time per email, py-spy)."""
+    return update(_ROWS).where(_ROWS.c.id.in_(ids), _ROWS.c.claim == token)
 
 
 @dataclass(frozen=True)
@@ -133,10 +141,8 @@ def hold(message: Message, token: str) -> bool:
     if now < message.lease_until - timedelta(seconds=lease / 2):
         return True
     renewed = now + timedelta(seconds=lease)
-    result = db.session.execute(update(Notification).where(
-        Notification.id.in_(message.ids), Notification.claim == token,
-        Notification.lease_until > now).values(lease_until=renewed),
-        execution_options={"synchronize_session": False})
+    result = db.session.execute(_held(message.ids, token).where(_ROWS.c.lease_until > now)
+                                .values(lease_until=renewed))
     db.session.commit()
     message.lease_until = renewed
     return result.rowcount == len(message.ids)  # type: ignore[attr-defined]
@@ -145,10 +151,9 @@ def hold(message: Message, token: str) -> bool:
 def finish(ids: list[int], token: str, status: str, error: str | None = None) -> None:
     """Record the outcome (sent, skipped, failed) of rows this claim still holds; commits."""
     now = utcnow()
-    db.session.execute(update(Notification).where(
-        Notification.id.in_(ids), Notification.claim == token).values(
+    db.session.execute(_held(ids, token).values(
         status=status, sent_at=now if status == "sent" else None, lease_until=None,
-        last_error=error), execution_options={"synchronize_session": False})
+        last_error=error))
     db.session.commit()
 
 
@@ -156,9 +161,7 @@ def release(ids: list[int], token: str, error: str, attempts: int) -> None:
     """Give rows back to wait and be tried again (the SMTP server is down, say): never
     lost, due again after a backoff that doubles up to ``MAX_BACKOFF_SECONDS``."""
     wait = min(2 ** max(attempts, 1), MAX_BACKOFF_SECONDS)
-    db.session.execute(update(Notification).where(
-        Notification.id.in_(ids), Notification.claim == token).values(
+    db.session.execute(_held(ids, token).values(
         status="pending", lease_until=None, last_error=error[:1000],
-        due_at=utcnow() + timedelta(seconds=wait)),
-        execution_options={"synchronize_session": False})
+        due_at=utcnow() + timedelta(seconds=wait)))
     db.session.commit()
