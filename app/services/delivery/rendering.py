@@ -144,11 +144,19 @@ def _picture(item: dict[str, Any]) -> MIMEBase:
 
 
 def email_art(slug: str, image_json: str) -> bytes:
-    """The badge art, small enough to travel inline in every email (kept by ``_art``)."""
-    with Image.open(io.BytesIO(art_png(slug, json.loads(image_json)))) as picture:
-        small = picture.resize((ART_PIXELS, ART_PIXELS), Image.LANCZOS)
-        out = io.BytesIO()
-        small.save(out, format="PNG", optimize=True)
+    """The badge art, small enough to travel inline in every email (kept by ``_art``).
+
+    Drawn art (built-in or designed: flat colours, about a thousand with the anti-aliased
+    edges) goes as a 256-colour PNG, which looks the same and is 4-5 x smaller (13-21 KB ->
+    3-4 KB): a smaller email to build, send and download. An uploaded picture may be a
+    photograph, which a palette would band: it keeps its colours."""
+    image = json.loads(image_json)
+    with Image.open(io.BytesIO(art_png(slug, image))) as picture:
+        small = picture.convert("RGBA").resize((ART_PIXELS, ART_PIXELS), Image.LANCZOS)
+    if not (image or {}).get("upload"):
+        small = small.quantize(colors=256, method=Image.Quantize.FASTOCTREE)
+    out = io.BytesIO()
+    small.save(out, format="PNG", optimize=True)
     return out.getvalue()
 
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import UTC, datetime
 
+from PIL import Image
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Notification
+from app.services.accounts.principal import Principal
 from app.services.awarding.revocation import restore_award, revoke_award
+from app.services.badges.images import upload_image
+from app.services.delivery.rendering import email_art
 from tests.services.awarding.conftest import award, record
 
 WHEN = datetime(2024, 5, 1, 9, tzinfo=UTC)
@@ -33,6 +39,8 @@ def test_awards_of_one_act_make_one_email_with_both_parts_and_art(catalog, learn
     assert f'src="cid:badge-{earned.id}"' in html and 'alt="Badge: ' in html
     images = [p for p in message.walk() if p.get_content_type() == "image/png"]
     assert images and images[0]["Content-ID"] == f"<badge-{earned.id}>"
+    with Image.open(io.BytesIO(images[0].get_payload(decode=True))) as art:
+        assert art.size == (192, 192) and art.mode == "P"  # drawn art: a palette, ~4 KB
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert message["List-Unsubscribe"].startswith("<http://127.0.0.1:5000/notifications/")
     assert message["Message-ID"].endswith("@school.example>")
@@ -92,3 +100,17 @@ def test_a_badge_given_by_hand_is_emailed_unless_told_not_to(catalog, make_user,
     assert message["To"].addresses[0].addr_spec == told.email
     assert "Helper" in message["Subject"]
     assert db.session.query(Notification).filter_by(user_id=quiet.id).count() == 0
+
+
+def test_drawn_art_travels_as_a_palette_and_an_uploaded_picture_keeps_its_colours(app) -> None:
+    photo = Image.new("RGB", (64, 64))
+    photo.putdata([(x * 4, y * 4, (x * y) % 256) for y in range(64) for x in range(64)])
+    data = io.BytesIO()
+    photo.save(data, format="PNG")
+    upload = upload_image(Principal(kind="admin", id=0, name="test"), data.getvalue())
+    with Image.open(io.BytesIO(email_art("module_complete", "null"))) as drawn:
+        assert drawn.mode == "P" and drawn.size == (192, 192)
+    picture = email_art("badge", json.dumps({"upload": upload.id}))
+    with Image.open(io.BytesIO(picture)) as uploaded:
+        assert uploaded.mode == "RGBA" and uploaded.size == (192, 192)
+        assert len(uploaded.getcolors(192 * 192) or []) > 256
