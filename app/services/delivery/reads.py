@@ -21,7 +21,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Achievement, User
 from app.services.delivery.claims import Message
-from app.services.notifications.preferences import chosen_switches, wanted
+from app.services.notifications.preferences import Chosen, chosen_switches, wanted
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class ClaimReads:
 
     recipients: dict[int, Recipient]
     awards: dict[int, AwardFacts]
-    switches: dict[tuple[int, str, str], bool]
+    switches: Chosen
 
     def wants(self, user_id: int, kind: str, channel: str) -> bool:
         return wanted(self.switches, user_id, kind, channel)

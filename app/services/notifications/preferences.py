@@ -25,22 +25,24 @@ def default(category: str, channel: str) -> bool:
     return (category, channel) not in OFF_BY_DEFAULT
 
 
+Chosen = dict[tuple[int, str, str], bool]  # (user, category, channel) -> on, as stored
+
+
+def is_on(chosen: Chosen, user_id: int, category: str, channel: str) -> bool:
+    """The learner's switch for ``(category, channel)``: their choice, else the default."""
+    return chosen.get((user_id, category, channel), default(category, channel))
+
+
 def switches(user_id: int) -> dict[tuple[str, str], bool]:
     """Every (category, channel) of the learner, with the default where they chose nothing."""
-    chosen = {(row.category, row.channel): row.enabled for row in db.session.scalars(
-        select(NotificationSwitch).where(NotificationSwitch.user_id == user_id))}
-    return {(category, channel): chosen.get((category, channel), default(category, channel))
+    chosen = chosen_switches([user_id])
+    return {(category, channel): is_on(chosen, user_id, category, channel)
             for category in CATEGORIES for channel in CHANNELS}
 
 
-def wants(user_id: int, kind: str, channel: str) -> bool:
-    """Whether this learner wants this kind of notice on this channel now."""
-    return wanted(chosen_switches([user_id]), user_id, kind, channel)
-
-
-def chosen_switches(user_ids: Sequence[int]) -> dict[tuple[int, str, str], bool]:
-    """What these learners chose, one statement for all: ``(user, category, channel)`` ->
-    on; a switch they never touched is absent (its default holds)."""
+def chosen_switches(user_ids: Sequence[int]) -> Chosen:
+    """What these learners chose, one statement for all; a switch they never touched is
+    absent (its default holds)."""
     if not user_ids:
         return {}
     rows = db.session.execute(select(
@@ -50,11 +52,10 @@ def chosen_switches(user_ids: Sequence[int]) -> dict[tuple[int, str, str], bool]
             for user_id, category, channel, enabled in rows}
 
 
-def wanted(chosen: dict[tuple[int, str, str], bool], user_id: int, kind: str,
-           channel: str) -> bool:
-    """:func:`wants`, from :func:`chosen_switches` already read."""
-    category = CATEGORY_OF[kind]
-    return chosen.get((user_id, category, channel), default(category, channel))
+def wanted(chosen: Chosen, user_id: int, kind: str, channel: str) -> bool:
+    """Whether this learner wants this kind of notice on this channel, from
+    :func:`chosen_switches` already read."""
+    return is_on(chosen, user_id, CATEGORY_OF[kind], channel)
 
 
 def set_switch(user_id: int, category: str, channel: str, enabled: bool) -> None:
@@ -69,13 +70,6 @@ def set_switch(user_id: int, category: str, channel: str, enabled: bool) -> None
         row.enabled = enabled
 
 
-def declined(user_ids: Iterable[int], category: str) -> set[tuple[int, str]]:
-    """(learner, channel) pairs that turned ``category`` off (or left off a default-off one)
-    among ``user_ids``: one query for a whole batch of awards."""
-    ids = list(set(user_ids))
-    return declined_among(db.session.execute(switches_of(ids, category)).all(), ids, category)
-
-
 def switches_of(user_ids: Sequence[int], category: str) -> Select[Any]:
     """The stored ``(user_id, channel, enabled)`` switches of ``category`` for these
     learners (the notification outbox runs it in one statement with its other look-up)."""
@@ -87,7 +81,8 @@ def switches_of(user_ids: Sequence[int], category: str) -> Select[Any]:
 
 def declined_among(rows: Iterable[Any], user_ids: Sequence[int],
                    category: str) -> set[tuple[int, str]]:
-    """:func:`declined` from rows of :func:`switches_of` already read."""
-    chosen = {(user_id, channel): enabled for user_id, channel, enabled in rows}
+    """(learner, channel) pairs among ``user_ids`` that have ``category`` off (turned off, or
+    a default-off one left alone), from rows of :func:`switches_of` already read."""
+    chosen = {(user_id, category, channel): enabled for user_id, channel, enabled in rows}
     return {(user_id, channel) for user_id in user_ids for channel in CHANNELS
-            if not chosen.get((user_id, channel), default(category, channel))}
+            if not is_on(chosen, user_id, category, channel)}
