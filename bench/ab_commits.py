@@ -92,14 +92,28 @@ def worktree(commit: str, workdir: Path) -> Path:
     """A detached checkout of ``commit`` with this checkout's bench/ copied over its own."""
     sha = git("rev-parse", "--verify", f"{commit}^{{commit}}")
     path = workdir / sha[:12]
-    if not (path / ".git").exists():
+    if ours(path):
+        git("checkout", "--force", "--detach", sha, cwd=path)
+    else:
+        # Absent, or left by another clone (its .git points at a repository gone or not
+        # ours): start it afresh from this repository.
+        shutil.rmtree(path, ignore_errors=True)
+        git("worktree", "prune")
         workdir.mkdir(parents=True, exist_ok=True)
         git("worktree", "add", "--force", "--detach", str(path), sha)
-    else:
-        git("checkout", "--force", "--detach", sha, cwd=path)
     for script in HERE.glob("*.py"):
         shutil.copy2(script, path / "bench" / script.name)
     return path
+
+
+def ours(path: Path) -> bool:
+    """Whether ``path`` is a worktree of this repository (not a stale one of another clone)."""
+    if not (path / ".git").exists():
+        return False
+    found = subprocess.run(["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
+                           cwd=path, capture_output=True, text=True, check=False)
+    mine = git("rev-parse", "--path-format=absolute", "--git-common-dir")
+    return found.returncode == 0 and Path(found.stdout.strip()) == Path(mine)
 
 
 def check_imports_from(path: Path) -> None:

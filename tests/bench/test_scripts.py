@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -40,6 +41,8 @@ SMALL = {
     "notifications.py": ["--events", "200", "--learners", "40", "--rate", "30", "--seconds", "2",
                          "--rounds", "1", "--relay-worker", "--relay-nice", "5"],
 }
+# Scripts that write scratch trees take a folder of the test's own.
+WORKDIR = {"ab_commits.py"}
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -50,8 +53,9 @@ def services_up() -> None:
 
 
 @pytest.mark.parametrize("script", sorted(SMALL))
-def test_benchmark_prints_measured_baseline_and_ratio(script: str) -> None:
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / script), *SMALL[script]],
+def test_benchmark_prints_measured_baseline_and_ratio(script: str, tmp_path: Path) -> None:
+    argv = [*SMALL[script], *(["--workdir", str(tmp_path)] if script in WORKDIR else [])]
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / script), *argv],
                           cwd=ROOT, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-3000:]
     document = json.loads(done.stdout)
@@ -83,3 +87,19 @@ def _leaves(value: object) -> list[object]:
     if isinstance(value, dict):
         return [leaf for item in value.values() for leaf in _leaves(item)]
     return [value]
+
+
+def test_ab_commits_replaces_a_worktree_left_by_another_clone(tmp_path: Path) -> None:
+    """CI keeps its scratch folders between clones: a worktree whose .git points at a clone
+    that is gone is started afresh, not checked out (git would exit 128)."""
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True,
+                          text=True, check=True).stdout.strip()
+    stale = tmp_path / head[:12]
+    stale.mkdir()
+    (stale / ".git").write_text("gitdir: /nowhere/.git/worktrees/gone\n")
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "ab_commits.py"),
+                           *SMALL["ab_commits.py"], "--workdir", str(tmp_path)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout)["measured"]
+    assert (stale / "bench" / "ab_commits.py").exists()
