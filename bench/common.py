@@ -106,11 +106,13 @@ class Services:
         return self
 
     def start_processes(self) -> Services:
-        """Start the configured workers, beat and web server (after seeding, usually)."""
-        for index in range(self.counts["workers"]):
-            self.start_worker(f"bench{index + 1}")
+        """Start beat, the configured workers and web server (after seeding, usually). Beat
+        first: deployed, it is a standing process, and its start (a second or two of CPU
+        building the app) would otherwise fall inside the drain a worker starts at once."""
         if self.counts["beat"]:
             self._own(Beat(self.settings, name="bench-beat").start())
+        for index in range(self.counts["workers"]):
+            self.start_worker(f"bench{index + 1}")
         if self.counts["web"]:
             self.web = self._own(WebServer(self.settings, workers=self.counts["web_workers"])
                                  .start())

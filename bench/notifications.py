@@ -229,7 +229,9 @@ def latency_phase(args: argparse.Namespace, port: int, receipts: Receipts) -> di
             SELECT n.message_id, extract(epoch FROM a.earned_at),
                    extract(epoch FROM a.earned_at) - (SELECT extract(epoch FROM min(earned_at))
                                                       FROM achievements)
-            FROM notifications n JOIN achievements a ON a.id = n.subject_id""")
+            FROM notifications n
+            CROSS JOIN LATERAL json_array_elements_text(n.award_ids) AS told(id)
+            JOIN achievements a ON a.id = CAST(told.id AS integer)""")
         span = max(float(r[2]) for r in rows) or 1.0
         arrived = receipts.at
         delays = [(arrived[mid] - float(earned)) * 1000 for mid, earned, _ in rows

@@ -7,11 +7,12 @@ redelivery can only repeat work, never double an award.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import time
 from typing import Any
 
-from celery.signals import task_received
+from celery.signals import task_received, worker_init
 
 from app.extensions import celery
 from app.infra.gate import release_on_receipt
@@ -20,6 +21,17 @@ from app.services.recording.dispatch import EVALUATE_TASK
 from workers import observability  # noqa: F401  (connects the workers' signal receivers)
 
 log = logging.getLogger(__name__)
+# The task bodies import their code when first called, so that the web and gRPC processes,
+# which import this module to register the tasks, never load it. A worker loads the hot
+# ones as it starts, before it takes a task: otherwise the first detection and the first
+# relay pay a second of imports in the middle of the burst that woke them.
+WARM_AT_WORKER_START = ("app.services.awarding.detection", "app.services.delivery.relay")
+
+
+@worker_init.connect
+def import_hot_task_bodies(**_: Any) -> None:
+    for module in WARM_AT_WORKER_START:
+        importlib.import_module(module)
 
 
 @celery.task(name=EVALUATE_TASK, bind=True, max_retries=8)

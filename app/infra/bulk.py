@@ -90,23 +90,24 @@ def insert_audit_pg(common: dict[str, Any], entries: Sequence[tuple[str, dict[st
 
 # Email rows are due after the coalescing window, push rows at once (app.services.notifications).
 _INSERT_NOTICES = text("""
-INSERT INTO notifications (user_id, kind, channel, cause, subject_id, detail, status, due_at,
-                           attempts, created_at)
-SELECT u, k, c, ca, s, d, 'pending', CASE WHEN c = 'email' THEN :email_due ELSE :now END, 0, :now
+INSERT INTO notifications (user_id, kind, channel, cause, subject_id, detail, award_ids, status,
+                           due_at, attempts, created_at)
+SELECT u, k, c, ca, s, d, CAST(a AS json), 'pending',
+       CASE WHEN c = 'email' THEN :email_due ELSE :now END, 0, :now
 FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(u integer, k text, c text, ca text,
-                                                  s integer, d text)
+                                                  s integer, d text, a jsonb)
 ON CONFLICT (cause, channel, user_id) DO NOTHING
 """)
 
-NoticeRow = tuple[int, str, str, str, int | None, str | None]
+NoticeRow = tuple[int, str, str, str, int | None, str | None, list[int] | None]
 
 
 def insert_notices_pg(rows: Sequence[NoticeRow], now: datetime, email_due: datetime) -> int:
-    """Outbox rows ``(user_id, kind, channel, cause, subject_id, detail)`` written at ``now``,
-    unless their ``(cause, channel, user_id)`` is there already; how many went in. A third
-    less of a detection worker's CPU per notice than SQLAlchemy's multi-row insert."""
-    payload = json.dumps([{"u": u, "k": k, "c": c, "ca": ca, "s": s, "d": d}
-                          for u, k, c, ca, s, d in rows])
+    """Outbox rows ``(user_id, kind, channel, cause, subject_id, detail, award_ids)`` written at
+    ``now``, unless their ``(cause, channel, user_id)`` is there already; how many went in. A
+    third less of a detection worker's CPU per notice than SQLAlchemy's multi-row insert."""
+    payload = json.dumps([{"u": u, "k": k, "c": c, "ca": ca, "s": s, "d": d, "a": a}
+                          for u, k, c, ca, s, d, a in rows])
     result = db.session.execute(_INSERT_NOTICES,
                                 {"rows": payload, "now": now, "email_due": email_due})
     return max(result.rowcount or 0, 0)  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -37,6 +37,9 @@ class Notification(db.Model):
     channel: Mapped[str] = mapped_column(String(10))  # email, push
     cause: Mapped[str] = mapped_column(String(120))  # e.g. "award:12", "change:40"
     subject_id: Mapped[int | None] = mapped_column(Integer)  # the award it is about
+    # An award notice tells of every award one detection pass stored for its learner (a
+    # backlog's pass may store dozens): their ids, the first of them also ``subject_id``.
+    award_ids: Mapped[list[int] | None] = mapped_column(JSON)
     detail: Mapped[str | None] = mapped_column(Text)  # e.g. the revocation's reason
     status: Mapped[str] = mapped_column(String(10), default="pending")
     due_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

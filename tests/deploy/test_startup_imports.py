@@ -22,3 +22,20 @@ def test_building_the_app_loads_none_of_the_one_path_libraries(tmp_path) -> None
                           env=service_env({"DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}"}))
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout.strip().splitlines()[-1]) == []
+
+
+def test_a_worker_loads_its_hot_task_bodies_as_it_starts_and_the_app_does_not(tmp_path) -> None:
+    """Detection and the relay are imported at worker start (``worker_init``), not by the
+    first task of a burst; building the app (web, gRPC) leaves them unloaded."""
+    script = ("import json, sys, wsgi; from celery.signals import worker_init; "
+              "from workers.tasks import WARM_AT_WORKER_START as hot; "
+              "before = [m for m in hot if m in sys.modules]; "
+              "worker_init.send(sender=None); "
+              "print(json.dumps([before, [m for m in hot if m in sys.modules]]))")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120,
+                          env=service_env({"DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}"}))
+    assert done.returncode == 0, done.stderr[-2000:]
+    before, after = json.loads(done.stdout.strip().splitlines()[-1])
+    assert before == []
+    assert after == ["app.services.awarding.detection", "app.services.delivery.relay"]

@@ -33,6 +33,10 @@ Context = dict[str, Any]
 KindFunction = Callable[[Recipient, list[Notice], ClaimReads], Context | None]
 KINDS: dict[str, KindFunction] = {}
 MAX_ART = 5  # badge pictures carried inline by one email; more are listed without
+# Awards one email (or push) lists; more are counted, with a link to them all: a burst (a
+# course finished on a backlog's first pass) may bring dozens, which made an email too long
+# to read and a push too big for its services (4 KB), and cost the relay most of its time.
+MAX_LISTED = 10
 
 
 def notice_kind(name: str) -> Callable[[KindFunction], KindFunction]:
@@ -60,11 +64,14 @@ def public_url() -> str:
 
 @notice_kind("award")
 def award(user: Recipient, rows: list[Notice], reads: ClaimReads) -> Context | None:
-    awards = [a for a in reads.awards_of(user.id, [r.subject_id for r in rows])
+    awards = [a for a in reads.awards_of(user.id, [i for r in rows for i in r.award_ids])
               if a.revoked_at is None]
     if not awards:
         return None
-    return {"awards": [_award(user, a, i < MAX_ART) for i, a in enumerate(awards)]}
+    shown = awards[:MAX_LISTED]
+    return {"awards": [_award(user, a, i < MAX_ART) for i, a in enumerate(shown)],
+            "count": len(awards), "more": len(awards) - len(shown),
+            "all_url": f"{public_url()}/achievements"}
 
 
 @notice_kind("revoked")

@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from flask import current_app
+from flask_babel import ngettext
 from sqlalchemy import delete, select
 
 from app.extensions import db
@@ -33,7 +34,10 @@ def payload(context: dict[str, Any]) -> dict[str, Any]:
     title = " ".join(environment().get_template(f"{context['kind']}/subject.txt")
                      .render(context).split())
     items = context.get("awards") or [context.get("award") or {}]
-    body = ", ".join(item.get("title", "") for item in items if item)
+    titles = [item.get("title", "") for item in items if item]
+    if context.get("more"):
+        titles.append(ngettext("%(num)d more", "%(num)d more", context["more"]))
+    body = ", ".join(titles)
     url = items[0].get("url") if len(items) == 1 and items[0] else None
     return {"title": title, "body": body, "url": url or f"{context['public_url']}/",
             "tag": context["kind"]}

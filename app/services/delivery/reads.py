@@ -80,7 +80,7 @@ class ClaimReads:
 def read_for(messages: list[Message]) -> ClaimReads:
     """Everything the messages of one claim need; ends its read transaction."""
     users = sorted({m.user_id for m in messages})
-    award_ids = sorted({r.subject_id for m in messages for r in m.rows if r.subject_id})
+    award_ids = sorted({i for m in messages for r in m.rows for i in r.award_ids})
     recipients = {row[0]: Recipient(*row) for row in db.session.execute(select(
         User.id, User.email, User.display_name, User.locale, User.timezone)
         .where(User.id.in_(users)))}

@@ -44,9 +44,10 @@ def test_awards_of_one_act_make_one_email_with_both_parts_and_art(catalog, learn
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert message["List-Unsubscribe"].startswith("<http://127.0.0.1:5000/notifications/")
     assert message["Message-ID"].endswith("@school.example>")
-    rows = db.session.scalars(select(Notification)).all()
-    assert [(r.status, r.attempts) for r in rows] == [("sent", 1), ("sent", 1)]
-    assert rows[0].message_id == rows[1].message_id == message["Message-ID"]
+    [row] = db.session.scalars(select(Notification)).all()  # one notice names the act's awards
+    assert (row.status, row.attempts, row.message_id) == ("sent", 1, message["Message-ID"])
+    assert len(row.award_ids) == 2 and earned.id in row.award_ids
+    assert row.subject_id == min(row.award_ids) and row.cause == f"award:{row.subject_id}"
 
 
 def test_revocation_and_restore_are_emailed_with_the_reason(catalog, learner, inbox) -> None:
@@ -114,3 +115,25 @@ def test_drawn_art_travels_as_a_palette_and_an_uploaded_picture_keeps_its_colour
     with Image.open(io.BytesIO(picture)) as uploaded:
         assert uploaded.mode == "RGBA" and uploaded.size == (192, 192)
         assert len(uploaded.getcolors(192 * 192) or []) > 256
+
+
+def test_an_email_lists_ten_awards_and_counts_the_rest(catalog, learner, inbox) -> None:
+    """A pass that stores dozens of a learner's awards (a backlog's first pass): the email
+    lists ten, counts the others and links to them all, in one notice."""
+    from app.domain.registry import AwardDue
+    from app.services.awarding.awards import store_awards
+    from app.services.delivery.relay import relay
+
+    due = [AwardDue("badge", f"badge:extra-{n}", f"Extra badge {n:02d}", "Given by hand")
+           for n in range(13)]
+    store_awards({learner.id: due}, source_event_id=None)
+    db.session.commit()
+    relay()
+    [message] = inbox.wait_for(1)
+    text, html = parts(message)
+    assert message["Subject"] == "You earned 13 badges"
+    assert text.count("Extra badge") == 10 and "Extra badge 09" in text
+    assert "And 3 more: see all your badges\r\n  http://127.0.0.1:5000/achievements\r\n" in text
+    assert html.count("See your badge") == 10
+    assert 'href="http://127.0.0.1:5000/achievements"' in html
+    assert len([p for p in message.walk() if p.get_content_type() == "image/png"]) == 5

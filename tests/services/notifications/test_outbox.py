@@ -41,3 +41,24 @@ def test_one_row_per_cause_and_channel_stored_once(app, make_user, inbox) -> Non
         (pushing.id, "email", "change:1", 7, "a reason", "pending", later, 0),
         (pushing.id, "push", "change:1", 7, "a reason", "pending", now, 0),
         (mailing.id, "email", "change:2", 8, None, "pending", later, 0)]
+
+
+def test_a_pass_s_awards_make_one_notice_per_learner_naming_them(app, make_user, inbox) -> None:
+    """A detection pass over a backlog stores dozens of awards a learner: each learner gets
+    one award notice (per channel) naming all of theirs, its cause the first of them."""
+    from types import SimpleNamespace
+
+    from app.services.notifications.outbox import queue_awards
+
+    one, two = make_user(), make_user()
+    stored = [SimpleNamespace(id=i, user_id=u.id) for i, u in
+              [(11, one), (12, two), (13, one), (14, one), (15, two)]]
+    assert queue_awards(stored) == 2
+    db.session.commit()
+    assert queue_awards(stored) == 0  # the same pass again (a redelivery) writes nothing
+    db.session.commit()
+    rows = db.session.execute(select(
+        Notification.user_id, Notification.kind, Notification.cause, Notification.subject_id,
+        Notification.award_ids).order_by(Notification.user_id)).all()
+    assert [tuple(row) for row in rows] == [(one.id, "award", "award:11", 11, [11, 13, 14]),
+                                            (two.id, "award", "award:12", 12, [12, 15])]
