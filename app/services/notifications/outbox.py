@@ -50,9 +50,9 @@ def queue_awards(awards: Iterable[Any]) -> int:
     ids: dict[int, list[int]] = defaultdict(list)
     for award in awards:
         ids[award.user_id].append(award.id)
-    return queue([Cause(user_id, "award", f"award:{min(mine)}", min(mine),
-                        award_ids=tuple(sorted(mine))) for user_id, mine in ids.items()],
-                 email_delay=coalesce_seconds())
+    told = {user_id: sorted(mine) for user_id, mine in ids.items()}
+    return queue([Cause(user_id, "award", f"award:{mine[0]}", mine[0], award_ids=tuple(mine))
+                  for user_id, mine in told.items()], email_delay=coalesce_seconds())
 
 
 def queue_changes(changes: Sequence[tuple[int, int, str, int, str | None]]) -> int:
@@ -118,9 +118,8 @@ def _row(row: NoticeRow, now: datetime, email_due: datetime) -> dict[str, Any]:
     user_id, kind, channel, cause, subject_id, detail, award_ids = row
     return {"user_id": user_id, "kind": kind, "channel": channel, "cause": cause,
             "subject_id": subject_id, "detail": detail, "award_ids": award_ids,
-            "status": "pending",
-            "due_at": email_due if channel == "email" else now, "attempts": 0,
-            "created_at": now}
+            "status": "pending", "due_at": email_due if channel == "email" else now,
+            "attempts": 0, "created_at": now}
 
 
 def requeue_stuck(age_seconds: float) -> int:
