@@ -49,6 +49,7 @@ def _init_extensions(app: Flask) -> None:
     from app.infra.gate import init_gate
     from app.infra.metrics import record as metrics
     from app.infra.pubsub import init_notify
+    from app.infra.sqlite import use_wal
     from app.web.auth import init_login
     from app.web.i18n import init_i18n
 
@@ -56,6 +57,9 @@ def _init_extensions(app: Flask) -> None:
     logs.configure(settings)
     metrics.configure(settings.METRICS_ENABLED)
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            use_wal(engine)
     migrate.init_app(app, db, directory=str(INSTANCE_DIR.parent / "migrations"))
     csrf.init_app(app)
     init_login(app)

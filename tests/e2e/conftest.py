@@ -41,6 +41,19 @@ DEMO_MODULES = ["demo-python-variables", "demo-python-control-flow", "demo-pytho
 E2E_SETTINGS = {"SSE_PING_SECONDS": "2"}
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failed browser test shows the end of its web server's log (a stalled or failing
+    request says why there, not in the browser's timeout)."""
+    report = yield
+    if report.failed:
+        servers = {id(value): value for value in getattr(item, "funcargs", {}).values()
+                   if isinstance(value, WebServer)}
+        for server in servers.values():
+            report.sections.append((f"{server.name} log (end)", server.log()[-4000:]))
+    return report
+
+
 @pytest.fixture(scope="session")
 def playwright_session() -> Iterator[Any]:
     """One Playwright for the run: its sync API refuses a second one while one is running,
