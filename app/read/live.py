@@ -115,24 +115,54 @@ def follow(app: Flask, user_id: int | None, after_id: int | None, heartbeat: flo
     poll = hub(app).backend.poll_seconds
     metrics.live_feed(framing.via, +1)
     try:
-        position = _in_app(app, start_position, user_id, after_id)
-        changes = _in_app(app, start_changes, user_id, after_change)
+        feed = Feed.start(app, user_id, after_id, after_change, framing)
         news = BOTH
         while not stopped():
-            if news.awards:
-                for award in replay(app, user_id, position):
-                    yield framing.encode(award, cursor_text(position, changes))
-            if news.changes:
-                for change in replay(app, user_id, changes, _change_dicts):
-                    yield framing.encode(change, cursor_text(position, changes))
-            news = wait_for_news(subscription, min(heartbeat, poll or heartbeat), position,
-                                 changes)
+            yield from feed.catch_up(news)
+            news = wait_for_news(subscription, min(heartbeat, poll or heartbeat), feed)
             if not news:
                 news = BOTH if poll is not None else NONE  # embedded: nothing wakes us; look
                 yield framing.encode(None)
     finally:
         metrics.live_feed(framing.via, -1)
         hub(app).unsubscribe(subscription)
+
+
+@dataclass(slots=True)
+class Feed:
+    """A follower's positions and its two steps — what a message calls for, and what to
+    send for it — so that :func:`follow` and a parked SSE socket (``app.web.sse``, no
+    greenlet of its own while idle) follow a learner the same way."""
+
+    app: Flask
+    user_id: int | None
+    framing: Framing
+    awards: Position
+    changes: Position
+
+    @classmethod
+    def start(cls, app: Flask, user_id: int | None, after_id: int | None,
+              after_change: int | None, framing: Framing) -> Feed:
+        """Positions read from the database: call after subscribing (see :func:`follow`)."""
+        return cls(app, user_id, framing, _in_app(app, start_position, user_id, after_id),
+                   _in_app(app, start_changes, user_id, after_change))
+
+    def news_in(self, message: dict[str, Any]) -> News:
+        """The feeds ``message`` says may hold something not sent yet (both on a resync)."""
+        if message.get("resync"):
+            return BOTH
+        if _is_news(message, self.awards, self.changes):
+            return CHANGES if "change" in message else AWARDS
+        return NONE
+
+    def catch_up(self, news: News) -> Iterator[Any]:
+        """Every award, then every standing change, not sent yet, framed (as ``news`` asks)."""
+        if news.awards:
+            for award in replay(self.app, self.user_id, self.awards):
+                yield self.framing.encode(award, cursor_text(self.awards, self.changes))
+        if news.changes:
+            for change in replay(self.app, self.user_id, self.changes, _change_dicts):
+                yield self.framing.encode(change, cursor_text(self.awards, self.changes))
 
 
 def cursor_text(awards: Position, changes: Position) -> str:
@@ -220,13 +250,15 @@ class News:
     def __bool__(self) -> bool:
         return self.awards or self.changes
 
+    def __or__(self, other: News) -> News:
+        return News(self.awards or other.awards, self.changes or other.changes)
+
 
 BOTH, NONE = News(True, True), News(False, False)
 AWARDS, CHANGES = News(True, False), News(False, True)
 
 
-def wait_for_news(subscription: Subscription, heartbeat: float, position: Position,
-                  changes: Position | None = None) -> News:
+def wait_for_news(subscription: Subscription, heartbeat: float, feed: Feed) -> News:
     """The feeds a message says may hold an award or standing change not sent yet (both
     on a resync); NONE after ``heartbeat`` seconds of silence (messages about ones already
     sent are skipped)."""
@@ -235,16 +267,14 @@ def wait_for_news(subscription: Subscription, heartbeat: float, position: Positi
         message = subscription.get(timeout=remaining)
         if message is None:
             return NONE
-        if message.get("resync"):
-            return BOTH
-        if _is_news(message, position, changes):
-            return CHANGES if "change" in message else AWARDS
+        if news := feed.news_in(message):
+            return news
     return NONE
 
 
-def _is_news(message: dict[str, Any], position: Position, changes: Position | None) -> bool:
+def _is_news(message: dict[str, Any], position: Position, changes: Position) -> bool:
     if "change" in message:
-        return changes is None or changes.is_news(int(message["change"]))
+        return changes.is_news(int(message["change"]))
     return position.is_news(int(message.get("id", 0)))
 
 

@@ -3,18 +3,23 @@
 Kept as simple as flask-sse's generator, without its flaws: the learner comes
 from the session (never the query), every process shares one Redis
 subscription, and ``id:`` lets the browser resume with ``Last-Event-ID``.
+Under gunicorn's gevent worker the stream's connection is parked instead
+(:class:`StreamResponse`, ``app.infra.parked``): no greenlet waits on it.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from email.utils import formatdate
 from functools import cache
-from typing import Any
+from typing import Any, NoReturn
 
-from flask import Flask
+from flask import Flask, Response
 
+from app.infra.parked import ParkedSocket, detach
 from app.read.live import Framing, follow, parse_cursor
+from app.read.pushed import push_feed
 from app.read.standing import is_change
 from app.read.wording import localize_award
 
@@ -43,6 +48,53 @@ def event_stream(app: Flask, user_id: int, after: tuple[int, int] | int | None,
     after_id, after_change = (after, None) if not isinstance(after, tuple) else after
     return follow(app, user_id, after_id, heartbeat, framing=sse_framing(locale),
                   after_change=after_change)
+
+
+class StreamResponse(Response):
+    """A learner's event stream: parked where the server allows it, else streamed.
+
+    Under gunicorn's gevent worker (:func:`app.infra.parked.detach`), the head and the
+    first frames are written on a duplicate of the connection and the stream goes on as
+    a :class:`~app.read.pushed.PushedFeed`; gunicorn is told the request is done
+    (``StopIteration``) and closes only its own descriptor. Anywhere else the body is
+    :func:`event_stream`, iterated by the server as before.
+    """
+
+    def __init__(self, app: Flask, user_id: int, after: tuple[int, int] | None,
+                 locale: str) -> None:
+        super().__init__(event_stream(app, user_id, after, locale),
+                         mimetype="text/event-stream", direct_passthrough=True)
+        self.follows = (app, user_id, after or (None, None), locale)
+        self.headers["Cache-Control"] = "no-cache"
+        self.headers["X-Accel-Buffering"] = "no"
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        sock = detach(environ) if environ.get("REQUEST_METHOD") == "GET" else None
+        if sock is None:  # not under gunicorn's gevent worker, or a HEAD: no body to park
+            return super().__call__(environ, start_response)
+        self.close()  # the streaming body, never started
+        self._park(sock, environ)
+
+    def _park(self, sock: ParkedSocket, environ: dict[str, Any]) -> NoReturn:
+        app, user_id, after, locale = self.follows
+        framing = sse_framing(locale)
+        if sock.start(self._head(environ, sock.chunked), b"".join(framing.first)):
+            heartbeat = app.config["ACHIEVEMENTS_CONFIG"].SSE_PING_SECONDS
+            push_feed(app, user_id, after, heartbeat, framing, sock)
+        raise StopIteration  # gunicorn closes its descriptor and writes nothing
+
+    def _head(self, environ: dict[str, Any], chunked: bool) -> bytes:
+        """The status line and headers, as gunicorn would send them: the body in chunks
+        (HTTP/1.1) or up to the connection's end (HTTP/1.0); either way the connection
+        closes with the stream."""
+        headers = self.get_wsgi_headers(environ)
+        if chunked:
+            headers["Transfer-Encoding"] = "chunked"
+        headers["Connection"] = "close"
+        headers.setdefault("Date", formatdate(usegmt=True))
+        lines = [f"{environ['SERVER_PROTOCOL']} {self.status}", *(
+            f"{name}: {value}" for name, value in headers.items())]
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
 def encode(item: dict[str, Any] | None, cursor: str | None = None) -> bytes:

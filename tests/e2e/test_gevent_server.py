@@ -1,13 +1,15 @@
 """gunicorn -k gevent -w 1 holds many idle streams and still fans an award out to all of them.
 
 Each stream holds no database connection while idle (the pool has 15), so
-hundreds of open streams neither starve the pool nor block other requests.
+hundreds of open streams neither starve the pool nor block other requests. Each
+is parked (``app.infra.parked``): its head written by us, its events pushed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+import socket
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -77,3 +79,82 @@ def test_many_idle_streams_all_receive_the_award(server: WebServer,
         delays = pool.submit(asyncio.run, hold_and_award(server, learner, cookie)).result()
     assert len(delays) == STREAMS
     assert max(delays) < 5.0
+
+
+# --- a parked stream: its head, its events, its heartbeat, its end -------------------------
+
+
+def read_until(sock: socket.socket, marker: bytes, seen: bytearray, timeout: float = 10) -> bytes:
+    """Everything up to and including ``marker`` (the rest stays in ``seen``)."""
+    deadline = time.monotonic() + timeout
+    while marker not in seen:
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise AssertionError(f"stream ended before {marker!r}: {bytes(seen)!r}")
+        seen.extend(chunk)
+    end = seen.index(marker) + len(marker)
+    found = bytes(seen[:end])
+    del seen[:end]
+    return found
+
+
+def stream_socket(server: WebServer, cookie: str, *extra: str) -> tuple[socket.socket, bytearray]:
+    sock = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    lines = ["GET /api/v1/achievements/stream HTTP/1.1", "Host: 127.0.0.1",
+             f"Cookie: {cookie}", f"User-Agent: {USER_AGENT}", *extra]
+    sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+    return sock, bytearray()
+
+
+def live_sse(server: WebServer, token: str) -> float:
+    request = urllib.request.Request(f"{server.url}/metrics",
+                                     headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=5) as reply:
+        text = reply.read().decode()
+    found = re.search(r'^achievements_live_connections\{transport="sse"\} (\S+)$', text, re.M)
+    return float(found.group(1)) if found else 0.0
+
+
+def test_a_parked_stream_sends_its_head_events_and_pings_and_ends_with_its_client(
+        server: WebServer, learner: dict[str, Any]) -> None:
+    from app.services.accounts import create_token
+
+    with server.app.app_context():
+        metrics_token = create_token("e2e-metrics", ["metrics:read"])[1]
+    cookie = session_cookie(server, learner)
+    settled(server, metrics_token)  # earlier tests' streams noticed as closed
+    sock, seen = stream_socket(server, cookie)
+    head = read_until(sock, b"\r\n\r\n", seen).decode("latin-1").split("\r\n")
+    headers = {name.lower(): value for name, _, value in
+               (line.partition(": ") for line in head[1:] if line)}
+    assert head[0] == "HTTP/1.1 200 OK"
+    assert headers["content-type"].startswith("text/event-stream")
+    assert headers["connection"] == "close" and headers["transfer-encoding"] == "chunked"
+    assert headers["cache-control"] == "no-cache" and "content-security-policy" in headers
+    assert read_until(sock, b": connected\n\n", seen).endswith(b"retry: 2000\n: connected\n\n")
+
+    server.complete_module(learner["id"], DEMO_MODULES[0])
+    read_until(sock, b"event: achievement\n", seen)
+    award_id = int(read_until(sock, b"\n", seen).decode().removeprefix("id: "))
+    read_until(sock, b": ping\n\n", seen, timeout=6)  # SSE_PING_SECONDS is 2 here
+
+    again, seen_again = stream_socket(server, cookie, f"Last-Event-ID: {award_id - 1}")
+    read_until(again, b"\r\n\r\n", seen_again)
+    replayed = read_until(again, b"\n\n", seen_again, timeout=10)
+    while b"event: achievement" not in replayed:
+        replayed = read_until(again, b"\n\n", seen_again, timeout=10)
+    assert f"id: {award_id}\n".encode() in replayed
+    assert live_sse(server, metrics_token) == 2
+
+    sock.close()
+    again.close()
+    settled(server, metrics_token)
+
+
+def settled(server: WebServer, token: str) -> None:
+    """No stream of this server open: a closed client is noticed at a heartbeat's send."""
+    deadline = time.monotonic() + 15
+    while live_sse(server, token) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert live_sse(server, token) == 0

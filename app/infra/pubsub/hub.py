@@ -39,6 +39,14 @@ class Backend(Protocol):
     def wait_ready(self, timeout: float) -> bool: ...
 
 
+class Inbox(Protocol):
+    """What the hub delivers to: ``offer`` must never block (it runs in the fan-out)."""
+
+    user_id: int | None
+
+    def offer(self, message: dict[str, Any]) -> None: ...
+
+
 class Subscription:
     """One live connection's inbox. ``user_id`` None means every learner (admin watch).
 
@@ -76,7 +84,7 @@ class Hub:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         # Lists, not sets: a learner has a tab or two open, and an empty set is 216 bytes.
-        self._subs: dict[int | None, list[Subscription]] = defaultdict(list)
+        self._subs: dict[int | None, list[Inbox]] = defaultdict(list)
         self._lock = threading.Lock()
         self._started_pid: int | None = None
 
@@ -88,15 +96,20 @@ class Hub:
 
     def subscribe(self, user_id: int | None) -> Subscription:
         """Register an inbox; returns once the backend is listening, so no award slips by."""
-        self._ensure_started()
         sub = Subscription(user_id)
-        with self._lock:
-            self._subs[user_id].append(sub)
-        if not self.backend.wait_ready(READY_TIMEOUT):
-            log.warning("live backend not ready; the reader relies on resync after reconnect")
+        self.attach(sub)
         return sub
 
-    def unsubscribe(self, sub: Subscription) -> None:
+    def attach(self, sub: Inbox) -> None:
+        """Register ``sub`` (a :class:`Subscription`, or anything with ``user_id`` and
+        ``offer``); returns once the backend is listening, so no award slips by."""
+        self._ensure_started()
+        with self._lock:
+            self._subs[sub.user_id].append(sub)
+        if not self.backend.wait_ready(READY_TIMEOUT):
+            log.warning("live backend not ready; the reader relies on resync after reconnect")
+
+    def unsubscribe(self, sub: Inbox) -> None:
         with self._lock:
             subs = self._subs.get(sub.user_id)
             if subs is not None and sub in subs:
@@ -118,7 +131,7 @@ class Hub:
         with self._lock:
             return sum(len(subs) for subs in self._subs.values())
 
-    def _listeners(self, user_id: int | None, everyone: bool = False) -> list[Subscription]:
+    def _listeners(self, user_id: int | None, everyone: bool = False) -> list[Inbox]:
         with self._lock:
             if everyone:
                 return [s for subs in self._subs.values() for s in subs]

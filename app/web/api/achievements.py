@@ -33,7 +33,7 @@ from app.web.api.schemas import (
 )
 from app.web.api.security import current_principal
 from app.web.localized import current_locale, shown
-from app.web.sse import event_stream, parse_last_event_id
+from app.web.sse import StreamResponse, parse_last_event_id
 
 blp = Blueprint("achievements", __name__, description="Read learners' achievements")
 # One instance: given the class, webargs would build a new schema on every request.
@@ -164,8 +164,4 @@ def stream() -> Response:
         raise Forbidden("the stream follows a logged-in user's session, not a service token")
     after = parse_last_event_id(request.headers.get("Last-Event-ID"), request.args.get("after"))
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    response = Response(event_stream(app, principal.user_id, after, current_locale()),
-                        mimetype="text/event-stream", direct_passthrough=True)
-    response.headers["Cache-Control"] = "no-cache"
-    response.headers["X-Accel-Buffering"] = "no"
-    return response
+    return StreamResponse(app, principal.user_id, after, current_locale())
