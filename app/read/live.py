@@ -131,8 +131,8 @@ def follow(app: Flask, user_id: int | None, after_id: int | None, heartbeat: flo
 @dataclass(slots=True)
 class Feed:
     """A follower's positions and its two steps — what a message calls for, and what to
-    send for it — so that :func:`follow` and a parked SSE socket (``app.web.sse``, no
-    greenlet of its own while idle) follow a learner the same way."""
+    send for it — so that :func:`follow` and a parked connection's
+    :class:`~app.read.pushed.PushedFeed` follow a learner the same way."""
 
     app: Flask
     user_id: int | None

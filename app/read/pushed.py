@@ -65,9 +65,12 @@ class PushedFeed:
             self._schedule(news)
 
     def tick(self) -> None:
+        """The heartbeat; embedded, also a look for news another process stored."""
+        if self._feed is None:
+            return
         if self._poll:
             self._schedule(BOTH)
-        if self._feed is not None and not self.sink.send(self._feed.framing.encode(None)):
+        if not self.sink.send(self._feed.framing.encode(None)):
             self.end()
 
     def begin(self, feed: Feed) -> None:
@@ -121,8 +124,8 @@ def _begin(app: Flask, user_id: int, after: tuple[int | None, int | None],
     poll = hub(app).backend.poll_seconds
     seconds = min(heartbeat, poll or heartbeat)
     pushed = PushedFeed(app, user_id, sink, seconds, poll is not None)
-    hub(app).attach(pushed)  # before the positions are read: see follow()
     try:
+        hub(app).attach(pushed)  # before the positions are read: see follow()
         feed = Feed.start(app, user_id, after[0], after[1], framing)
     except Exception:
         log.exception("starting a live stream failed; its client will reconnect")
