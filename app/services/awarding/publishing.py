@@ -42,7 +42,13 @@ def publish_awards(awards: Sequence[Achievement],
     live = [award for award in _loaded(awards) if not award.silent]
     if not live:
         return 0
-    kick(coalesce_seconds())  # their emails and pushes committed with them
+    try:
+        return _publish_live(live, traces or {})
+    finally:
+        kick(coalesce_seconds())  # their emails and pushes, after the open pages' news
+
+
+def _publish_live(live: Sequence[Achievement], traces: Mapping[int, str | None]) -> int:
     try:
         publish_many([(award.user_id, award_as_dict(award)) for award in live])
     except Exception:
@@ -54,7 +60,7 @@ def publish_awards(awards: Sequence[Achievement],
     metrics.awards_published(len(sent))
     if log.isEnabledFor(logging.INFO):
         for award in live:
-            log.info("award published", extra=award_fields(award, traces or {}))
+            log.info("award published", extra=award_fields(award, traces))
     return len(sent)
 
 
@@ -66,11 +72,11 @@ def publish_changes(changes: Sequence[tuple[int, int]]) -> None:
     and never loses it; a failure is logged, never raised into the committed act."""
     if not changes:
         return
-    kick()  # their emails and pushes committed with them
     try:
         publish_many([(user_id, {"change": change_id}) for user_id, change_id in changes])
     except Exception:
         log.exception("telling live pages of %d standing changes failed", len(changes))
+    kick()  # their emails and pushes, committed with them, after the open pages' news
 
 
 def _mark_published(ids: list[int]) -> None:
