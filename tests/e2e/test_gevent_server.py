@@ -123,7 +123,7 @@ def test_a_parked_stream_sends_its_head_events_and_pings_and_ends_with_its_clien
     with server.app.app_context():
         metrics_token = create_token("e2e-metrics", ["metrics:read"])[1]
     cookie = session_cookie(server, learner)
-    settled(server, metrics_token)  # earlier tests' streams noticed as closed
+    before = steady(server, metrics_token)  # earlier tests' closed streams noticed
     sock, seen = stream_socket(server, cookie)
     head = read_until(sock, b"\r\n\r\n", seen).decode("latin-1").split("\r\n")
     headers = {name.lower(): value for name, _, value in
@@ -145,16 +145,23 @@ def test_a_parked_stream_sends_its_head_events_and_pings_and_ends_with_its_clien
     while b"event: achievement" not in replayed:
         replayed = read_until(again, b"\n\n", seen_again, timeout=10)
     assert f"id: {award_id}\n".encode() in replayed
-    assert live_sse(server, metrics_token) == 2
+    assert live_sse(server, metrics_token) == before + 2
 
     sock.close()
     again.close()
-    settled(server, metrics_token)
-
-
-def settled(server: WebServer, token: str) -> None:
-    """No stream of this server open: a closed client is noticed at a heartbeat's send."""
-    deadline = time.monotonic() + 15
-    while live_sse(server, token) and time.monotonic() < deadline:
+    deadline = time.monotonic() + 15  # a closed client is noticed at a heartbeat's send
+    while live_sse(server, metrics_token) > before and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert live_sse(server, token) == 0
+    assert live_sse(server, metrics_token) == before
+
+
+def steady(server: WebServer, token: str) -> float:
+    """The open-streams gauge once it holds still for two heartbeats (SSE_PING_SECONDS 2)."""
+    deadline = time.monotonic() + 20
+    value = live_sse(server, token)
+    while time.monotonic() < deadline:
+        time.sleep(4.0)
+        value, previous = live_sse(server, token), value
+        if value == previous:
+            return value
+    raise AssertionError(f"open streams still changing after 20 s: {value}")
