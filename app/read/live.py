@@ -112,20 +112,28 @@ def follow(app: Flask, user_id: int | None, after_id: int | None, heartbeat: flo
     """
     yield from framing.first
     subscription = hub(app).subscribe(user_id)
-    poll = hub(app).backend.poll_seconds
+    seconds, polls = pace(app, heartbeat)
     metrics.live_feed(framing.via, +1)
     try:
         feed = Feed.start(app, user_id, after_id, after_change, framing)
         news = BOTH
         while not stopped():
             yield from feed.catch_up(news)
-            news = wait_for_news(subscription, min(heartbeat, poll or heartbeat), feed)
+            news = wait_for_news(subscription, seconds, feed)
             if not news:
-                news = BOTH if poll is not None else NONE  # embedded: nothing wakes us; look
+                news = BOTH if polls else NONE  # embedded: nothing wakes us; look
                 yield framing.encode(None)
     finally:
         metrics.live_feed(framing.via, -1)
         hub(app).unsubscribe(subscription)
+
+
+def pace(app: Flask, heartbeat: float) -> tuple[float, bool]:
+    """How often a follower hears from itself when no message comes — the heartbeat, or
+    sooner where the backend does not hear every process (embedded) — and whether it
+    must then look in the database for news (``polls``)."""
+    poll = hub(app).backend.poll_seconds
+    return min(heartbeat, poll or heartbeat), poll is not None
 
 
 @dataclass(slots=True)

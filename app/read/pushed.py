@@ -20,9 +20,9 @@ from typing import Any, Protocol
 from flask import Flask
 
 from app.infra.metrics import record as metrics
-from app.infra.parked import spawn, ticker
+from app.infra.parked import Ticker, spawn, ticker
 from app.infra.pubsub import hub
-from app.read.live import BOTH, NONE, Feed, Framing, News
+from app.read.live import BOTH, NONE, Feed, Framing, News, pace
 
 log = logging.getLogger(__name__)
 
@@ -38,15 +38,15 @@ class Sink(Protocol):
 class PushedFeed:
     """A hub inbox (``user_id``, ``offer``) and a ticker member (``tick``) writing to ``sink``."""
 
-    __slots__ = ("_app", "_feed", "_pending", "_poll", "_running", "_seconds", "sink",
+    __slots__ = ("_app", "_feed", "_pending", "_poll", "_running", "_ticker", "sink",
                  "user_id")
 
-    def __init__(self, app: Flask, user_id: int | None, sink: Sink, seconds: float,
+    def __init__(self, app: Flask, user_id: int | None, sink: Sink, ticks: Ticker,
                  poll: bool) -> None:
         self._app = app
         self.user_id = user_id
         self.sink = sink
-        self._seconds = seconds
+        self._ticker = ticks
         self._poll = poll
         self._feed: Feed | None = None
         self._pending = NONE
@@ -77,7 +77,9 @@ class PushedFeed:
         """Start following from ``feed``'s positions (read after ``attach``): the first
         catch-up sends everything after them, including what woke nobody meanwhile."""
         self._feed = feed
+        metrics.live_feed(feed.framing.via, +1)
         self._schedule(BOTH)
+        self._ticker.add(self)
 
     def _schedule(self, news: News) -> None:
         self._pending = self._pending | news
@@ -100,12 +102,12 @@ class PushedFeed:
             self._running = False
 
     def end(self) -> None:
-        """Leave the hub and the ticker, close the connection (once)."""
+        """Leave the hub and the ticker, close the connection (once): :meth:`begin` undone."""
         if self._feed is None:
             return
         via, self._feed = self._feed.framing.via, None
         hub(self._app).unsubscribe(self)
-        ticker(self._seconds).discard(self)
+        self._ticker.discard(self)
         self.sink.close()
         metrics.live_feed(via, -1)
 
@@ -121,9 +123,8 @@ def push_feed(app: Flask, user_id: int, after: tuple[int | None, int | None],
 
 def _begin(app: Flask, user_id: int, after: tuple[int | None, int | None],
            heartbeat: float, framing: Framing, sink: Sink) -> None:
-    poll = hub(app).backend.poll_seconds
-    seconds = min(heartbeat, poll or heartbeat)
-    pushed = PushedFeed(app, user_id, sink, seconds, poll is not None)
+    seconds, polls = pace(app, heartbeat)
+    pushed = PushedFeed(app, user_id, sink, ticker(seconds), polls)
     try:
         hub(app).attach(pushed)  # before the positions are read: see follow()
         feed = Feed.start(app, user_id, after[0], after[1], framing)
@@ -132,6 +133,4 @@ def _begin(app: Flask, user_id: int, after: tuple[int | None, int | None],
         hub(app).unsubscribe(pushed)
         sink.close()
         return
-    metrics.live_feed(framing.via, +1)
     pushed.begin(feed)
-    ticker(seconds).add(pushed)

@@ -48,11 +48,10 @@ def queue_awards(awards: Iterable[Any]) -> int:
     relay). Its cause is its first award, stored once with it. Email is due after the
     coalescing window, so awards close together make one email."""
     ids: dict[int, list[int]] = defaultdict(list)
-    for award in awards:
+    for award in sorted(awards, key=lambda a: a.id):
         ids[award.user_id].append(award.id)
-    told = {user_id: sorted(mine) for user_id, mine in ids.items()}
     return queue([Cause(user_id, "award", f"award:{mine[0]}", mine[0], award_ids=tuple(mine))
-                  for user_id, mine in told.items()], email_delay=coalesce_seconds())
+                  for user_id, mine in ids.items()], email_delay=coalesce_seconds())
 
 
 def queue_changes(changes: Sequence[tuple[int, int, str, int, str | None]]) -> int:
