@@ -11,7 +11,10 @@ phase has learners of its own, so every event is new and earns a
 last answer; after each phase the run waits until detection has processed
 every event and every award is stored (``settled_s``: from the last answer).
 ``rest_vs_inserts``: the REST phase against single-row committed INSERTs on one
-connection (throughput.py's floor), same run and database. Prints one JSON document.
+connection (throughput.py's floor), same run and database. Peer, same run: the REST
+phase's requests against ``rest_bare.py`` (Flask under the same gunicorn, one INSERT per
+request, nothing else), ``rest_vs_bare`` and ``bare_vs_inserts``: what the stack itself
+leaves of the floor. Prints one JSON document.
 
     .venv/bin/python bench/xapi_ingest.py [--events 4000 --clients 2 --batch 100]
 """
@@ -23,12 +26,17 @@ import base64
 import http.client
 import json
 import math
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 import common
+import profiling
+from rest_bare import WARM_UP, create_table, stored
 from throughput import run_baseline
 
 VERB = "http://adlnet.gov/expapi/verbs/completed"
@@ -42,6 +50,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--courses", type=int, default=10)
     parser.add_argument("--timeout", type=float, default=600.0, help="hard stop, seconds")
+    parser.add_argument("--profile", metavar="DIR", default=None,
+                        help="py-spy the gunicorn worker(s) during the REST phase: "
+                             "DIR/<process>.svg and a per-stage table (profiling.py)")
     return parser.parse_args()
 
 
@@ -136,6 +147,39 @@ def settle(url: str, awards: int, deadline: float) -> float:
     return time.monotonic() - started
 
 
+def run_bare(url: str, clients: int, rest: list[tuple[str, Any, int]]) -> tuple[float, int]:
+    """The REST phase's requests, sent the same way to ``rest_bare.py``: seconds, and how
+    many it stored."""
+    from tests.support.services import free_port, wait_for
+
+    create_table(url)
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "-c", "/dev/null",
+         "--worker-connections", "2000", "-b", f"127.0.0.1:{port}",
+         "--pythonpath", str(common.ROOT / "bench"), "rest_bare:app"],
+        env={**os.environ, "BARE_DATABASE_URL": url}, cwd=common.ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(lambda: _answers(base), timeout=30, interval=0.1, what="rest_bare gunicorn")
+        seconds = run_phase([Client(base, {}) for _ in range(clients)],
+                            [("/bare", body, 202) for _, body, _ in rest])
+        return seconds, stored(url)
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _answers(base: str) -> bool:
+    try:
+        Client(base, {}).post("/bare", {"user_id": 0, "kind": WARM_UP, "idempotency_key": "w"},
+                              202)
+    except OSError:
+        return False
+    return True
+
+
 def main() -> None:
     args = parse()
     deadline = time.monotonic() + args.timeout
@@ -152,7 +196,11 @@ def main() -> None:
                         for _ in range(args.clients)]
         rest = [("/api/v1/progress-events", rest_body(i, item), 202)
                 for i, item in enumerate(work["rest"])]
+        profiler = profiling.Profiler(args.profile)
+        for index, pid in enumerate(svc.web.children()):
+            profiler.attach(f"web{index + 1}", pid)
         rest_s = run_phase(rest_clients, rest)
+        profile = profiler.stop(len(rest))
         rest_settle = settle(svc.database_url, len(rest), deadline)
         people = emails(svc.database_url, prefixes[1])
         statements = [statement(people[user], module, public_url) for user, module in work["xapi"]]
@@ -161,18 +209,24 @@ def main() -> None:
         xapi_s = run_phase(xapi_clients, batches)
         xapi_settle = settle(svc.database_url, len(rest) + len(statements), deadline)
         floor = run_baseline(svc.database_url, min(len(rest), 5000))
+        bare_s, bare_stored = run_bare(svc.database_url, args.clients, rest)
     rest_rate, xapi_rate = len(rest) / rest_s, len(statements) / xapi_s
+    bare_rate = len(rest) / bare_s
     measured = {"statements_per_s": round(xapi_rate, 1), "statements": len(statements),
                 "seconds": round(xapi_s, 2), "settled_s": round(xapi_settle, 2)}
     baseline = {"rest_events_per_s": round(rest_rate, 1), "events": len(rest),
                 "seconds": round(rest_s, 2), "settled_s": round(rest_settle, 2),
-                "floor_inserts_per_s": floor["per_s"]}
-    common.emit(common.report(
+                "floor_inserts_per_s": floor["per_s"], **({"profile": profile} if profile else {})}
+    peer = {"bare_flask_insert_per_s": round(bare_rate, 1), "seconds": round(bare_s, 2),
+            "stored": bare_stored}
+    common.emit({**common.report(
         "xapi_ingest", vars(args), measured, baseline,
         {"batched_vs_one_by_one": common.ratio(xapi_rate, rest_rate),
-         "rest_vs_inserts": common.ratio(rest_rate, floor["per_s"])},
+         "rest_vs_inserts": common.ratio(rest_rate, floor["per_s"]),
+         "rest_vs_bare": common.ratio(rest_rate, bare_rate),
+         "bare_vs_inserts": common.ratio(bare_rate, floor["per_s"])},
         {"batched_vs_one_by_one": ">= 3", "rest_vs_inserts": ">= 0.5 (issue 31)",
-         "settled": "every award stored within the run"}))
+         "settled": "every award stored within the run"}), "peer": peer})
 
 
 if __name__ == "__main__":

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -63,21 +65,37 @@ def test_benchmark_prints_measured_baseline_and_ratio(script: str, tmp_path: Pat
     assert {"measured", "baseline", "ratio", "targets", "machine"} <= set(document)
     assert document["measured"] and document["baseline"]
     assert any(value is not None for value in _leaves(document["ratio"]))
+    CHECKS.get(script, lambda _: None)(document)
 
 
-@pytest.mark.parametrize("script, args", [
-    ("e2e_latency.py", ["--events", "20", "--rate", "20", "--learners", "2"]),
-    ("throughput.py", ["--mode", "sustained", "--events", "200", "--learners", "20"]),
+def _bare_flask_peer(document: dict[str, Any]) -> None:
+    """xapi_ingest.py's REST phase has a peer in the same run: Flask under the same
+    gunicorn committing one row per request (rest_bare.py), every request stored."""
+    assert document["peer"]["stored"] == document["baseline"]["events"]
+    assert document["ratio"]["rest_vs_bare"] > 0 and document["ratio"]["bare_vs_inserts"] > 0
+
+
+CHECKS: dict[str, Callable[[dict[str, Any]], None]] = {"xapi_ingest.py": _bare_flask_peer}
+
+
+@pytest.mark.parametrize("script, args, part, process", [
+    ("e2e_latency.py", ["--events", "20", "--rate", "20", "--learners", "2"], "measured",
+     "worker"),
+    ("throughput.py", ["--mode", "sustained", "--events", "200", "--learners", "20"],
+     "measured", "worker"),
+    ("xapi_ingest.py", ["--events", "100", "--courses", "2"], "baseline", "web"),
 ])
 def test_profile_mode_writes_flame_graphs_and_a_stage_table(script: str, args: list[str],
+                                                            part: str, process: str,
                                                             tmp_path) -> None:
-    """``--profile DIR``: py-spy on the real processes, one SVG each and a per-stage table."""
+    """``--profile DIR``: py-spy on the real processes, one SVG each and a per-stage table
+    (xapi_ingest profiles its REST phase, its baseline)."""
     done = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args,
                            "--profile", str(tmp_path)],
                           cwd=ROOT, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0, done.stderr[-3000:]
-    profile = json.loads(done.stdout)["measured"]["profile"]
-    assert any(name.startswith("worker") for name in profile["processes"])
+    profile = json.loads(done.stdout)[part]["profile"]
+    assert any(name.startswith(process) for name in profile["processes"])
     for name, table in profile["processes"].items():
         assert (tmp_path / f"{name}.svg").read_text().startswith("<svg")
         assert table["samples"] > 0 and table["stages"]
