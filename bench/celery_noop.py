@@ -1,6 +1,10 @@
 """A peer for bench/throughput.py: Celery itself, with our broker settings and a task that
 does nothing — the ceiling for any design that runs one Celery task per unit of work.
 
+``bare_award`` is the detection side of e2e_latency.py's stack peer: one committed
+``INSERT`` of an award row for the event (a prepared statement on the thread's own
+autocommit connection), then a Redis ``PUBLISH`` of its id.
+
 ``celery -A bench.celery_noop worker`` (from the project root, with
 ``ACHIEVEMENTS_REDIS_URL`` and ``ACHIEVEMENTS_CELERY_QUEUE`` set) consumes ``noop``
 tasks with the detection worker's pool, prefetch and ``acks_late`` settings
@@ -10,9 +14,12 @@ tasks with the detection worker's pool, prefetch and ``acks_late`` settings
 from __future__ import annotations
 
 import os
+import threading
 import time
 from typing import Any
 
+import psycopg
+import redis
 from celery import Celery
 
 from app.config import Config
@@ -32,6 +39,24 @@ adjust_redis_transport()
 @app.task(name="noop")
 def noop(event_id: int, user_id: int | None = None) -> None:
     """Takes the detection task's arguments and does nothing with them."""
+
+
+_local = threading.local()
+AWARD = "INSERT INTO bench_bare_awards (event_id) VALUES (%s) ON CONFLICT DO NOTHING"
+
+
+@app.task(name="bare_award")
+def bare_award(event_id: int) -> None:
+    """Store the event's award once, then tell its subscriber (``bare_channel``)."""
+    if not hasattr(_local, "db"):
+        _local.db = psycopg.connect(os.environ["ACHIEVEMENTS_DATABASE_URL"], autocommit=True)
+        _local.redis = redis.Redis.from_url(os.environ["ACHIEVEMENTS_REDIS_URL"])
+    _local.db.execute(AWARD, (event_id,), prepare=True)
+    _local.redis.publish(bare_channel(os.environ["ACHIEVEMENTS_CHANNEL_PREFIX"]), event_id)
+
+
+def bare_channel(prefix: str) -> str:
+    return f"{prefix}:bare-awards"
 
 
 def fill(settings: dict[str, Any], count: int) -> float:

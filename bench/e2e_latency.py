@@ -6,7 +6,11 @@ a steady rate, round-robin over learners, each completing a new module, and
 the latency of an event is from just before its POST to the arrival of its
 ``module_complete`` award on the learner's stream. Baseline, same run: a bare
 committed PostgreSQL INSERT followed by a Redis PUBLISH, timed to the
-subscriber's receipt. Prints one JSON document.
+subscriber's receipt. Peer, same run (``peer_bare_stack``): the same stack with nothing
+of ours: a POST to Flask under the same gunicorn commits one row and sends a Celery task
+(``rest_bare.py``), which a worker with our broker settings runs (``celery_noop.py``:
+one committed INSERT, then PUBLISH), timed to a Redis subscriber as the floor is — so
+its ratio to the floor is what the stack alone costs. Prints one JSON document.
 
     .venv/bin/python bench/e2e_latency.py [--events 1000 --rate 50 --learners 20]
 """
@@ -212,11 +216,60 @@ def run_baseline(count: int, rate: float, deadline: float) -> dict[str, Any]:
         return {**common.percentiles(samples), "sent": len(sent)}
 
 
+def run_stack_peer(count: int, rate: float, deadline: float) -> dict[str, Any]:
+    """POST /bare-task (INSERT, Celery send) -> worker (INSERT, PUBLISH) -> subscriber."""
+    import celery_noop
+    import redis
+    from rest_bare import serving
+    from throughput import NoopWorker
+
+    from tests.support.services import free_port
+
+    with common.scratch_database() as url:
+        settings = celery_noop.settings_for({"DATABASE_URL": url, **common.redis_settings()})
+        env = {f"ACHIEVEMENTS_{key}": value for key, value in settings.items()}
+        received: dict[int, float] = {}
+        pubsub = redis.Redis.from_url(settings["REDIS_URL"]).pubsub()
+        pubsub.subscribe(celery_noop.bare_channel(settings["CHANNEL_PREFIX"]))
+        pubsub.get_message(timeout=5)
+
+        def listen() -> None:
+            while len(received) < count and time.monotonic() < deadline:
+                message = pubsub.get_message(timeout=1.0)
+                if message and message["type"] == "message":
+                    received[int(message["data"])] = time.monotonic()
+
+        worker = NoopWorker(settings, concurrency=common.WORKER_THREADS, name="bare").start()
+        try:
+            with serving(url, env, free_port()) as base:
+                parts = urlsplit(base)
+                client = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+                listener = common.in_thread(listen, "peer-subscriber")
+                sent: dict[int, float] = {}
+                for index in common.paced(count, rate, deadline):
+                    started = time.monotonic()
+                    client.request("POST", "/bare-task", headers={
+                        "Content-Type": "application/json"}, body=json.dumps(
+                        {"user_id": index, "kind": "module_completed", "idempotency_key": "e"}))
+                    sent[json.loads(client.getresponse().read())["id"]] = started
+                listener.join(timeout=10)
+                client.close()
+        finally:
+            worker.stop()
+            pubsub.close()
+    samples = [(received[i] - t) * 1000 for i, t in sent.items() if i in received]
+    return {**common.percentiles(samples), "sent": len(sent)}
+
+
 def main() -> None:
     args = parse()
     deadline = time.monotonic() + args.timeout
     baseline = run_baseline(args.events, args.rate, deadline)
     measured = run_pipeline(args, deadline)
+    peer = run_stack_peer(args.events, args.rate, deadline)
+    measured["peer_bare_stack"] = {**peer, "p50_vs_floor": common.ratio(
+        peer.get("p50"), baseline.get("p50")), "p99_vs_floor": common.ratio(
+        peer.get("p99"), baseline.get("p99"))}
     ratios = {p: common.ratio(measured.get(p), baseline.get(p)) for p in ("p50", "p95", "p99")}
     targets = {"p50_ms": 25, "p99_ms": 100,
                "met": bool(measured.get("count") == args.events

@@ -26,9 +26,6 @@ import base64
 import http.client
 import json
 import math
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -36,7 +33,7 @@ from urllib.parse import urlsplit
 
 import common
 import profiling
-from rest_bare import WARM_UP, create_table, stored
+from rest_bare import serving, stored
 from throughput import run_baseline
 
 VERB = "http://adlnet.gov/expapi/verbs/completed"
@@ -150,34 +147,12 @@ def settle(url: str, awards: int, deadline: float) -> float:
 def run_bare(url: str, clients: int, rest: list[tuple[str, Any, int]]) -> tuple[float, int]:
     """The REST phase's requests, sent the same way to ``rest_bare.py``: seconds, and how
     many it stored."""
-    from tests.support.services import free_port, wait_for
+    from tests.support.services import free_port
 
-    create_table(url)
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "-c", "/dev/null",
-         "--worker-connections", "2000", "-b", f"127.0.0.1:{port}",
-         "--pythonpath", str(common.ROOT / "bench"), "rest_bare:app"],
-        env={**os.environ, "BARE_DATABASE_URL": url}, cwd=common.ROOT,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        wait_for(lambda: _answers(base), timeout=30, interval=0.1, what="rest_bare gunicorn")
+    with serving(url, {}, free_port()) as base:
         seconds = run_phase([Client(base, {}) for _ in range(clients)],
                             [("/bare", body, 202) for _, body, _ in rest])
-        return seconds, stored(url)
-    finally:
-        server.terminate()
-        server.wait(10)
-
-
-def _answers(base: str) -> bool:
-    try:
-        Client(base, {}).post("/bare", {"user_id": 0, "kind": WARM_UP, "idempotency_key": "w"},
-                              202)
-    except OSError:
-        return False
-    return True
+    return seconds, stored(url)
 
 
 def main() -> None:

@@ -75,7 +75,16 @@ def _bare_flask_peer(document: dict[str, Any]) -> None:
     assert document["ratio"]["rest_vs_bare"] > 0 and document["ratio"]["bare_vs_inserts"] > 0
 
 
-CHECKS: dict[str, Callable[[dict[str, Any]], None]] = {"xapi_ingest.py": _bare_flask_peer}
+def _bare_stack_peer(document: dict[str, Any]) -> None:
+    """e2e_latency.py's stack peer (rest_bare.py's /bare-task, celery_noop.py's bare_award)
+    delivered every event it sent."""
+    peer = document["measured"]["peer_bare_stack"]
+    assert peer["count"] == peer["sent"] == document["params"]["events"]
+    assert peer["p50_vs_floor"] > 0
+
+
+CHECKS: dict[str, Callable[[dict[str, Any]], None]] = {"xapi_ingest.py": _bare_flask_peer,
+                                                        "e2e_latency.py": _bare_stack_peer}
 
 
 @pytest.mark.parametrize("script, args, part, process", [
