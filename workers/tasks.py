@@ -15,7 +15,7 @@ from typing import Any
 from celery.signals import task_received, worker_init
 
 from app.extensions import celery
-from app.infra.gate import release_on_receipt
+from app.infra.gate import release_on_receipt, released_on_receipt
 from app.infra.metrics import record as metrics
 from app.services.recording.dispatch import EVALUATE_TASK
 from workers import observability  # noqa: F401  (connects the workers' signal receivers)
@@ -46,8 +46,9 @@ def evaluate_progress_event(self, event_id: int,  # type: ignore[no-untyped-def]
     from app.services.awarding.detection import evaluate_event
 
     started = time.perf_counter()
+    released = released_on_receipt(self.request.id)
     try:
-        new = len(evaluate_event(event_id, user_id, shards))
+        new = len(evaluate_event(event_id, user_id, shards, gate_released=released))
     except Exception as exc:  # database or Redis blip: retry with backoff; the sweep is the net
         last = self.request.retries >= self.max_retries
         metrics.detection_task("failed" if last else "retry", time.perf_counter() - started)
@@ -148,4 +149,5 @@ def release_gate_on_receipt(request: Any = None, **_: Any) -> None:
         return
     user_id, shards = request.kwargs.get("user_id"), request.kwargs.get("shards")
     if isinstance(user_id, int) and isinstance(shards, int) and shards > 0:
-        release_on_receipt(celery.flask_app, user_id, shards)  # type: ignore[attr-defined]
+        release_on_receipt(celery.flask_app, user_id, shards,  # type: ignore[attr-defined]
+                           request.id)

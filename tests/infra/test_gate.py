@@ -50,3 +50,20 @@ def test_learners_share_a_key_by_shard_and_tasks_name_their_shard_count() -> Non
 def test_a_shard_count_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="SHARDS"):
         DetectionGate(None, "p", 30, shards=0)
+
+
+def test_a_receipt_release_marks_its_task_once_and_only_when_it_succeeded() -> None:
+    from flask import Flask
+
+    from app.infra.gate import release_on_receipt, released_on_receipt
+
+    app = Flask(__name__)
+    app.extensions["detection_gate"] = DetectionGate(None, "p", 30)  # releasing succeeds
+    release_on_receipt(app, 1, 16, "task-a")
+    assert released_on_receipt("task-a")
+    assert not released_on_receipt("task-a")  # used up: a second run releases by itself
+    assert not released_on_receipt(None) and not released_on_receipt("never-received")
+    app.extensions["detection_gate"] = DetectionGate(f"redis://127.0.0.1:{free_port()}/0",
+                                                     "p", 30)
+    release_on_receipt(app, 1, 16, "task-b")  # Redis unreachable: logged, not raised
+    assert not released_on_receipt("task-b")

@@ -134,6 +134,25 @@ def test_an_event_recorded_after_the_release_gets_its_own_task(services_app: Fla
     assert queued_tasks(service_settings) == 2
 
 
+def test_a_task_released_on_receipt_reads_without_releasing_again(
+        services_app: Flask, service_settings: dict) -> None:
+    """The worker released the gate when it received the task (the task's mark): the task
+    skips its own release and still settles every pending event of the shard. A key set
+    after the receipt belongs to a recorder that enqueued a task of its own, so it stays."""
+    from app.infra.gate import release_on_receipt, released_on_receipt
+
+    user = learner_with_modules("receipt@example.com", 2)
+    first = recorded(user, "c1-u1-m1")
+    release_on_receipt(services_app, user, gate().shards, "task-1")
+    second = recorded(user, "c1-u1-m2")  # finds the gate open: sets it, enqueues
+    assert queued_tasks(service_settings) == 2
+    evaluate_event(first, user, gate().shards, gate_released=released_on_receipt("task-1"))
+    assert processed(first) and processed(second)
+    assert redis.Redis.from_url(service_settings["REDIS_URL"]).exists(gate().key(user))
+    evaluate_event(second, user, gate().shards)  # the second task: no mark, it releases
+    assert not redis.Redis.from_url(service_settings["REDIS_URL"]).exists(gate().key(user))
+
+
 def test_a_task_whose_event_a_batch_settled_still_evaluates_skipped_events(
         services_app: Flask, service_settings: dict) -> None:
     """Learner A's event is settled by B's batch (a task queued without a shard count, as

@@ -115,18 +115,20 @@ _MARK_PROCESSED = (update(_EVENTS)
 
 
 def evaluate_event(event_id: int, user_id: int | None = None,
-                   shards: int | None = None) -> list[Achievement]:
+                   shards: int | None = None, *, gate_released: bool = False) -> list[Achievement]:
     """Evaluate the learner of one event (and settle other learners' pending events).
 
     Safe to repeat. ``user_id`` is the event's learner as the task carries it
     (looked up when absent); ``shards``, when the gate admitted the task, makes
-    it evaluate the learner's whole shard. Returns every award it made new, whoever's.
+    it evaluate the learner's whole shard, after releasing its gate unless
+    ``gate_released`` (this process released it when it received the task).
+    Returns every award it made new, whoever's.
     """
     owner_id = user_id if user_id is not None else _owner_of(event_id)
     if owner_id is None:
         return []
     if shards:
-        return _evaluate_shard(event_id, owner_id, shards)
+        return _evaluate_shard(event_id, owner_id, shards, gate_released)
     if not _has_pending(owner_id):  # settled by a batch: one round trip
         return []
     settled = _settle(owner_id, event_id)
@@ -134,10 +136,12 @@ def evaluate_event(event_id: int, user_id: int | None = None,
     return settled.new
 
 
-def _evaluate_shard(event_id: int, owner_id: int, shards: int) -> list[Achievement]:
+def _evaluate_shard(event_id: int, owner_id: int, shards: int,
+                    gate_released: bool) -> list[Achievement]:
     """Every learner of the owner's shard with an event pending, by learner id, in batches
     of ``BATCH_LEARNERS``, read ``SHARD_SCAN`` learners at a time."""
-    gate().release(owner_id, shards)  # before any read of pending events: see app.infra.gate
+    if not gate_released:
+        gate().release(owner_id, shards)  # before any read of pending events: app.infra.gate
     new: list[Achievement] = []
     after = 0
     while waiting := _pending_in_shard(shard_of(owner_id, shards), shards, after):
