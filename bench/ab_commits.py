@@ -61,7 +61,7 @@ BENCHES: dict[str, tuple[str, dict[str, tuple[str, ...]], list[str]]] = {
         ["single_x_floor", "many_x_floor", "single_cpu_us_per_event", "many_cpu_us_per_event"]),
 }
 DEFAULT_ARGS = {
-    "e2e": ["--events", "1000", "--rate", "50", "--learners", "20"],
+    "e2e": ["--events", "1000", "--rate", "50", "--learners", "20", "--no-peer"],  # same both sides
     "sustained": ["--mode", "sustained", "--writers", "2", "--events", "3000",
                   "--learners", "200"],
     "recording": ["--events", "1500", "--rounds", "1"],

@@ -41,6 +41,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--concurrency", type=int, default=common.WORKER_THREADS)
     parser.add_argument("--timeout", type=float, default=300.0, help="hard stop, seconds")
+    parser.add_argument("--peer", action=argparse.BooleanOptionalAction, default=True,
+                        help="also run the bare-stack peer (peer_bare_stack)")
     parser.add_argument("--profile", metavar="DIR", default=None,
                         help="py-spy the gunicorn worker(s) and Celery worker(s) while events "
                              "are sent: DIR/<process>.svg and a per-stage table (profiling.py)")
@@ -266,10 +268,11 @@ def main() -> None:
     deadline = time.monotonic() + args.timeout
     baseline = run_baseline(args.events, args.rate, deadline)
     measured = run_pipeline(args, deadline)
-    peer = run_stack_peer(args.events, args.rate, deadline)
-    measured["peer_bare_stack"] = {**peer, "p50_vs_floor": common.ratio(
-        peer.get("p50"), baseline.get("p50")), "p99_vs_floor": common.ratio(
-        peer.get("p99"), baseline.get("p99"))}
+    if args.peer:
+        peer = run_stack_peer(args.events, args.rate, deadline)
+        measured["peer_bare_stack"] = {**peer, "p50_vs_floor": common.ratio(
+            peer.get("p50"), baseline.get("p50")), "p99_vs_floor": common.ratio(
+            peer.get("p99"), baseline.get("p99"))}
     ratios = {p: common.ratio(measured.get(p), baseline.get(p)) for p in ("p50", "p95", "p99")}
     targets = {"p50_ms": 25, "p99_ms": 100,
                "met": bool(measured.get("count") == args.events
