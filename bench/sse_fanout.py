@@ -76,13 +76,15 @@ def measure_latency(clients: Clients, send: Callable[[int], float], samples: int
 
 
 def hold(clients: Clients, pids: list[int], items: list[tuple[str, str, bool]], marker: str | None,
-         redis_url: str, reap: Callable[[], None] = lambda: None) -> dict[str, Any]:
+         redis_url: str, settle: float, reap: Callable[[], None] = lambda: None
+         ) -> dict[str, Any]:
     """Open the streams and measure what holding them costs the one worker (after a
     warm-up, so lazy imports and first-request caches are not charged to the streams)."""
-    warm_up(clients, items[:WARM_UP], marker, reap)
+    warm_up(clients, items[:WARM_UP], marker, reap, pause=settle * 0.4)
     baseline = rss_kb(pids)
     opened = clients.open(items, marker)
-    subscribers = settled(lambda: redis_info(redis_url)["subscribers"], clients.deadline)
+    subscribers = settled(lambda: redis_info(redis_url)["subscribers"], clients.deadline,
+                          quiet=settle)
     held_rss, info = rss_kb(pids), redis_info(redis_url)
     held = opened["held"] if marker else subscribers  # flask-sse says nothing until a message
     return {"connections_requested": len(items), **opened, "connections_held": held,
@@ -94,17 +96,17 @@ def hold(clients: Clients, pids: list[int], items: list[tuple[str, str, bool]], 
 
 
 def warm_up(clients: Clients, items: list[tuple[str, str, bool]], marker: str | None,
-            reap: Callable[[], None]) -> None:
+            reap: Callable[[], None], pause: float) -> None:
     """Open a few streams (as fleet 0: its cookies), close them, and wait until the
     server let them go (flask-sse notices a gone client only when it writes: the
     ``reap`` publishes on their channels)."""
     fleet = Clients(clients.port, clients.per_fleet, clients.deadline)
     fleet.open([(path, cookie, False) for path, cookie, _ in items], marker)
-    time.sleep(2)
+    time.sleep(pause)
     fleet.close()
-    time.sleep(2)
+    time.sleep(pause)
     reap()
-    time.sleep(3)
+    time.sleep(pause * 1.5)
 
 
 def settled(count: Callable[[], int], deadline: float, quiet: float = 5.0) -> int:
@@ -133,7 +135,7 @@ def run_ours(args: argparse.Namespace, workdir: Path, redis_url: str,
         result = {"server": f"gunicorn -k {args.worker_class} -w {args.workers} wsgi:app",
                   "learners": len(learners),
                   **hold(clients, worker_pids(master.pid, args.workers), items, ": connected",
-                         redis_url)}
+                         redis_url, args.settle)}
         send = lambda k: make_award(app, learners[k % args.probes], k)  # noqa: E731
         result["delivery"] = measure_latency(clients, send, args.awards, deadline)
         result["delivery"]["includes"] = "DB insert + commit + Redis publish + DB replay read"
@@ -156,7 +158,7 @@ def run_flask_sse(args: argparse.Namespace, workdir: Path, redis_url: str,
     try:
         result = {"server": f"gunicorn -k gevent -w {args.workers}, flask_sse blueprint",
                   **hold(clients, worker_pids(master.pid, args.workers), items, None,
-                         redis_url, publisher.reap)}
+                         redis_url, args.settle, publisher.reap)}
         result["delivery"] = measure_latency(clients, publisher.send, args.awards, deadline)
         result["delivery"]["includes"] = "Redis publish only (no database)"
         return result
@@ -193,6 +195,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--fd-limit", type=int, default=0,
                         help="0: connections + 5000 (never below the hard limit in force)")
     parser.add_argument("--time-limit", type=float, default=900, help="seconds for the whole run")
+    parser.add_argument("--settle", type=float, default=5.0,
+                        help="seconds the held count must stay still before memory is read "
+                             "(the warm-up's pauses scale with it)")
     return parser.parse_args()
 
 
