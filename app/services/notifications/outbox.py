@@ -20,13 +20,18 @@ from flask import current_app
 from sqlalchemy import and_, func, literal, or_, select, true, union_all
 
 from app.extensions import db
-from app.infra.bulk import NoticeRow, insert_notices_pg, is_postgresql
+from app.infra.bulk import Channel, insert_notices_pg, is_postgresql
 from app.infra.inserts import insert_ignore_stmt
 from app.infra.mail import mail_sender
 from app.models import Notification, PushSubscription
 from app.models.types import utcnow
 from app.services.notifications.kick import kick, note_written
-from app.services.notifications.preferences import CATEGORY_OF, declined_among, switches_of
+from app.services.notifications.preferences import (
+    CATEGORY_OF,
+    declined_among,
+    default,
+    switches_of,
+)
 
 
 @dataclass(frozen=True)
@@ -62,24 +67,25 @@ def queue_changes(changes: Sequence[tuple[int, int, str, int, str | None]]) -> i
 
 def queue(causes: Sequence[Cause], email_delay: float = 0.0,
           due: datetime | None = None) -> int:
-    """Insert a row per cause and deliverable channel; returns how many were new."""
+    """Insert a row per cause and channel the learner wants and can receive (causes of one
+    category); returns how many were new. On PostgreSQL the insert chooses the channels
+    itself, in the same round trip (:func:`app.infra.bulk.insert_notices_pg`)."""
     if not causes:
         return 0
     now = due or utcnow()
     email_due = now + timedelta(seconds=email_delay)
-    channels = _channels(causes)
-    rows = [(c.user_id, c.kind, channel, c.cause, c.subject_id, c.detail,
-             list(c.award_ids) if c.award_ids else None)
-            for c in causes for channel in channels.get(c.user_id, ())]
-    if not rows:
-        return 0
-    note_written()
+    category = CATEGORY_OF[causes[0].kind]
+    offered = _offered(category)
     if is_postgresql():
-        return insert_notices_pg(rows, now, email_due)
-    result = db.session.execute(insert_ignore_stmt(Notification.__table__,
-                                                   ["cause", "channel", "user_id"]),
-                                [_row(row, now, email_due) for row in rows])
-    return max(result.rowcount or 0, 0)
+        wanted, written = insert_notices_pg(
+            [(c.user_id, c.kind, c.cause, c.subject_id, c.detail,
+              list(c.award_ids) if c.award_ids else None) for c in causes],
+            category, offered, now, email_due)
+    else:
+        wanted, written = _insert_portable(causes, category, offered, now, email_due)
+    if wanted:
+        note_written()
+    return written
 
 
 def coalesce_seconds() -> float:
@@ -92,31 +98,51 @@ def email_enabled() -> bool:
     return mail_sender(current_app.config["ACHIEVEMENTS_CONFIG"]) is not None
 
 
+def _offered(category: str) -> list[Channel]:
+    """The channels that can deliver (email: a sender is configured; push: to learners with
+    a subscription), each with its default for the category."""
+    email = [("email", default(category, "email"), False)] if email_enabled() else []
+    return [*email, ("push", default(category, "push"), True)]
+
+
 _SUBSCRIBED = "push subscription"  # a look-up row that is no switch
 
 
-def _channels(causes: Sequence[Cause]) -> dict[int, tuple[str, ...]]:
-    """Per learner, the channels worth a row: wanted, and able to deliver. The switches
-    and the push subscriptions are read by one statement: two cost a detection batch
-    more than storing its awards."""
+def _insert_portable(causes: Sequence[Cause], category: str, offered: Sequence[Channel],
+                     now: datetime, email_due: datetime) -> tuple[int, int]:
+    """Other databases: the channels read first (:func:`_channels`), then the insert.
+    Returns how many rows were wanted and how many went in."""
+    channels = _channels(causes, category, offered)
+    rows = [_row(c, channel, now, email_due) for c in causes
+            for channel in channels.get(c.user_id, ())]
+    if not rows:
+        return 0, 0
+    result = db.session.execute(insert_ignore_stmt(Notification.__table__,
+                                                   ["cause", "channel", "user_id"]), rows)
+    return len(rows), max(result.rowcount or 0, 0)
+
+
+def _channels(causes: Sequence[Cause], category: str,
+              offered: Sequence[Channel]) -> dict[int, tuple[str, ...]]:
+    """Per learner, the offered channels worth a row: switched on (or on by default) and, for
+    one that needs a subscription, subscribed. One statement reads switches and
+    subscriptions."""
     users = sorted({c.user_id for c in causes})
-    category = CATEGORY_OF[causes[0].kind]
     subscribed = (select(PushSubscription.user_id, literal(_SUBSCRIBED), true())
                   .where(PushSubscription.user_id.in_(users)).distinct())
     rows = db.session.execute(union_all(switches_of(users, category), subscribed)).all()
     pushable = {row[0] for row in rows if row[1] == _SUBSCRIBED}
     off = declined_among([row for row in rows if row[1] != _SUBSCRIBED], users, category)
-    email = email_enabled()
-    return {user_id: tuple(channel for channel, able in
-                           (("email", email), ("push", user_id in pushable))
-                           if able and (user_id, channel) not in off) for user_id in users}
+    return {user_id: tuple(name for name, _, needs_subscription in offered
+                           if (user_id in pushable or not needs_subscription)
+                           and (user_id, name) not in off) for user_id in users}
 
 
-def _row(row: NoticeRow, now: datetime, email_due: datetime) -> dict[str, Any]:
-    """What :func:`insert_notices_pg` writes, as the portable insert's parameters."""
-    user_id, kind, channel, cause, subject_id, detail, award_ids = row
-    return {"user_id": user_id, "kind": kind, "channel": channel, "cause": cause,
-            "subject_id": subject_id, "detail": detail, "award_ids": award_ids,
+def _row(cause: Cause, channel: str, now: datetime, email_due: datetime) -> dict[str, Any]:
+    """One notice of the portable insert (the columns :func:`insert_notices_pg` writes)."""
+    return {"user_id": cause.user_id, "kind": cause.kind, "channel": channel,
+            "cause": cause.cause, "subject_id": cause.subject_id, "detail": cause.detail,
+            "award_ids": list(cause.award_ids) if cause.award_ids else None,
             "status": "pending", "due_at": email_due if channel == "email" else now,
             "attempts": 0, "created_at": now}
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Notification, PushSubscription
 from app.models.types import utcnow
+from app.services.notifications import outbox
 from app.services.notifications.outbox import Cause, queue
 from app.services.notifications.preferences import set_switch
 
@@ -62,3 +63,39 @@ def test_a_pass_s_awards_make_one_notice_per_learner_naming_them(app, make_user,
         Notification.award_ids).order_by(Notification.user_id)).all()
     assert [tuple(row) for row in rows] == [(one.id, "award", "award:11", 11, [11, 13, 14]),
                                             (two.id, "award", "award:12", 12, [12, 15])]
+
+
+def _channels_written() -> list[tuple[int, str]]:
+    rows = db.session.execute(select(Notification.user_id, Notification.channel)
+                              .order_by(Notification.user_id, Notification.channel)).all()
+    return [tuple(row) for row in rows]
+
+
+def test_switches_defaults_and_subscriptions_choose_the_channels(app, make_user, inbox) -> None:
+    """The digest is off by default: nothing for a learner who left it alone, a row for each
+    channel turned on, and push only to a learner with a subscription."""
+    alone, mailing, pushing, unsubscribed = make_user(), make_user(), make_user(), make_user()
+    set_switch(mailing.id, "digest", "email", True)
+    set_switch(pushing.id, "digest", "push", True)
+    set_switch(unsubscribed.id, "digest", "push", True)
+    db.session.add(PushSubscription(user_id=pushing.id, endpoint="https://push.example/2",
+                                    p256dh="k", auth="a"))
+    db.session.commit()
+    causes = [Cause(user.id, "digest", f"digest:{user.id}")
+              for user in (alone, mailing, pushing, unsubscribed)]
+    assert queue(causes) == 2
+    db.session.commit()
+    assert _channels_written() == [(mailing.id, "email"), (pushing.id, "push")]
+
+
+def test_without_a_mail_sender_no_email_rows(app, make_user, monkeypatch) -> None:
+    """No SMTP host on a served deployment (the embedded demo prints emails instead)."""
+    monkeypatch.setattr(outbox, "email_enabled", lambda: False)
+    pushing, mailing = make_user(), make_user()
+    db.session.add(PushSubscription(user_id=pushing.id, endpoint="https://push.example/3",
+                                    p256dh="k", auth="a"))
+    db.session.commit()
+    assert queue([Cause(pushing.id, "revoked", "change:1", 1),
+                  Cause(mailing.id, "revoked", "change:2", 2)]) == 1
+    db.session.commit()
+    assert _channels_written() == [(pushing.id, "push")]
