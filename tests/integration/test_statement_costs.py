@@ -1,0 +1,80 @@
+"""The hot paths' batch statements stay priced below PostgreSQL's ``jit_above_cost``.
+
+Past that cost (100,000 by default) PostgreSQL JIT-compiles the statement: ~10 ms per
+execution for statements that run in a fraction of a millisecond. ``jsonb_to_recordset`` is
+guessed at 100 rows whatever its document holds, so joining two such guesses, each row with
+its look-ups, priced the notices insert at 163,819 and tripled the e2e latency
+(bench/README.md, issue 31). EXPLAIN on the migrated, empty schema: plans, not timings.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import TextClause, text
+
+from app.extensions import db
+from app.infra import bulk
+from app.infra.event_rows import record_sql
+from app.models.types import utcnow
+from app.read.learner_state import _FACTS_SQL
+from tests.support.databases import pg_app_context
+
+pytestmark = pytest.mark.integration
+
+EVENT = {"n": 0, "user_id": 1, "kind": "module_completed", "payload": {},
+         "idempotency_key": "k", "request_hash": "h", "source": "api",
+         "occurred_at": "2026-01-01T00:00:00+00:00", "recorded_at": "2026-01-01T00:00:00+00:00",
+         "request_id": None, "module_id": 1, "assessment_id": 1, "score": 1.0}
+KINDS = [frozenset(), frozenset({"module"}), frozenset({"assessment"}),
+         frozenset({"module", "assessment"})]
+
+
+@pytest.fixture
+def app(pg_url: str) -> Iterator[Flask]:
+    with pg_app_context(pg_url) as application:
+        yield application
+
+
+def bound_statements() -> dict[str, tuple[TextClause, dict[str, Any]]]:
+    now = utcnow()
+    return {
+        "awards": (bulk._INSERT_AWARDS, {"rows": json.dumps([{
+            "u": 1, "t": "module_complete", "k": "k", "ti": "t", "d": "d", "m": {}, "e": 1,
+            "p": "p"}]), "earned_at": now, "silent": False}),
+        "holders": (bulk._UPSERT_HOLDERS, {"rows": json.dumps([{"k": "k", "t": "t", "n": 1}])}),
+        "audit": (bulk._INSERT_AUDIT, {"rows": json.dumps([{"target": "1", "details": {}}]),
+                                       "at": now, "actor": "a", "action": "award.grant",
+                                       "target_type": "user", "reason": None}),
+        "notices": (bulk._INSERT_NOTICES, {
+            "rows": json.dumps([{"u": 1, "k": "award", "ca": "award:1", "s": 1, "d": None,
+                                 "a": [1]}]),
+            "names": ["email", "push"], "defaults": [True, True], "needs": [False, True],
+            "category": "awards", "now": now, "email_due": now}),
+    }
+
+
+def planned_cost(plan: Any) -> float:
+    return float(plan[0]["Plan"]["Total Cost"])
+
+
+def test_every_batch_statement_is_priced_below_jit(app: Flask) -> None:
+    limit = float(db.session.connection().exec_driver_sql(
+        "SELECT current_setting('jit_above_cost')").scalar())
+    costs: dict[str, float] = {}
+    for name, (statement, params) in bound_statements().items():
+        costs[name] = planned_cost(db.session.execute(
+            text("EXPLAIN (FORMAT JSON) " + statement.text), params).scalar())
+    driver = db.session.connection().exec_driver_sql
+    for kinds in KINDS:
+        costs[f"record {sorted(kinds)}"] = planned_cost(driver(
+            "EXPLAIN (FORMAT JSON) " + record_sql(kinds), (json.dumps([EVENT]),)).scalar())
+    costs["learner facts"] = planned_cost(driver("EXPLAIN (FORMAT JSON) " + _FACTS_SQL,
+                                                 {"ids": [1, 2, 3]}).scalar())
+    db.session.rollback()
+    assert {name: cost for name, cost in costs.items() if cost >= limit} == {}, costs
+
