@@ -225,6 +225,9 @@ def screenshot(page: Any, name: str) -> Path:
 
 def run_axe(page: Any, axe_source: str) -> list[dict[str, Any]]:
     """Serious and critical axe-core violations on the current page (WCAG 2.x A/AA)."""
+    # A form's redirect can show the awaited element before the stylesheet arrives; unstyled,
+    # every link is a small target (target-size failed so under a loaded CI run).
+    page.wait_for_load_state("load")
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         # Evaluated through the debugging protocol: the pages' CSP refuses inline scripts,
         # so an injected <script> tag would not run (and must not: that is the policy).
