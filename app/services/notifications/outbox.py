@@ -45,6 +45,10 @@ class Cause:
     detail: str | None = None
     award_ids: tuple[int, ...] | None = None  # an award notice's awards
 
+    def award_id_list(self) -> list[int] | None:
+        """The ``award_ids`` column's value (a JSON list), both inserts."""
+        return list(self.award_ids) if self.award_ids else None
+
 
 def queue_awards(awards: Iterable[Any]) -> int:
     """Award notices for newly stored awards (rows with ``id`` and ``user_id``): one per
@@ -78,8 +82,8 @@ def queue(causes: Sequence[Cause], email_delay: float = 0.0,
     offered = _offered(category)
     if is_postgresql():
         wanted, written = insert_notices_pg(
-            [(c.user_id, c.kind, c.cause, c.subject_id, c.detail,
-              list(c.award_ids) if c.award_ids else None) for c in causes],
+            [(c.user_id, c.kind, c.cause, c.subject_id, c.detail, c.award_id_list())
+             for c in causes],
             category, offered, now, email_due)
     else:
         wanted, written = _insert_portable(causes, category, offered, now, email_due)
@@ -142,7 +146,7 @@ def _row(cause: Cause, channel: str, now: datetime, email_due: datetime) -> dict
     """One notice of the portable insert (the columns :func:`insert_notices_pg` writes)."""
     return {"user_id": cause.user_id, "kind": cause.kind, "channel": channel,
             "cause": cause.cause, "subject_id": cause.subject_id, "detail": cause.detail,
-            "award_ids": list(cause.award_ids) if cause.award_ids else None,
+            "award_ids": cause.award_id_list(),
             "status": "pending", "due_at": email_due if channel == "email" else now,
             "attempts": 0, "created_at": now}
 
