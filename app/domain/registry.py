@@ -9,20 +9,35 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from app.domain.state import LearnerState
+from app.domain.wording import english_words
 
 
 @dataclass(frozen=True)
 class AwardDue:
-    """An award a rule says the learner has earned."""
+    """An award a rule says the learner has earned.
+
+    ``title`` and ``description`` are given for an authored badge (its words are content);
+    a built-in award leaves them out and :attr:`words` fills its type's English words from
+    its metadata on first use: detection evaluates every award a learner holds again and
+    stores only the new ones, so words made for the others would be work thrown away.
+    """
 
     type: str
     dedupe_key: str
-    title: str
-    description: str
+    title: str | None = None
+    description: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def words(self) -> tuple[str, str]:
+        """The title and description the award is stored with."""
+        if self.title is not None:
+            return self.title, self.description or ""
+        return english_words(self.type, self.metadata)
 
 
 RuleFn = Callable[[LearnerState, dict[str, Any]], Iterable[AwardDue]]

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.domain.registry import AwardDue, rule
 from app.domain.state import LearnerState
-from app.domain.wording import N_, english_words
+from app.domain.wording import N_
 
 STREAK_THRESHOLDS = [3, 7, 14, 30, 60, 100, 365]
 MODULE_MILESTONES = [1, 10, 25, 50, 100, 250, 500]
@@ -96,8 +96,8 @@ def milestone(state: LearnerState, cfg: dict[str, Any]) -> Iterator[AwardDue]:
 
 
 def due(award_type: str, dedupe_key: str, meta: dict[str, Any]) -> AwardDue:
-    """An award with its English words filled from its metadata (app/domain/wording.py)."""
-    return AwardDue(award_type, dedupe_key, *english_words(award_type, meta), meta)
+    """An award whose English words come from its metadata (app/domain/wording.py)."""
+    return AwardDue(award_type, dedupe_key, metadata=meta)
 
 
 def longest_run(days: set[date]) -> int:

@@ -92,8 +92,8 @@ def store_live_awards(due_by_user: Mapping[int, Sequence[AwardDue]],
 def _as_inserted(row: StoredAward, award: AwardDue, earned_at: datetime,
                  source_event_id: int | None) -> Achievement:
     return Achievement(id=row.id, user_id=row.user_id, achievement_type=row.type,
-                       dedupe_key=row.dedupe_key, title=award.title,
-                       description=award.description, earned_at=earned_at,
+                       dedupe_key=row.dedupe_key, title=award.words[0],
+                       description=award.words[1], earned_at=earned_at,
                        meta=award.metadata, source_event_id=source_event_id, silent=False,
                        public=False)
 
@@ -109,7 +109,7 @@ def _row(user_id: int, award: AwardDue, source_event_id: int | None,
          silent: bool, earned_at: datetime) -> dict[str, Any]:
     return {
         "user_id": user_id, "achievement_type": award.type, "dedupe_key": award.dedupe_key,
-        "title": award.title, "description": award.description, "earned_at": earned_at,
+        "title": award.words[0], "description": award.words[1], "earned_at": earned_at,
         "metadata": award.metadata, "source_event_id": source_event_id, "silent": silent,
         "public_id": new_public_id(),  # both insert paths (bulk SQL and insert-ignore)
     }

@@ -179,3 +179,12 @@ def test_metadata_carries_what_the_display_needs() -> None:
                                             "assessment_title": "Quiz"}.items()
     assert meta["streak:3"]["days"] == 3
     assert meta["milestone:modules:1"]["count"] == 1
+
+
+def test_words_are_filled_from_the_metadata_when_stored_not_when_evaluated() -> None:
+    state = LearnerState(1, with_quiz(), {"c0-m0"}, {"q": 10}, run(3))
+    awards = {a.dedupe_key: a for a in evaluate(state)}
+    assert not any("words" in vars(a) for a in awards.values())  # none made while evaluating
+    assert awards["module_complete:c0-m0"].words == ("Module complete: C0-M0",
+                                                     "You completed C0-M0.")
+    assert awards["streak:3"].words == ("3-day streak", "You learned on 3 days in a row.")
