@@ -5,8 +5,9 @@ with the row count (SQLAlchemy's insertmanyvalues), and array parameters are
 adapted element by element in Python; one JSON document expanded by
 ``jsonb_to_recordset`` keeps both the statement and the client work constant
 (the C json encoder does the rest), so the work happens on the server. Used by
-live detection and backfill alike on PostgreSQL; other databases take the
-portable path in ``awards``/``stats``.
+live detection and backfill alike on PostgreSQL, as plain SQL in the session's
+transaction (``app.infra.sql.in_session``); other databases take the portable
+path in ``awards``/``stats``.
 """
 
 from __future__ import annotations
@@ -16,18 +17,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
-
 from app.extensions import db
+from app.infra.sql import in_session
 
 # The rows really inserted are counted as holders by the same statement (one round trip,
 # one snapshot), per key in key order, as ``stats.add_holders`` does: no deadlock.
-_INSERT_AWARDS = text("""
+_INSERT_AWARDS = """
 WITH inserted AS (
   INSERT INTO achievements (user_id, achievement_type, dedupe_key, title, description,
                             earned_at, metadata, source_event_id, silent, public_id)
-  SELECT u, t, k, ti, d, :earned_at, m, e, :silent, p
-  FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(u integer, t text, k text, ti text,
+  SELECT u, t, k, ti, d, %(earned_at)s, m, e, %(silent)s, p
+  FROM jsonb_to_recordset(CAST(%(rows)s AS jsonb)) AS x(u integer, t text, k text, ti text,
                                                     d text, m jsonb, e integer, p text)
   ON CONFLICT (user_id, dedupe_key) DO NOTHING
   RETURNING id, user_id, dedupe_key, achievement_type),
@@ -37,14 +37,14 @@ holders AS (
   GROUP BY dedupe_key ORDER BY dedupe_key
   ON CONFLICT (dedupe_key) DO UPDATE SET holders = achievement_stats.holders + EXCLUDED.holders)
 SELECT id, user_id, dedupe_key, achievement_type FROM inserted
-""")
+"""
 
-_UPSERT_HOLDERS = text("""
+_UPSERT_HOLDERS = """
 INSERT INTO achievement_stats (dedupe_key, achievement_type, holders)
 SELECT k, t, GREATEST(n, 0)
-FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(k text, t text, n integer)
+FROM jsonb_to_recordset(CAST(%(rows)s AS jsonb)) AS x(k text, t text, n integer)
 ON CONFLICT (dedupe_key) DO UPDATE SET holders = achievement_stats.holders + EXCLUDED.holders
-""")
+"""
 
 
 def is_postgresql() -> bool:
@@ -59,7 +59,7 @@ def insert_awards_pg(rows: Sequence[dict[str, Any]]) -> list[tuple[int, int, str
                            "ti": r["title"], "d": r["description"], "m": r["metadata"],
                            "e": r["source_event_id"], "p": r["public_id"]} for r in rows])
     params = {"rows": payload, "earned_at": first["earned_at"], "silent": first["silent"]}
-    return [tuple(row) for row in db.session.execute(_INSERT_AWARDS, params)]
+    return in_session(_INSERT_AWARDS, params)
 
 
 def upsert_holders_pg(counts: Sequence[tuple[str, str, int]]) -> None:
@@ -69,14 +69,14 @@ def upsert_holders_pg(counts: Sequence[tuple[str, str, int]]) -> None:
     first row created by a negative delta, which cannot happen in practice.
     """
     payload = json.dumps([{"k": key, "t": kind, "n": n} for key, kind, n in counts])
-    db.session.execute(_UPSERT_HOLDERS, {"rows": payload})
+    in_session(_UPSERT_HOLDERS, {"rows": payload})
 
 
-_INSERT_AUDIT = text("""
+_INSERT_AUDIT = """
 INSERT INTO audit_events (at, actor, action, target_type, target, reason, details)
-SELECT :at, :actor, :action, :target_type, x.target, :reason, x.details
-FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(target text, details jsonb)
-""")
+SELECT %(at)s, %(actor)s, %(action)s, %(target_type)s, x.target, %(reason)s, x.details
+FROM jsonb_to_recordset(CAST(%(rows)s AS jsonb)) AS x(target text, details jsonb)
+"""
 
 
 def insert_audit_pg(common: dict[str, Any], entries: Sequence[tuple[str, dict[str, Any]]]
@@ -85,7 +85,7 @@ def insert_audit_pg(common: dict[str, Any], entries: Sequence[tuple[str, dict[st
     ``(target, details)``: a badge given to 500 learners is one statement, not 500 rows
     adapted one by one (that took longer than storing the awards)."""
     payload = json.dumps([{"target": target, "details": details} for target, details in entries])
-    db.session.execute(_INSERT_AUDIT, {**common, "rows": payload})
+    in_session(_INSERT_AUDIT, {**common, "rows": payload})
 
 
 # The channels are chosen by the insert itself (one round trip, not a read of the switches
@@ -96,15 +96,15 @@ def insert_audit_pg(common: dict[str, Any], entries: Sequence[tuple[str, dict[st
 # arrays: ``unnest`` of a bound array is planned at its length, where ``jsonb_to_recordset``
 # is guessed at 100 rows, and 100 x 100 guessed rows, each with its look-ups, priced the
 # statement past ``jit_above_cost``: 11 ms of JIT compiling for a statement of 0.2 ms.
-_INSERT_NOTICES = text("""
+_INSERT_NOTICES = """
 WITH wanted AS (
   SELECT x.u, x.k, ch.c, x.ca, x.s, x.d, x.a
-    FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS x(u integer, k text, ca text, s integer,
+    FROM jsonb_to_recordset(CAST(%(rows)s AS jsonb)) AS x(u integer, k text, ca text, s integer,
                                                       d text, a jsonb)
-   CROSS JOIN unnest(CAST(:names AS text[]), CAST(:defaults AS boolean[]),
-                     CAST(:needs AS boolean[])) AS ch(c, on_by_default, needs_subscription)
+   CROSS JOIN unnest(CAST(%(names)s AS text[]), CAST(%(defaults)s AS boolean[]),
+                     CAST(%(needs)s AS boolean[])) AS ch(c, on_by_default, needs_subscription)
    WHERE COALESCE((SELECT w.enabled FROM notification_switches w
-                    WHERE w.user_id = x.u AND w.category = :category AND w.channel = ch.c),
+                    WHERE w.user_id = x.u AND w.category = %(category)s AND w.channel = ch.c),
                   ch.on_by_default)
      AND (NOT ch.needs_subscription
           OR EXISTS (SELECT 1 FROM push_subscriptions p WHERE p.user_id = x.u))),
@@ -112,12 +112,12 @@ inserted AS (
   INSERT INTO notifications (user_id, kind, channel, cause, subject_id, detail, award_ids,
                              status, due_at, attempts, created_at)
   SELECT u, k, c, ca, s, d, CAST(a AS json), 'pending',
-         CASE WHEN c = 'email' THEN :email_due ELSE :now END, 0, :now
+         CASE WHEN c = 'email' THEN %(email_due)s ELSE %(now)s END, 0, %(now)s
     FROM wanted
   ON CONFLICT (cause, channel, user_id) DO NOTHING
   RETURNING 1)
 SELECT (SELECT count(*) FROM wanted), (SELECT count(*) FROM inserted)
-""")
+"""
 
 NoticeCause = tuple[int, str, str, int | None, str | None, list[int] | None]
 Channel = tuple[str, bool, bool]  # name, on by default for the category, needs a subscription
@@ -132,8 +132,8 @@ def insert_notices_pg(causes: Sequence[NoticeCause], category: str,
     rows were wanted and how many went in."""
     payload = json.dumps([{"u": u, "k": k, "ca": ca, "s": s, "d": d, "a": a}
                           for u, k, ca, s, d, a in causes])
-    wanted, inserted = db.session.execute(_INSERT_NOTICES, {
+    [(wanted, inserted)] = in_session(_INSERT_NOTICES, {
         "rows": payload, "names": [c[0] for c in channels], "defaults": [c[1] for c in channels],
         "needs": [c[2] for c in channels], "category": category, "now": now,
-        "email_due": email_due}).one()
+        "email_due": email_due})
     return int(wanted), int(inserted)

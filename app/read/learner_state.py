@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, func, select
 from app.domain.state import LearnerState
 from app.extensions import db
 from app.infra.caches.catalog import IndexedCatalog, catalog, catalog_for_revision
-from app.infra.sql import on_postgresql
+from app.infra.sql import in_session, on_postgresql
 from app.models import Achievement, AssessmentAttempt, ModuleCompletion, ProgressEvent, User
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -202,7 +202,7 @@ SELECT 4, user_id, NULL, NULL, NULL, revoked_at IS NULL, dedupe_key
 def facts_in_one_statement(learners: Sequence[Learner]) -> Facts:
     """What :func:`facts_by_kind` returns, from :data:`_FACTS_SQL` in the session's transaction."""
     zones = {learner.id: learner_zone(learner.timezone) for learner in learners}
-    rows = db.session.connection().exec_driver_sql(_FACTS_SQL, {"ids": list(zones)}).all()
+    rows = in_session(_FACTS_SQL, {"ids": list(zones)})
     indexed = catalog_for_revision(next((row[6] for row in rows if row[0] == 0), None))
     days: dict[int, ActiveDays] = defaultdict(ActiveDays)
     modules: dict[int, set[str]] = defaultdict(set)
