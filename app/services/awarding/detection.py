@@ -61,7 +61,7 @@ from sqlalchemy import bindparam, case, select, update
 from app.domain import registry
 from app.extensions import db
 from app.infra.gate import gate, shard_of
-from app.infra.sql import fetch_all, fetch_one, on_postgresql
+from app.infra.sql import fetch_all, fetch_one, in_session, on_postgresql
 from app.models import Achievement, ProgressEvent, User
 from app.models.types import utcnow
 from app.read.learner_state import Batch, Learner, load_batch
@@ -104,6 +104,15 @@ _SHARD_PENDING = (select(_EVENTS.c.user_id).distinct()
                   .order_by(_EVENTS.c.user_id).limit(bindparam("limit")))
 _SHARD_PENDING_SQL = ("SELECT DISTINCT user_id FROM progress_events WHERE processed_at IS NULL"
                       " AND mod(user_id, %s) = %s AND user_id > %s ORDER BY user_id LIMIT %s")
+# PostgreSQL runs the batch's locks and its mark as plain SQL in the session's transaction
+# (app.infra.sql.in_session: ~60 µs of Python less each); SQLite the statements above/below.
+_LOCK_LEARNER_SQL = "SELECT id, timezone FROM users WHERE id = %s FOR NO KEY UPDATE"
+_LOCK_LISTED_SQL = ("SELECT id, timezone FROM users WHERE id = ANY(%s) ORDER BY id"
+                    " FOR NO KEY UPDATE SKIP LOCKED")
+_MARK_PROCESSED_SQL = ("UPDATE progress_events SET processed_at = %(now)s,"
+                       " attempts = attempts + CASE WHEN id = %(own_id)s THEN 1 ELSE 0 END"
+                       " WHERE id = ANY(%(ids)s) AND processed_at IS NULL"
+                       " RETURNING id, recorded_at, request_id")
 _MARK_PROCESSED = (update(_EVENTS)
                    .where(_EVENTS.c.id.in_(bindparam("ids", expanding=True)),
                           _EVENTS.c.processed_at.is_(None))
@@ -228,8 +237,9 @@ def lock_learner(user_id: int) -> Learner | None:
     rows takes, so recording progress never waits for detection. Their
     events may be settled by the time the lock is granted: the caller re-reads.
     """
-    row = db.session.execute(_LOCK_LEARNER, {"user_id": user_id}).first()
-    return Learner(row.id, row.timezone) if row is not None else None
+    rows = in_session(_LOCK_LEARNER_SQL, (user_id,)) if on_postgresql() \
+        else db.session.execute(_LOCK_LEARNER, {"user_id": user_id}).all()
+    return Learner(*rows[0]) if rows else None
 
 
 def _lock_others(owner_id: int, limit: int) -> list[Learner]:
@@ -244,8 +254,9 @@ def _lock_listed(user_ids: Sequence[int]) -> list[Learner]:
     """Those of these learners no other detection holds, locked, SKIP LOCKED."""
     if not user_ids:
         return []
-    rows = db.session.execute(_LOCK_LISTED, {"ids": list(user_ids)})
-    return [Learner(row.id, row.timezone) for row in rows]
+    rows = in_session(_LOCK_LISTED_SQL, (list(user_ids),)) if on_postgresql() \
+        else db.session.execute(_LOCK_LISTED, {"ids": list(user_ids)}).all()
+    return [Learner(*row) for row in rows]
 
 
 def _store_due(batch: Batch, sources: Mapping[int, int]) -> list[Achievement]:
@@ -260,5 +271,7 @@ def _store_due(batch: Batch, sources: Mapping[int, int]) -> list[Achievement]:
 def _mark_processed(event_ids: list[int], own_event_id: int) -> list[Any]:
     """Settle the pending events read before the state; the task's own event counts an
     attempt. Returns ``(id, recorded_at, request_id)`` of the events this marked."""
-    return list(db.session.execute(
-        _MARK_PROCESSED, {"ids": event_ids, "now": utcnow(), "own_id": own_event_id}))
+    params = {"ids": event_ids, "now": utcnow(), "own_id": own_event_id}
+    if on_postgresql():
+        return in_session(_MARK_PROCESSED_SQL, params)
+    return list(db.session.execute(_MARK_PROCESSED, params))
