@@ -72,7 +72,10 @@ def in_session(sql: str, params: Params) -> list[tuple[Any, ...]]:
     is invalidated, as they would from the ORM: callers and the error handlers that map
     them to 503 and UNAVAILABLE cannot tell the difference.
     """
-    connection = db.session.connection()
+    session = db.session()
+    if session.autoflush:  # as session.execute would: the ORM's pending changes go first
+        session.flush()
+    connection = session.connection()
     driver = connection.connection.driver_connection
     try:
         cursor = reader(driver).execute(sql, params, prepare=True)

@@ -27,8 +27,7 @@ def app(pg_url: str) -> Iterator[Flask]:
 
 def test_it_reads_and_writes_in_the_sessions_transaction(app: Flask) -> None:
     db.session.add(User(email="in-session@example.com", password_hash="x"))
-    db.session.flush()
-    assert in_session(NAMED, {"email": "in-session@example.com"}) == [(1,)]  # not committed
+    assert in_session(NAMED, {"email": "in-session@example.com"}) == [(1,)]  # flushed first
     assert in_session("UPDATE users SET display_name = 'Ann' WHERE email = %(email)s",
                       {"email": "in-session@example.com"}) == []  # no rows to return
     db.session.rollback()
