@@ -3,8 +3,12 @@
 Why py-spy: it samples another process from outside (ptrace, ``--nonblocking`` so the
 target is never paused), needs no change to the code measured and costs the target
 nothing but the sampler's own CPU (~2-5 % of a core at 250 Hz), so the figures with and
-without it stay comparable. Samples are CPU only (py-spy's default drops threads idle in
-a system call), so a stage's share is a share of the process's CPU.
+without it stay comparable. py-spy's default drops threads it sees idle in a system call,
+but not all of them: a thread-pool worker waiting on its queue, kombu's ``epoll``, grpc's
+wait for a request and psycopg's wait for an answer still show up at times. In a busy
+process a stage's share is close to its share of the CPU; in a mostly idle one (e2e at
+50 events/s) those waits inflate the framework stages, so check a stage that matters
+with a CPU-timed profile of its own (cProfile with ``time.thread_time``).
 
 Each process gets ``DIR/<name>.folded`` (collapsed stacks, py-spy's ``raw`` format) and
 ``DIR/<name>.svg`` (a flame graph drawn from it by :func:`flame_svg`), and the run gets a
