@@ -129,9 +129,13 @@ def test_an_award_revoked_before_its_email_left_is_not_emailed(monkeypatch, cata
 def test_expiry_reminders_are_written_once(app, catalog, learner, inbox, days_later,
                                            days_left) -> None:
     app.config["ACHIEVEMENTS_CONFIG"].RULES = {"module_complete": {"valid_days": 30}}
-    earned = utcnow()
     record(learner, "module_completed", WHEN, module="c1-u1-m1")
     inbox.wait_for(1)
+    # Earned at noon: the day's own reminder is due for the UTC day of expiry, so an award
+    # earned in a day's last hour would have "+ 1 hour" cross into the next day's window.
+    earned = utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
+    award(learner, "module_complete:c1-u1-m1").earned_at = earned
+    db.session.commit()
     now = earned + timedelta(days=days_later, hours=1)
     assert queue_due(now) == 1 and queue_due(now) == 0
     relay()
