@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from app.extensions import db
 from app.infra.sql import in_session
 
 # The rows really inserted are counted as holders by the same statement (one round trip,
@@ -45,10 +44,6 @@ SELECT k, t, GREATEST(n, 0)
 FROM jsonb_to_recordset(CAST(%(rows)s AS jsonb)) AS x(k text, t text, n integer)
 ON CONFLICT (dedupe_key) DO UPDATE SET holders = achievement_stats.holders + EXCLUDED.holders
 """
-
-
-def is_postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def insert_awards_pg(rows: Sequence[dict[str, Any]]) -> list[tuple[int, int, str, str]]:

@@ -16,7 +16,8 @@ from sqlalchemy import Select, insert, select
 
 from app.errors import Forbidden
 from app.extensions import db
-from app.infra.bulk import insert_audit_pg, is_postgresql
+from app.infra.bulk import insert_audit_pg
+from app.infra.sql import on_postgresql
 from app.models import AuditEvent
 from app.models.types import utcnow
 from app.services.accounts.principal import Principal
@@ -46,7 +47,7 @@ def record_many(actor: str, action: str, target_type: str,
     common = {"at": utcnow(), "actor": actor[:200], "action": action,
               "target_type": target_type, "reason": reason}
     rows = [(str(target), details) for target, details in entries]
-    if is_postgresql():
+    if on_postgresql():
         insert_audit_pg(common, rows)
     else:
         db.session.execute(insert(AuditEvent), [{**common, "target": target, "details": details}

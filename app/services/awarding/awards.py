@@ -10,8 +10,9 @@ from sqlalchemy import bindparam, select
 
 from app.domain.registry import AwardDue
 from app.extensions import db
-from app.infra.bulk import insert_awards_pg, is_postgresql
+from app.infra.bulk import insert_awards_pg
 from app.infra.inserts import insert_ignore_stmt
+from app.infra.sql import on_postgresql
 from app.models import Achievement, User
 from app.models.achievement import new_public_id
 from app.models.types import utcnow
@@ -64,7 +65,7 @@ def store_awards(due_by_user: Mapping[int, Sequence[AwardDue]], *,
             for user_id, awards in due_by_user.items() for award in awards]
     if not rows:
         return []
-    if is_postgresql():  # holders counted by the same statement
+    if on_postgresql():  # holders counted by the same statement
         stored = sorted(StoredAward(*row) for row in insert_awards_pg(rows))
     else:
         stmt = insert_ignore_stmt(Achievement.__table__, ["user_id", "dedupe_key"]).returning(

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from sqlalchemy.dialects import sqlite
 
 from app.extensions import db
-from app.infra.bulk import is_postgresql, upsert_holders_pg
+from app.infra.bulk import upsert_holders_pg
+from app.infra.sql import on_postgresql
 from app.models import AchievementStat
 
 
@@ -24,7 +25,7 @@ def add_holders(keys: Iterable[tuple[str, str]], delta: int = 1) -> None:
     if not counts:
         return
     ordered = sorted(counts.items())
-    if is_postgresql():
+    if on_postgresql():
         upsert_holders_pg([(key, kind, n * delta) for (key, kind), n in ordered])
         return
     table = AchievementStat.__table__

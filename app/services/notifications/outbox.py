@@ -20,9 +20,10 @@ from flask import current_app
 from sqlalchemy import and_, func, literal, or_, select, true, union_all
 
 from app.extensions import db
-from app.infra.bulk import Channel, insert_notices_pg, is_postgresql
+from app.infra.bulk import Channel, insert_notices_pg
 from app.infra.inserts import insert_ignore_stmt
 from app.infra.mail import mail_sender
+from app.infra.sql import on_postgresql
 from app.models import Notification, PushSubscription
 from app.models.types import utcnow
 from app.services.notifications.kick import kick, note_written
@@ -80,7 +81,7 @@ def queue(causes: Sequence[Cause], email_delay: float = 0.0,
     email_due = now + timedelta(seconds=email_delay)
     category = CATEGORY_OF[causes[0].kind]
     offered = _offered(category)
-    if is_postgresql():
+    if on_postgresql():
         wanted, written = insert_notices_pg(
             [(c.user_id, c.kind, c.cause, c.subject_id, c.detail, c.award_id_list())
              for c in causes],
