@@ -109,6 +109,9 @@ class Services:
         """Start beat, the configured workers and web server (after seeding, usually). Beat
         first: deployed, it is a standing process, and its start (a second or two of CPU
         building the app) would otherwise fall inside the drain a worker starts at once."""
+        from app.extensions import db
+
+        db.session.remove()  # no seeding transaction left open while processes run
         if self.counts["beat"]:
             self._own(Beat(self.settings, name="bench-beat").start())
         for index in range(self.counts["workers"]):
@@ -117,6 +120,16 @@ class Services:
             self.web = self._own(WebServer(self.settings, workers=self.counts["web_workers"])
                                  .start())
         return self
+
+    def settle(self, history: int) -> None:
+        """Before measuring: end the seeding session's transaction (an idle transaction
+        holds back PostgreSQL's xmin horizon, so no dead row version can be pruned or its
+        index entries killed while the run lasts), seed ``history`` other learners' past
+        and analyze (:func:`seed_history`)."""
+        from app.extensions import db
+
+        db.session.remove()
+        seed_history(self.database_url, history)
 
     def start_worker(self, name: str = "bench") -> Worker:
         worker = Worker(self.settings, concurrency=self.counts["concurrency"], name=name,
@@ -150,7 +163,8 @@ class Services:
         self._ctx.pop()
 
 
-def sql(url: str, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+def sql(url: str, query: str,
+        params: tuple[Any, ...] | dict[str, Any] = ()) -> list[tuple[Any, ...]]:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
@@ -241,7 +255,48 @@ def bulk_learners(count: int, prefix: str = "learner") -> list[int]:
     db.session.execute(insert(User), rows)
     db.session.commit()
     query = select(User.id).where(User.email.like(f"{prefix}%@bench.example")).order_by(User.id)
-    return list(db.session.scalars(query))
+    ids = list(db.session.scalars(query))
+    db.session.commit()  # left open, the read's transaction would pin the xmin horizon
+    return ids
+
+
+_HISTORY_SQL = """
+WITH people AS (
+  INSERT INTO users (email, password_hash, role, timezone, created_at)
+  SELECT 'past' || g || '@bench.example', '!', 'learner', 'UTC', now()
+  FROM generate_series(1, %(learners)s) g RETURNING id),
+events AS (
+  INSERT INTO progress_events (user_id, kind, payload, idempotency_key, request_hash, source,
+                               occurred_at, recorded_at, processed_at, attempts)
+  SELECT p.id, 'module_completed', '{}', 'past' || n, '', 'past',
+         now() - make_interval(days => n), now(), now(), 1
+  FROM people p, generate_series(1, %(events)s) n RETURNING id, user_id),
+completions AS (
+  INSERT INTO module_completions (user_id, module_id, completed_at, event_id)
+  SELECT e.user_id, m.id, now(), min(e.id)
+  FROM events e, (SELECT id FROM modules ORDER BY id LIMIT %(events)s) m
+  GROUP BY e.user_id, m.id)
+INSERT INTO achievements (user_id, achievement_type, dedupe_key, title, description, earned_at,
+                          metadata, silent, published_at, public_id, public)
+SELECT p.id, 'milestone', 'past:' || n, 'Past', '', now(), '{}', false, now(),
+       gen_random_uuid()::text, false
+FROM people p, generate_series(1, %(awards)s) n
+"""
+
+
+def seed_history(url: str, learners: int, events: int = 20, awards: int = 5) -> None:
+    """A running service's past, then ``ANALYZE``: ``learners`` other learners with
+    ``events`` settled events, as many completed modules and ``awards`` published awards
+    each.
+
+    A scratch database's tables are empty, so the statements the workers prepare at their
+    start get generic plans for empty tables (sequential scans) and keep them for the whole
+    run: nothing analyzes them within a benchmark's seconds. A deployed database is neither
+    empty nor unanalyzed; ``learners=0`` skips this.
+    """
+    if learners > 0:
+        sql(url, _HISTORY_SQL, {"learners": learners, "events": events, "awards": awards})
+    sql(url, "ANALYZE")
 
 
 def loadavg() -> list[float]:

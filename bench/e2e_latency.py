@@ -10,7 +10,10 @@ subscriber's receipt. Peer, same run (``peer_bare_stack``): the same stack with 
 of ours: a POST to Flask under the same gunicorn commits one row and sends a Celery task
 (``rest_bare.py``), which a worker with our broker settings runs (``celery_noop.py``:
 one committed INSERT, then PUBLISH), timed to a Redis subscriber as the floor is — so
-its ratio to the floor is what the stack alone costs. Prints one JSON document.
+its ratio to the floor is what the stack alone costs.
+Before the processes start, the scratch database gets ``--history`` other
+learners' settled past and is analyzed, as a deployed one is (``Services.settle``).
+Prints one JSON document.
 
     .venv/bin/python bench/e2e_latency.py [--events 1000 --rate 50 --learners 20]
 """
@@ -41,6 +44,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--concurrency", type=int, default=common.WORKER_THREADS)
     parser.add_argument("--timeout", type=float, default=300.0, help="hard stop, seconds")
+    parser.add_argument("--history", type=int, default=2000, metavar="LEARNERS",
+                        help="seed this many other learners' settled past, then ANALYZE "
+                             "(common.Services.settle; 0: no past)")
     parser.add_argument("--peer", action=argparse.BooleanOptionalAction, default=True,
                         help="also run the bare-stack peer (peer_bare_stack)")
     parser.add_argument("--profile", metavar="DIR", default=None,
@@ -120,6 +126,7 @@ def run_pipeline(args: argparse.Namespace, deadline: float) -> dict[str, Any]:
     per_learner = math.ceil(args.events / args.learners)
     with common.Services(workers=args.workers, concurrency=args.concurrency, web=True) as svc:
         token, people = seed(args.learners, per_learner)
+        svc.settle(args.history)
         svc.start_processes()
         base = svc.web.url
         clock = Clock()

@@ -21,6 +21,9 @@ the writers (sustained), the worker processes, and the whole PostgreSQL and
 Redis servers (so read those on a quiet box) — the budget that decides what two
 cores can sustain: at 1,000 events/s, ``total`` ms per event is that many cores.
 
+Before the processes start, the scratch database gets ``--history`` other
+learners' settled past and is analyzed, as a deployed one is (``Services.settle``).
+
 Baseline, same run and database server: raw single-row committed INSERTs per
 second on one connection. Peer (drain mode), same run: as many no-op Celery
 tasks as events through the same broker, pool and settings
@@ -65,6 +68,9 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
                         help="extra ACHIEVEMENTS_* setting for every process, e.g. "
                              "DETECTION_GATE_SHARDS=16")
+    parser.add_argument("--history", type=int, default=2000, metavar="LEARNERS",
+                        help="seed this many other learners' settled past, then ANALYZE "
+                             "(common.Services.settle; 0: no past)")
     parser.add_argument("--badges", type=int, default=0,
                         help="publish this many author-defined badges first (bench/badge_set.py)")
     parser.add_argument("--profile", metavar="DIR", default=None,
@@ -156,7 +162,8 @@ def sustained(svc: common.Services, plan: list[tuple[int, str]], writers: int,
         SELECT extract(epoch FROM min(recorded_at)), extract(epoch FROM max(processed_at)),
                percentile_cont(0.5) WITHIN GROUP (ORDER BY processed_at - recorded_at),
                percentile_cont(0.99) WITHIN GROUP (ORDER BY processed_at - recorded_at),
-               (SELECT count(*) FROM achievements) FROM progress_events""")[0]
+               (SELECT count(*) FROM achievements WHERE dedupe_key NOT LIKE 'past:%%')
+        FROM progress_events WHERE source <> 'past'""")[0]
     seconds = float(last) - float(first)
     return {"events": len(plan), "tasks": tasks, "awards": awards, "seconds": round(seconds, 2),
             "per_s": round(len(plan) / seconds, 1),
@@ -201,7 +208,8 @@ def drain(svc: common.Services, events: int, deadline: float) -> dict[str, Any]:
     spent_all, done = meter.spent(), time.time()
     first, last, awards = common.sql(svc.database_url, """
         SELECT extract(epoch FROM min(processed_at)), extract(epoch FROM max(processed_at)),
-               (SELECT count(*) FROM achievements) FROM progress_events""")[0]
+               (SELECT count(*) FROM achievements WHERE dedupe_key NOT LIKE 'past:%%')
+        FROM progress_events WHERE source <> 'past'""")[0]
     seconds = float(last) - float(first)
     return {"events": events, "tasks": tasks, "awards": awards, "seconds": round(seconds, 2),
             "per_s": round(events / seconds, 1) if seconds else None,
@@ -290,6 +298,7 @@ def main() -> None:
                          pool=args.pool, **extra) as svc:
         people = seed(args.learners, args.courses, per_learner, args.badges)
         plan = plan_events(people, args.events)
+        svc.settle(args.history)
         peer = None
         if args.mode == "sustained":
             measured = sustained(svc, plan, args.writers, deadline, args.profile)
