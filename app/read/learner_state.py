@@ -181,21 +181,27 @@ def _active_days(learners: Iterable[Learner]) -> dict[int, ActiveDays]:
 # PostgreSQL: the catalog revision, events, completed modules, best scores and held award
 # keys in one round trip (five statements and their ORM execution were ~1.5 ms of a ~9 ms
 # evaluation). The last column is the revision (kind 0) or the dedupe key (kind 4).
+# The ids are read through a sub-select (``learners``), so no plan depends on their count:
+# with the array bound directly, custom plans (priced at its length) always beat the
+# generic one (priced at 10 elements), and PostgreSQL planned the statement on every pass
+# (~0.25 ms of its CPU). Now a connection plans it once.
 _FACTS_SQL = """
+WITH learners AS (SELECT CAST(%(ids)s AS integer[]) AS ids)
 SELECT 0, NULL::int, NULL::bigint, NULL::float8, NULL::timestamptz, NULL::bool, revision
   FROM catalog_revision WHERE id = 1
 UNION ALL
 SELECT 1, user_id, id, NULL, occurred_at, processed_at IS NULL, NULL
-  FROM progress_events WHERE user_id = ANY(%(ids)s)
+  FROM progress_events WHERE user_id = ANY(CAST((SELECT ids FROM learners) AS integer[]))
 UNION ALL
 SELECT 2, user_id, module_id, NULL, NULL, NULL, NULL
-  FROM module_completions WHERE user_id = ANY(%(ids)s)
+  FROM module_completions WHERE user_id = ANY(CAST((SELECT ids FROM learners) AS integer[]))
 UNION ALL
 SELECT 3, user_id, assessment_id, max(score), NULL, NULL, NULL
-  FROM assessment_attempts WHERE user_id = ANY(%(ids)s) GROUP BY user_id, assessment_id
+  FROM assessment_attempts WHERE user_id = ANY(CAST((SELECT ids FROM learners) AS integer[]))
+ GROUP BY user_id, assessment_id
 UNION ALL
 SELECT 4, user_id, NULL, NULL, NULL, revoked_at IS NULL, dedupe_key
-  FROM achievements WHERE user_id = ANY(%(ids)s)
+  FROM achievements WHERE user_id = ANY(CAST((SELECT ids FROM learners) AS integer[]))
 """
 
 

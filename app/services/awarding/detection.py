@@ -107,8 +107,10 @@ _SHARD_PENDING_SQL = ("SELECT DISTINCT user_id FROM progress_events WHERE proces
 # PostgreSQL runs the batch's locks and its mark as plain SQL in the session's transaction
 # (app.infra.sql.in_session: ~60 µs of Python less each); SQLite the statements above/below.
 _LOCK_LEARNER_SQL = "SELECT id, timezone FROM users WHERE id = %s FOR NO KEY UPDATE"
-_LOCK_LISTED_SQL = ("SELECT id, timezone FROM users WHERE id = ANY(%s) ORDER BY id"
-                    " FOR NO KEY UPDATE SKIP LOCKED")
+# The listed ids through a sub-select, as the facts read takes them (app.read.learner_state):
+# one generic plan per connection, not a plan per pass priced at the list's length.
+_LOCK_LISTED_SQL = ("SELECT id, timezone FROM users WHERE id = ANY(CAST((SELECT %s) AS integer[]))"
+                    " ORDER BY id FOR NO KEY UPDATE SKIP LOCKED")
 _MARK_PROCESSED_SQL = ("UPDATE progress_events SET processed_at = %(now)s,"
                        " attempts = attempts + CASE WHEN id = %(own_id)s THEN 1 ELSE 0 END"
                        " WHERE id = ANY(%(ids)s) AND processed_at IS NULL"
