@@ -21,8 +21,8 @@ from tests.support.services import ROOT, pg_available, redis_settings, require
 pytestmark = pytest.mark.integration
 
 SMALL = {
-    "e2e_latency.py": ["--events", "30", "--rate", "30", "--learners", "3"],
-    "throughput.py": ["--events", "200", "--learners", "100"],
+    "e2e_latency.py": ["--events", "30", "--rate", "30", "--learners", "3", "--history", "20"],
+    "throughput.py": ["--events", "200", "--learners", "100", "--history", "20"],
     "badges_overhead.py": ["--badges", "20", "--rounds", "1", "--events", "200",
                            "--learners", "50"],
     "history.py": ["--awards", "3000", "--heavy", "2", "--heavy-awards", "500",
@@ -113,7 +113,7 @@ CHECKS: dict[str, Callable[[dict[str, Any]], None]] = {"xapi_ingest.py": _bare_f
 def test_profile_mode_writes_flame_graphs_and_a_stage_table(tmp_path: Path) -> None:
     """``--profile DIR`` of sustained evaluation: py-spy on the real processes, one SVG
     each and a per-stage table (the PROFILED scripts' are checked by their runs above)."""
-    args = ["--mode", "sustained", "--events", "200", "--learners", "20"]
+    args = ["--mode", "sustained", "--events", "200", "--learners", "20", "--history", "20"]
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "throughput.py"), *args,
                            "--profile", str(tmp_path)],
                           cwd=ROOT, capture_output=True, text=True, timeout=240)
