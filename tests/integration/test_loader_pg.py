@@ -4,12 +4,15 @@ per-kind statements (the reference, used on every other database) read."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
+from sqlalchemy import insert
 
 from app.domain.registry import AwardDue
 from app.extensions import db
+from app.models import ProgressEvent
 from app.read.learner_state import Learner, facts_by_kind, facts_in_one_statement
 from app.services.accounts import create_user
 from app.services.awarding.awards import store_awards
@@ -56,3 +59,56 @@ def test_one_statement_reads_what_the_per_kind_reads_read(services_app: Flask) -
     assert found[3][learners[1].id] == {"c1-quiz": 8.0}
     assert len(found[1][learners[0].id].pending) == 4  # nothing evaluated: no worker runs
     assert dict(found[4]) == dict(expected[4]) == {learners[0].id: {"milestone:modules:1": True}}
+
+
+ZONES = ("Europe/Paris", "America/St_Johns", "Asia/Kathmandu", "Australia/Lord_Howe",
+         "America/Santiago", "Pacific/Chatham", "Asia/Kolkata", "UTC")
+
+
+def changes_of(zone: ZoneInfo, year: int) -> list[datetime]:
+    """The instants of ``year`` at which the zone's offset changes (to the minute)."""
+    found, moment = [], datetime(year, 1, 1, tzinfo=UTC)
+    while moment.year == year:
+        later = moment + timedelta(hours=1)
+        if moment.astimezone(zone).utcoffset() != later.astimezone(zone).utcoffset():
+            while later - moment > timedelta(minutes=1):
+                middle = moment + (later - moment) / 2
+                same = middle.astimezone(zone).utcoffset() == moment.astimezone(zone).utcoffset()
+                moment, later = (middle, later) if same else (moment, middle)
+            found.append(later)
+        moment += timedelta(hours=1)
+    return found
+
+
+def moments_near(zone: ZoneInfo) -> list[datetime]:
+    """Events a minute or a few around the zone's local midnights and offset changes of
+    2024: the edges of the quarter-hour slots detection reads activity in."""
+    midnights = [datetime(2024, 3, 31, tzinfo=zone), datetime(2024, 10, 27, tzinfo=zone),
+                 datetime(2024, 4, 7, tzinfo=zone), datetime(2024, 9, 8, tzinfo=zone)]
+    edges = [m.astimezone(UTC) for m in midnights] + changes_of(zone, 2024)
+    steps = (-16, -14, -8, -1, 0, 1, 7, 13, 14, 29)
+    return [edge + timedelta(minutes=step) for edge in edges for step in steps]
+
+
+def test_activity_read_by_slot_has_the_days_of_every_event(services_app: Flask) -> None:
+    """On PostgreSQL events are read as 15-minute slots (count, first, last): the local days
+    and counts must be exactly those of the events one by one, around local midnights and
+    DST changes, in zones a quarter or half an hour off the hour."""
+    learners = [Learner(create_user(f"zones{i}@example.com", "password123", timezone=zone).id,
+                        zone) for i, zone in enumerate(ZONES)]
+    rows = [{"user_id": learner.id, "kind": "activity", "payload": {},
+             "idempotency_key": f"z{index}", "request_hash": "", "source": "test",
+             "occurred_at": moment, "recorded_at": moment,
+             "processed_at": None if index % 3 else moment, "attempts": 0}
+            for learner in learners
+            for index, moment in enumerate(moments_near(ZoneInfo(learner.timezone or "UTC")))]
+    db.session.execute(insert(ProgressEvent), rows)
+    db.session.commit()
+
+    expected = facts_by_kind(learners)
+    db.session.rollback()
+    found = facts_in_one_statement(learners)
+
+    assert {k: (v.days, v.events, sorted(v.pending)) for k, v in found[1].items()} == \
+        {k: (v.days, v.events, sorted(v.pending)) for k, v in expected[1].items()}
+    assert all(len(found[1][learner.id].days) >= 8 for learner in learners)
