@@ -193,10 +193,12 @@ def _active_days(learners: Iterable[Learner]) -> dict[int, ActiveDays]:
 #
 # Events come as the pending ones (kind 1) and as activity per 15-minute slot of UTC time
 # (kind 5: how many, the first and the last), not one row each: a learner with 10,000
-# events cost every pass ~20 ms of Python. Since 2000 (the earliest ``occurred_at``) every
-# zone's offset is a whole number of quarter hours, so a local midnight never falls inside
-# a slot, and a slot's events span at most one change of local date (a DST change): the
-# local dates of its first and last event are the dates of all of them.
+# events cost every pass ~20 ms of Python. A slot may hold at most one change of local
+# date, so that the dates of its first and last event are the dates of all of them: since
+# 2000 (the earliest ``occurred_at``) every zone's offset is a whole number of quarter
+# hours, so midnights fall on slot edges and only a DST change can fall inside. A UTC day
+# can hold two (America/Goose_Bay fell back at 00:01 until 2010: the 1st, the 31st, then
+# the 1st again; tests/integration/test_loader_pg.py).
 _FACTS_SQL = """
 WITH learners AS (SELECT CAST(%(ids)s AS integer[]) AS ids)
 SELECT 0, NULL::int, NULL::bigint, NULL::float8, NULL::timestamptz, NULL::timestamptz,

@@ -37,6 +37,7 @@ SMALL = {
     "metrics_overhead.py": ["--rounds", "1", "--events", "200", "--learners", "50"],
     "openbadges.py": ["--learners", "50", "--requests", "20"],
     "hand_awards.py": ["--learners", "600", "--rounds", "1"],
+    "learner_history.py": ["--sizes", "0,300", "--reads", "3"],
     "recording.py": ["--events", "60", "--rounds", "2", "--batch", "20", "--learners", "20",
                      "--courses", "2"],
     "ab_commits.py": ["HEAD", "HEAD", "--rounds", "1", "--benches", "recording",
