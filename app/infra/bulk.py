@@ -128,7 +128,7 @@ Channel = tuple[str, bool, bool]  # name, on by default for the category, needs 
 @functools.cache
 def notices_sql(channels: tuple[Channel, ...]) -> str:
     """:data:`_INSERT_NOTICES` offering these channels (at least one)."""
-    rows = ", ".join(f"({Literal(name).as_string()}, {str(on).upper()}, {str(needs).upper()})"
+    rows = ", ".join(f"({Literal(name).as_string(None)}, {str(on).upper()}, {str(needs).upper()})"
                      for name, on, needs in channels)
     return _INSERT_NOTICES.replace("{channels}", rows)
 
