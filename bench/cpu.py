@@ -23,8 +23,14 @@ def _stat(pid: int) -> list[str] | None:
 
 
 def _children(pid: int) -> list[int]:
+    """Live children of ``pid``; none once it has exited (a PostgreSQL backend can end
+    between its parent's listing and this read)."""
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except (FileNotFoundError, ProcessLookupError):
+        return []
     found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
+    for task in tasks:
         try:
             found.extend(int(child) for child in (task / "children").read_text().split())
         except (FileNotFoundError, ProcessLookupError):
