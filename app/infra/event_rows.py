@@ -1,18 +1,19 @@
 """Store a progress event row and its fact row (a module completion or an assessment
 attempt) together or not at all: the one place recording differs between databases.
 
-PostgreSQL: the learner check, the events and their facts are ONE statement of
-data-modifying CTEs (:func:`record_sql`), the same for one event (REST, gRPC, pages)
-and for an xAPI batch, run in autocommit on this process's pool of prepared
-statements (:mod:`app.infra.pool`): one round trip and a transaction of its own.
+PostgreSQL: the learner check, the facts' catalog look-ups (a module or an assessment
+by key; an event whose fact the catalog refuses is not stored), the events and their
+facts are ONE statement of data-modifying CTEs (:func:`record_sql`), the same for one
+event (REST, gRPC, pages) and for an xAPI batch, run in autocommit on this process's pool
+of prepared statements (:mod:`app.infra.pool`): one round trip and a transaction of its own.
 Through the ORM it took five (the learner check, BEGIN, two INSERTs, COMMIT)
 and ~1 ms of a writer's CPU per event. A lost connection has the statement sent
 once more; if the first one did commit, the retry meets its keys and the caller
 sees replays (the outbox sweep enqueues the events).
 
-Other databases (the embedded SQLite) take the same three steps as separate
-statements in one transaction. Both answer the same ``(learner id, event id)``;
-the recording tests run on both (``tests/services/recording``).
+Other databases (the embedded SQLite) take the same steps as separate statements in
+one transaction. Both answer the same :class:`Stored`; the recording tests run on both
+(``tests/services/recording``).
 
 Rosters: a new event with a fact also puts its learner on the fact's course roster
 (``enrollments``, role learner) unless they are on it already in any role: one more CTE
@@ -26,14 +27,21 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, select, text
 
 from app.extensions import db
 from app.infra.inserts import insert_ignore, insert_ignore_returning
 from app.infra.sql import fetch_all, on_postgresql
-from app.models import AssessmentAttempt, ModuleCompletion, ProgressEvent, User
+from app.models import (
+    Assessment,
+    AssessmentAttempt,
+    Module,
+    ModuleCompletion,
+    ProgressEvent,
+    User,
+)
 from app.models.types import UTCDateTime
 
 EVENT_COLUMNS = [c.key for c in ProgressEvent.__table__.columns if c.key != "id"]
@@ -77,6 +85,23 @@ ROSTER = text(roster_sql(f"SELECT :user_id AS user_id, "
                          f"{course_of(':module_id', ':assessment_id')} AS course_id, :at AS at")
               ).bindparams(bindparam("at", type_=UTCDateTime()))
 USER_EXISTS = select(User.id).where(User.id == bindparam("user_id"))
+MODULE_BY_KEY = select(Module.id).where(Module.key == bindparam("key"))
+ASSESSMENT_BY_KEY = select(Assessment.id, Assessment.max_score).where(
+    Assessment.key == bindparam("key"))
+
+
+class Stored(NamedTuple):
+    """What recording one event came to. ``learner`` is None when no such learner exists;
+    ``event_id`` is None when nothing was stored: the key was taken, or ``fault`` names what
+    the catalog refused (``module`` or ``assessment``: no such key; ``score``: missing or
+    not between 0 and ``max_score``)."""
+
+    learner: int | None
+    event_id: int | None
+    fault: str | None = None
+    max_score: float | None = None
+
+
 # Every recording, one event or many, is this one statement. The events travel as ONE
 # JSON array (the C encoder builds it; a constant statement text, prepared once per
 # connection): psycopg adapting a dozen parameters, or a dozen arrays element by element,
@@ -84,23 +109,42 @@ USER_EXISTS = select(User.id).where(User.id == bindparam("user_id"))
 # (learner, source, key) once, so every row's fact joins one event; ``n`` keeps the order.
 # Only the fact tables a call names are in its statement (:func:`record_sql`): starting
 # an INSERT into a table costs the server its relation and indexes even for no rows.
+# The statement finds the facts' catalog rows by key itself (no look-up round trip before
+# it, and no process cache of ids): one index probe per event, as a LATERAL sub-select with
+# LIMIT 1, which PostgreSQL does not flatten into a join: planned for its guess of 100 rows
+# from ``jsonb_to_recordset``, a join read the whole catalog table into a hash.
+# An event whose fact the catalog refuses is not stored; its ``fault`` says why.
 _MATCH = "(e.user_id, e.source, e.idempotency_key) = (i.user_id, i.source, i.idempotency_key)"
 _INPUT = """
 WITH input AS (
   SELECT i.*, (SELECT u.id FROM users u WHERE u.id = i.user_id) AS learner,
-         {course} AS course_id
+         {module_id} AS module_id, {assessment_id} AS assessment_id, {max_score} AS max_score,
+         {fault} AS fault, {course} AS course_id
     FROM jsonb_to_recordset(%s::jsonb) AS i(
            n int, user_id int, kind text, payload jsonb, idempotency_key text,
            request_hash text, source text, occurred_at timestamptz, recorded_at timestamptz,
-           request_id text, module_id int, assessment_id int, score float8)),
+           request_id text, module text, assessment text, score float8){lookups}),
 event AS (
   INSERT INTO progress_events (user_id, kind, payload, idempotency_key, request_hash, source,
                                occurred_at, recorded_at, processed_at, attempts, request_id)
   SELECT i.user_id, i.kind, i.payload, i.idempotency_key, i.request_hash, i.source,
          i.occurred_at, i.recorded_at, NULL, 0, i.request_id
-    FROM input i WHERE i.learner IS NOT NULL ORDER BY i.n
+    FROM input i WHERE i.learner IS NOT NULL AND i.fault IS NULL ORDER BY i.n
   ON CONFLICT (user_id, source, idempotency_key) DO NOTHING
   RETURNING id, user_id, source, idempotency_key)"""
+_LOOKUPS = {
+    "module": """
+    LEFT JOIN LATERAL (SELECT id FROM modules WHERE key = i.module LIMIT 1) fm ON true""",
+    "assessment": """
+    LEFT JOIN LATERAL (SELECT id, max_score FROM assessments WHERE key = i.assessment
+                      LIMIT 1) fa ON true""",
+}
+_FAULTS = {
+    "module": "WHEN i.module IS NOT NULL AND fm.id IS NULL THEN 'module'",
+    "assessment": "WHEN i.assessment IS NOT NULL AND fa.id IS NULL THEN 'assessment'"
+                  " WHEN i.assessment IS NOT NULL AND (i.score <= fa.max_score) IS NOT TRUE"
+                  " THEN 'score'",
+}
 _FACTS = {
     "module": f""",
 completion AS (
@@ -119,37 +163,41 @@ roster AS (
 {roster_sql(f"SELECT i.user_id, i.course_id, i.recorded_at AS at FROM input i"
             f" JOIN event e ON {_MATCH} WHERE i.course_id IS NOT NULL")})"""
 _ANSWER = f"""
-SELECT i.n, i.learner, e.id FROM input i LEFT JOIN event e ON {_MATCH}"""
+SELECT i.n, i.learner, e.id, i.fault, i.max_score FROM input i LEFT JOIN event e ON {_MATCH}"""
 _JSON_COLUMNS = [c for c in EVENT_COLUMNS if c not in ("processed_at", "attempts")]
 
 
 @cache
 def record_sql(kinds: frozenset[str]) -> str:
     """The statement for a call whose facts are of ``kinds`` (``module``, ``assessment``):
-    the events, those facts, and the roster when there are facts."""
-    course = course_of("i.module_id" if "module" in kinds else None,
-                       "i.assessment_id" if "assessment" in kinds else None)
+    the catalog look-ups, the events, those facts, and the roster when there are facts."""
+    module, assessment = "module" in kinds, "assessment" in kinds
+    faults = " ".join(_FAULTS[kind] for kind in sorted(kinds))
+    head = _INPUT.format(
+        module_id="fm.id" if module else "NULL::int",
+        assessment_id="fa.id" if assessment else "NULL::int",
+        max_score="fa.max_score" if assessment else "NULL::float8",
+        fault=f"CASE {faults} END" if faults else "NULL::text",
+        course=course_of("fm.id" if module else None, "fa.id" if assessment else None),
+        lookups="".join(_LOOKUPS[kind] for kind in sorted(kinds)))
     facts = "".join(_FACTS[kind] for kind in sorted(kinds))
-    return _INPUT.format(course=course) + facts + (_ROSTER if kinds else "") + _ANSWER
+    return head + facts + (_ROSTER if kinds else "") + _ANSWER
 
 
 def insert_events_with_facts(rows: Sequence[tuple[dict[str, Any], dict[str, Any]]]
-                             ) -> list[tuple[int | None, int | None]]:
-    """``(learner id, new event id)`` for each ``(event, fact)`` row, in order. The learner
-    id is None when no such learner exists (nothing stored); the event id is None when the
-    learner already has an event under this (source, idempotency key) (nothing stored).
-    ``event`` has ``EVENT_COLUMNS``; ``fact`` has ``module_id`` or ``assessment_id``
-    (+ ``score``), or neither. Keys must be distinct within one call. PostgreSQL: one
-    statement, one round trip and its own transaction, for one row or many; elsewhere
-    one transaction per row."""
+                             ) -> list[Stored]:
+    """What became of each ``(event, fact)`` row, in order (:class:`Stored`). ``event`` has
+    ``EVENT_COLUMNS``; ``fact`` names a ``module`` key, or an ``assessment`` key and its
+    ``score`` (None when missing, negative or not finite), or neither. Keys must be
+    distinct within one call. PostgreSQL: one statement, one round trip and its own
+    transaction, for one row or many; elsewhere one transaction per row."""
     if not rows:
         return []
     if not on_postgresql():
         return [_one_transaction(event, fact) for event, fact in rows]
     document = json.dumps([_json_row(n, event, fact) for n, (event, fact) in enumerate(rows)])
     kinds = frozenset(kind for _, fact in rows if (kind := fact_kind(fact)) is not None)
-    return [(learner, event_id)
-            for _, learner, event_id in sorted(fetch_all(record_sql(kinds), (document,)))]
+    return [Stored(*row[1:]) for row in sorted(fetch_all(record_sql(kinds), (document,)))]
 
 
 def _json_row(n: int, event: dict[str, Any], fact: dict[str, Any]) -> dict[str, Any]:
@@ -160,33 +208,51 @@ def _json_row(n: int, event: dict[str, Any], fact: dict[str, Any]) -> dict[str, 
 
 
 def fact_kind(fact: dict[str, Any]) -> str | None:
-    if fact.get("module_id") is not None:
+    if fact.get("module") is not None:
         return "module"
-    return "assessment" if fact.get("assessment_id") is not None else None
+    return "assessment" if fact.get("assessment") is not None else None
 
 
-def _one_transaction(event: dict[str, Any], fact: dict[str, Any]
-                     ) -> tuple[int | None, int | None]:
+def _one_transaction(event: dict[str, Any], fact: dict[str, Any]) -> Stored:
     user_id = event["user_id"]
-    if db.session.scalar(USER_EXISTS, {"user_id": user_id}) is None:
-        return None, None
+    learner = db.session.scalar(USER_EXISTS, {"user_id": user_id})
+    ids, fault, max_score = _catalog_rows(fact)
+    if learner is None or fault is not None:
+        db.session.rollback()
+        return Stored(learner, None, fault, max_score)
     event_id = insert_ignore_returning(ProgressEvent, ["user_id", "source", "idempotency_key"],
                                        event, "id")
     if event_id is None:
         db.session.rollback()
-        return user_id, None
-    _add_fact(user_id, event_id, event["occurred_at"], fact)
-    _enroll(user_id, event["recorded_at"], fact)
+        return Stored(learner, None, None, max_score)
+    _add_fact(user_id, event_id, event["occurred_at"], {**fact, **ids})
+    _enroll(user_id, event["recorded_at"], ids)
     db.session.commit()
-    return user_id, event_id
+    return Stored(learner, event_id, None, max_score)
 
 
-def _enroll(user_id: int, recorded_at: Any, fact: dict[str, Any]) -> None:
+def _catalog_rows(fact: dict[str, Any]) -> tuple[dict[str, Any], str | None, float | None]:
+    """The fact's catalog ids, what the catalog refused (the statement's ``fault``) and the
+    assessment's highest score: the PostgreSQL statement's look-ups."""
+    if fact_kind(fact) == "module":
+        module_id = db.session.scalar(MODULE_BY_KEY, {"key": fact["module"]})
+        return {"module_id": module_id}, None if module_id else "module", None
+    if fact_kind(fact) == "assessment":
+        found = db.session.execute(ASSESSMENT_BY_KEY, {"key": fact["assessment"]}).first()
+        if found is None:
+            return {}, "assessment", None
+        score = fact["score"]
+        fault = None if score is not None and score <= found.max_score else "score"
+        return {"assessment_id": found.id}, fault, found.max_score
+    return {}, None, None
+
+
+def _enroll(user_id: int, recorded_at: Any, ids: dict[str, Any]) -> None:
     """The roster step of a new event (the PostgreSQL statements' ``roster`` CTE)."""
-    if fact_kind(fact) is not None:
+    if ids:
         db.session.execute(ROSTER, {"user_id": user_id, "at": recorded_at,
-                                    "module_id": fact.get("module_id"),
-                                    "assessment_id": fact.get("assessment_id")})
+                                    "module_id": ids.get("module_id"),
+                                    "assessment_id": ids.get("assessment_id")})
 
 
 def _add_fact(user_id: int, event_id: int, occurred_at: Any, fact: dict[str, Any]) -> None:

@@ -141,23 +141,6 @@ def test_a_failed_verification_is_never_kept(clock: Clock) -> None:
     assert tokens._entries == {}
 
 
-# module ids: never stale (a module's key keeps its id); unknown keys are never kept
-
-
-def test_a_module_id_is_loaded_once_and_an_unknown_key_never_kept() -> None:
-    from app.infra.caches.module_ids import ModuleIds
-
-    ids, loads = ModuleIds(), []
-
-    def load(key: str) -> int | None:
-        loads.append(key)
-        return {"m1": 7}.get(key)
-
-    assert ids.get("m1", load) == ids.get("m1", load) == 7
-    assert ids.get("m2", load) is None and ids.get("m2", load) is None
-    assert loads == ["m1", "m2", "m2"]
-
-
 # email_art: never stale — keyed by the art itself (slug and image description)
 
 

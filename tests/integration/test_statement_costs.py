@@ -31,7 +31,7 @@ pytestmark = pytest.mark.integration
 EVENT = {"n": 0, "user_id": 1, "kind": "module_completed", "payload": {},
          "idempotency_key": "k", "request_hash": "h", "source": "api",
          "occurred_at": "2026-01-01T00:00:00+00:00", "recorded_at": "2026-01-01T00:00:00+00:00",
-         "request_id": None, "module_id": 1, "assessment_id": 1, "score": 1.0}
+         "request_id": None, "module": "m", "assessment": "a", "score": 1.0}
 CHANNELS = (("email", True, False), ("push", True, True))
 KINDS = [frozenset(), frozenset({"module"}), frozenset({"assessment"}),
          frozenset({"module", "assessment"})]

@@ -26,11 +26,18 @@ from app.domain.progress import ProgressInput
 from app.errors import Conflict, DomainError
 from app.extensions import db
 from app.infra import context
+from app.infra.event_rows import Stored
 from app.infra.metrics import record as metrics
 from app.models import ProgressEvent
 from app.models.types import utcnow
 from app.services.recording.dispatch import enqueue_evaluation
-from app.services.recording.facts import ResolvedInput, check_user_id, resolve, unknown_user
+from app.services.recording.facts import (
+    CheckedInput,
+    check,
+    check_user_id,
+    refused,
+    unknown_user,
+)
 from app.services.recording.store import store_events
 
 log = logging.getLogger(__name__)
@@ -47,7 +54,7 @@ class _Prepared:
     index: int
     data: ProgressInput
     event: ProgressEvent
-    resolved: ResolvedInput
+    checked: CheckedInput
 
 
 def record_progress(data: ProgressInput) -> RecordResult:
@@ -66,9 +73,9 @@ def record_many(items: Sequence[ProgressInput]) -> list[RecordResult | DomainErr
     """:func:`record_progress` for each item, in order, stored and enqueued together."""
     outcomes: list[RecordResult | DomainError | None] = [None] * len(items)
     prepared = _prepare(items, outcomes)
-    stored = store_events([(p.event, p.resolved) for p in prepared]) if prepared else []
-    for item, (learner, event_id) in zip(prepared, stored, strict=True):
-        outcomes[item.index] = _stored(item, learner, event_id)
+    stored = store_events([(p.event, p.checked) for p in prepared]) if prepared else []
+    for item, row in zip(prepared, stored, strict=True):
+        outcomes[item.index] = _stored(item, row)
     for index, data in enumerate(items):
         if outcomes[index] is None:  # a key repeated in the batch, or taken before
             outcomes[index] = _replay(data)
@@ -90,24 +97,26 @@ def _prepare(items: Sequence[ProgressInput],
             continue
         try:
             check_user_id(data.user_id)
-            resolved = resolve(data)
+            checked = check(data)
         except DomainError as exc:
             outcomes[index] = exc
             continue
         seen.add(key)
-        prepared.append(_Prepared(index, data, new_event(data, resolved), resolved))
+        prepared.append(_Prepared(index, data, new_event(data, checked), checked))
     return prepared
 
 
-def _stored(item: _Prepared, learner: int | None,
-            event_id: int | None) -> RecordResult | DomainError | None:
-    """The answer for a stored row; None (a replay, answered after) when the key was taken,
-    maybe by a concurrent duplicate that just won."""
-    if learner is None:
+def _stored(item: _Prepared, stored: Stored) -> RecordResult | DomainError | None:
+    """The answer for a row sent to be stored: what the catalog refused, else an unknown
+    learner, else None (a replay, answered after) when the key was taken, maybe by a
+    concurrent duplicate that just won."""
+    if stored.fault is not None:
+        return refused(stored.fault, item.data, stored.max_score)
+    if stored.learner is None:
         return unknown_user(item.data.user_id)
-    if event_id is None:
+    if stored.event_id is None:
         return None
-    item.event.id = event_id
+    item.event.id = stored.event_id
     return RecordResult(item.event, created=True)
 
 
@@ -153,12 +162,12 @@ def replayed(data: ProgressInput) -> ProgressEvent:
     return event
 
 
-def new_event(data: ProgressInput, resolved: ResolvedInput) -> ProgressEvent:
+def new_event(data: ProgressInput, checked: CheckedInput) -> ProgressEvent:
     """The event to store; never added to a session, so reading it later costs no reload."""
     return ProgressEvent(
-        user_id=data.user_id, kind=data.kind, payload=resolved.payload,
+        user_id=data.user_id, kind=data.kind, payload=checked.payload,
         idempotency_key=data.idempotency_key, request_hash=data.fingerprint(),
-        source=data.source, occurred_at=resolved.occurred_at, recorded_at=utcnow(),
+        source=data.source, occurred_at=checked.occurred_at, recorded_at=utcnow(),
         processed_at=None, attempts=0, request_id=context.request_id.get(),
     )
 

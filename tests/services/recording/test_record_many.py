@@ -69,3 +69,24 @@ def test_detection_is_enqueued_once_per_learner(catalog, learner, make_user,
 
 def test_an_empty_batch_does_nothing(app) -> None:
     assert record_many([]) == []
+
+
+def test_a_refused_fact_leaves_the_rest_of_the_batch_stored(app, learner) -> None:
+    build_catalog("c2", units=1, modules=1, assessments=[
+        {"key": "q", "title": "Q", "max_score": 10, "required": True}])
+    results = record_many([
+        ProgressInput(user_id=learner.id, kind="assessment_scored", occurred_at=None,
+                      idempotency_key="high", assessment="q", score=12),
+        completed(learner.id, "c2-u1-m1", key="ok"),
+        ProgressInput(user_id=learner.id, kind="assessment_scored", occurred_at=None,
+                      idempotency_key="quiz", assessment="nope", score=1),
+        completed(learner.id, "nope", key="no-module"),
+    ])
+    assert [type(r).__name__ for r in results] == [
+        "InvalidInput", "RecordResult", "InvalidInput", "InvalidInput"]
+    assert [r.fields for r in results if isinstance(r, InvalidInput)] == [
+        {"score": ["must be between 0 and 10"]}, {"assessment": ["unknown assessment"]},
+        {"module": ["unknown module"]}]
+    assert count(ProgressEvent) == count(ModuleCompletion) == 1
+    assert count(AssessmentAttempt) == 0
+

@@ -69,13 +69,37 @@ def test_ancient_or_future_timestamps_are_invalid(catalog, learner, when) -> Non
     assert count(ProgressEvent) == 0
 
 
-def test_score_above_max_is_invalid(app, learner) -> None:
+def scored(user_id: int, assessment: str, score: float | None, key: str = "k") -> ProgressInput:
+    return ProgressInput(user_id=user_id, kind="assessment_scored", occurred_at=None,
+                         idempotency_key=key, assessment=assessment, score=score)
+
+
+@pytest.mark.parametrize("score", [11, -1, None, float("nan"), float("inf")])
+def test_a_score_outside_the_assessments_range_is_invalid(app, learner, score) -> None:
     build_catalog("c2", assessments=[{"key": "q", "title": "Q", "max_score": 10,
                                       "required": True}])
-    data = ProgressInput(user_id=learner.id, kind="assessment_scored", occurred_at=None,
-                         idempotency_key="k", assessment="q", score=11)
-    with pytest.raises(InvalidInput):
-        record_progress(data)
+    with pytest.raises(InvalidInput) as refused:
+        record_progress(scored(learner.id, "q", score))
+    assert refused.value.fields == {"score": ["must be between 0 and 10"]}
+    assert count(ProgressEvent) == count(AssessmentAttempt) == 0
+
+
+def test_the_ends_of_the_range_are_scores(app, learner) -> None:
+    build_catalog("c2", assessments=[{"key": "q", "title": "Q", "max_score": 10,
+                                      "required": True}])
+    assert record_progress(scored(learner.id, "q", 0, key="low")).created
+    assert record_progress(scored(learner.id, "q", 10, key="high")).created
+    assert count(AssessmentAttempt) == 2
+
+
+def test_what_the_catalog_refuses_is_named_before_an_unknown_learner(catalog) -> None:
+    """The catalog's rules come first, as every other input rule does (422 before 404)."""
+    with pytest.raises(InvalidInput) as module:
+        record_progress(completed(999, "nope"))
+    with pytest.raises(InvalidInput) as assessment:
+        record_progress(scored(999, "nope", 1))
+    assert module.value.fields == {"module": ["unknown module"]}
+    assert assessment.value.fields == {"assessment": ["unknown assessment"]}
     assert count(ProgressEvent) == 0
 
 
