@@ -89,4 +89,3 @@ def test_a_refused_fact_leaves_the_rest_of_the_batch_stored(app, learner) -> Non
         {"module": ["unknown module"]}]
     assert count(ProgressEvent) == count(ModuleCompletion) == 1
     assert count(AssessmentAttempt) == 0
-
