@@ -13,6 +13,7 @@ and their ratio. Use from a ``bench/<name>.py`` script::
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
@@ -260,6 +261,12 @@ def bulk_learners(count: int, prefix: str = "learner") -> list[int]:
     return ids
 
 
+HISTORY_LEARNERS = 2000  # other learners whose past a run's database gets by default
+# The seeded past is marked so that a run's own figures can leave it out: its events come
+# from source 'past', its awards have dedupe keys 'past:<n>'.
+RUN_EVENTS = "source <> 'past'"  # a WHERE condition on progress_events
+RUN_AWARDS = "(SELECT count(*) FROM achievements WHERE dedupe_key NOT LIKE 'past:%%')"
+
 _HISTORY_SQL = """
 WITH people AS (
   INSERT INTO users (email, password_hash, role, timezone, created_at)
@@ -282,6 +289,13 @@ SELECT p.id, 'milestone', 'past:' || n, 'Past', '', now(), '{}', false, now(),
        gen_random_uuid()::text, false
 FROM people p, generate_series(1, %(awards)s) n
 """
+
+
+def add_history_option(parser: argparse.ArgumentParser) -> None:
+    """``--history LEARNERS``, for :meth:`Services.settle` before a run's processes start."""
+    parser.add_argument("--history", type=int, default=HISTORY_LEARNERS, metavar="LEARNERS",
+                        help="seed this many other learners' settled past, then ANALYZE "
+                             "(common.Services.settle; 0: no past)")
 
 
 def seed_history(url: str, learners: int, events: int = 20, awards: int = 5) -> None:

@@ -44,9 +44,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--concurrency", type=int, default=common.WORKER_THREADS)
     parser.add_argument("--timeout", type=float, default=300.0, help="hard stop, seconds")
-    parser.add_argument("--history", type=int, default=2000, metavar="LEARNERS",
-                        help="seed this many other learners' settled past, then ANALYZE "
-                             "(common.Services.settle; 0: no past)")
+    common.add_history_option(parser)
     parser.add_argument("--peer", action=argparse.BooleanOptionalAction, default=True,
                         help="also run the bare-stack peer (peer_bare_stack)")
     parser.add_argument("--profile", metavar="DIR", default=None,

@@ -63,7 +63,7 @@ def main() -> None:
         for user_id, size in zip(people, sizes, strict=True):
             common.sql(svc.database_url, _PAST_SQL,
                        {"user": user_id, "per": args.per_session, "count": size})
-        svc.settle(2000)  # other learners too, as a deployed database has
+        svc.settle(common.HISTORY_LEARNERS)  # other learners too, as a deployed database has
         for user_id, size in zip(people, sizes, strict=True):
             def state(user_id: int = user_id) -> None:
                 load_batch([Learner(user_id, "Europe/Paris")])

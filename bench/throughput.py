@@ -68,9 +68,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--setting", action="append", default=[], metavar="NAME=VALUE",
                         help="extra ACHIEVEMENTS_* setting for every process, e.g. "
                              "DETECTION_GATE_SHARDS=16")
-    parser.add_argument("--history", type=int, default=2000, metavar="LEARNERS",
-                        help="seed this many other learners' settled past, then ANALYZE "
-                             "(common.Services.settle; 0: no past)")
+    common.add_history_option(parser)
     parser.add_argument("--badges", type=int, default=0,
                         help="publish this many author-defined badges first (bench/badge_set.py)")
     parser.add_argument("--profile", metavar="DIR", default=None,
@@ -158,12 +156,12 @@ def sustained(svc: common.Services, plan: list[tuple[int, str]], writers: int,
     spent = {"writers": sum(w["cpu_seconds"] for w in written), **meter.spent()}
     wait_tasks_done(svc.settings, deadline)
     tasks = tasks_run(svc)
-    first, last, lag50, lag99, awards = common.sql(svc.database_url, """
+    first, last, lag50, lag99, awards = common.sql(svc.database_url, f"""
         SELECT extract(epoch FROM min(recorded_at)), extract(epoch FROM max(processed_at)),
                percentile_cont(0.5) WITHIN GROUP (ORDER BY processed_at - recorded_at),
                percentile_cont(0.99) WITHIN GROUP (ORDER BY processed_at - recorded_at),
-               (SELECT count(*) FROM achievements WHERE dedupe_key NOT LIKE 'past:%%')
-        FROM progress_events WHERE source <> 'past'""")[0]
+               {common.RUN_AWARDS}
+        FROM progress_events WHERE {common.RUN_EVENTS}""")[0]
     seconds = float(last) - float(first)
     return {"events": len(plan), "tasks": tasks, "awards": awards, "seconds": round(seconds, 2),
             "per_s": round(len(plan) / seconds, 1),
@@ -206,10 +204,10 @@ def drain(svc: common.Services, events: int, deadline: float) -> dict[str, Any]:
     spent = meter.spent()
     wait_tasks_done(svc.settings, deadline)
     spent_all, done = meter.spent(), time.time()
-    first, last, awards = common.sql(svc.database_url, """
+    first, last, awards = common.sql(svc.database_url, f"""
         SELECT extract(epoch FROM min(processed_at)), extract(epoch FROM max(processed_at)),
-               (SELECT count(*) FROM achievements WHERE dedupe_key NOT LIKE 'past:%%')
-        FROM progress_events WHERE source <> 'past'""")[0]
+               {common.RUN_AWARDS}
+        FROM progress_events WHERE {common.RUN_EVENTS}""")[0]
     seconds = float(last) - float(first)
     return {"events": events, "tasks": tasks, "awards": awards, "seconds": round(seconds, 2),
             "per_s": round(events / seconds, 1) if seconds else None,

@@ -234,10 +234,11 @@ def _one_transaction(event: dict[str, Any], fact: dict[str, Any]) -> Stored:
 def _catalog_rows(fact: dict[str, Any]) -> tuple[dict[str, Any], str | None, float | None]:
     """The fact's catalog ids, what the catalog refused (the statement's ``fault``) and the
     assessment's highest score: the PostgreSQL statement's look-ups."""
-    if fact_kind(fact) == "module":
+    kind = fact_kind(fact)
+    if kind == "module":
         module_id = db.session.scalar(MODULE_BY_KEY, {"key": fact["module"]})
         return {"module_id": module_id}, None if module_id else "module", None
-    if fact_kind(fact) == "assessment":
+    if kind == "assessment":
         found = db.session.execute(ASSESSMENT_BY_KEY, {"key": fact["assessment"]}).first()
         if found is None:
             return {}, "assessment", None

@@ -80,7 +80,6 @@ def test_every_batch_statement_is_priced_below_jit(app: Flask) -> None:
     assert {name: cost for name, cost in costs.items() if cost >= limit} == {}, costs
 
 
-
 def test_detection_statements_keep_one_generic_plan(app: Flask) -> None:
     """A prepared statement gets five custom plans, then PostgreSQL keeps one generic plan
     unless custom plans look cheaper: it planned these three afresh on every pass while
